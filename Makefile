@@ -1,0 +1,35 @@
+# Every target sets up (or refreshes) the virtual environment it needs.
+PYTHON ?= python3.11
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: venv test test-all demo lint fonts bench clean
+
+venv: $(STAMP)
+
+# torch/torchvision are installed first and pinned: pip takes this pair from the machine's disk.
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q torch==2.14.1 torchvision==0.29.1
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+test: venv
+	$(PY) -m pytest -q
+
+lint: venv
+	$(VENV)/bin/ruff check raster tests bench tools
+
+demo: venv
+	$(PY) -m raster.demo
+
+fonts:
+	bash scripts/install_corpus_fonts.sh
+
+bench: venv
+	$(PY) -m bench.run_all
+
+clean:
+	rm -rf $(VENV) dataset artifacts
