@@ -1,0 +1,13 @@
+"""Losses: the guide's supervised contrastive loss and ArcFace (cross-entropy is torch's)."""
+
+from raster.losses.arcface import ArcFaceHead, arcface_logits, arcface_loss
+from raster.losses.supcon import SupConLoss, positive_anchor_fraction, supervised_contrastive_loss
+
+__all__ = [
+    "ArcFaceHead",
+    "SupConLoss",
+    "arcface_logits",
+    "arcface_loss",
+    "positive_anchor_fraction",
+    "supervised_contrastive_loss",
+]

@@ -1,0 +1,245 @@
+"""One training epoch and one evaluation pass: ``train_one_epoch(...) -> dict``, ``evaluate(...) -> dict``."""
+
+from __future__ import annotations
+
+import logging
+import math
+import sys
+import time
+from collections.abc import Callable
+from contextlib import nullcontext
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from raster.engine.optim import current_lrs
+from raster.losses import arcface_logits, positive_anchor_fraction, supervised_contrastive_loss
+from raster.metrics.retrieval import evaluate_embeddings
+from raster.models.glyph_net import GlyphNet
+
+log = logging.getLogger(__name__)
+
+
+class NonFiniteLossError(RuntimeError):
+    """The loss became NaN or infinite; the run stops and keeps its last good checkpoint."""
+
+
+@dataclass
+class LossConfig:
+    """How the batch loss is formed: ``ce + emb_weight * supcon``.
+
+    Attributes:
+        emb_weight: weight of the supervised contrastive term this epoch (logged every epoch).
+        temperature: contrastive temperature.
+        grouping: ``label`` (positives share a fine label) or ``hybrid`` (share a group:
+            joining_group, else ``cc_`` + char_class).
+        arcface_scale: ArcFace logit scale.
+        arcface_margin: additive angular margin; 0 = plain linear classifier + CE.
+        label_smoothing: cross-entropy label smoothing.
+    """
+
+    emb_weight: float = 0.3
+    temperature: float = 0.07
+    grouping: str = "label"
+    arcface_scale: float = 30.0
+    arcface_margin: float = 0.0
+    label_smoothing: float = 0.0
+
+
+def class_logits(model: GlyphNet, out: dict, labels: torch.Tensor | None, cfg: LossConfig) -> torch.Tensor:
+    """Logits the classification loss and accuracy use: linear, or ArcFace cosine logits.
+
+    With ``labels`` None (evaluation) ArcFace logits carry no margin.
+    """
+    if cfg.arcface_margin <= 0.0:
+        return out["logits"]
+    return arcface_logits(
+        out["features"],
+        model.classifier.weight,
+        labels,
+        scale=cfg.arcface_scale,
+        margin=cfg.arcface_margin if labels is not None else 0.0,
+    )
+
+
+def _autocast(device: torch.device, amp: bool):
+    # bf16 autocast on CUDA only: it needs no loss scaling, and CPU autocast is slower here.
+    if amp and device.type == "cuda":
+        return torch.autocast("cuda", dtype=torch.bfloat16)
+    return nullcontext()
+
+
+def train_one_epoch(
+    model: GlyphNet,
+    loader,
+    optimizer: torch.optim.Optimizer,
+    scheduler,
+    *,
+    device: torch.device,
+    epoch: int,
+    loss_cfg: LossConfig,
+    grad_clip: float = 0.0,
+    amp: bool = True,
+    batch_augment: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
+    log_interval: int = 200,
+    progress: bool | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> dict:
+    """Train for one pass over ``loader``.
+
+    Args:
+        loader: yields dicts with ``image`` (B, 1, S, S) float in [0, 1], ``label`` (B,),
+            ``group`` (B,) and ``index`` (B,) dataset indices.
+        batch_augment: ``f(images, indices) -> images`` applied on ``device`` (the
+            ``--augment-mode batch`` path); None when the dataset augments or nobody does.
+        should_stop: polled after each step; True ends the epoch early (time budget).
+
+    Returns:
+        ``train_loss``, ``ce_loss``, ``emb_loss`` (sample-weighted means), ``train_acc``,
+        ``pos_anchor_frac`` (share of anchors with a positive in their batch),
+        ``grad_norm``/``grad_norm_unclipped`` (last step), ``lr_*``, ``epoch_seconds``,
+        ``samples_per_s``, ``steps``.
+
+    Raises:
+        NonFiniteLossError: the loss is NaN or infinite.
+    """
+    model.train()
+    sums = {"loss": 0.0, "ce": 0.0, "emb": 0.0, "correct": 0.0, "pos": 0.0}
+    seen = 0
+    grad_norm = grad_unclipped = float("nan")
+    if progress is None:
+        progress = sys.stderr.isatty()
+    bar = tqdm(loader, desc=f"epoch {epoch}", leave=False, disable=not progress, dynamic_ncols=True)
+    start = time.perf_counter()
+    step = 0
+    for step, batch in enumerate(bar, start=1):
+        images = batch["image"].to(device, non_blocking=True)
+        labels = batch["label"].to(device, non_blocking=True)
+        if batch_augment is not None:
+            images = batch_augment(images, batch["index"])
+        groups = labels if loss_cfg.grouping == "label" else batch["group"].to(device)
+        with _autocast(device, amp):
+            out = model(images)
+        out = {k: v.float() for k, v in out.items()}
+        logits = class_logits(model, out, labels, loss_cfg)
+        ce_loss = F.cross_entropy(logits, labels, label_smoothing=loss_cfg.label_smoothing)
+        if loss_cfg.emb_weight > 0:
+            emb_loss = supervised_contrastive_loss(out["embedding"], groups, loss_cfg.temperature)
+        else:
+            emb_loss = torch.zeros((), device=device)
+        loss = ce_loss + loss_cfg.emb_weight * emb_loss
+        if not torch.isfinite(loss):
+            raise NonFiniteLossError(
+                f"epoch {epoch} step {step}: loss is {loss.item()} (ce {ce_loss.item()}, "
+                f"emb {emb_loss.item()}); stopping, the last good checkpoint is kept"
+            )
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        params = [p for p in model.parameters() if p.grad is not None]
+        if grad_clip > 0:
+            # clip_grad_norm_ returns the norm before clipping; the clipped one is min(norm, clip).
+            grad_unclipped = float(torch.nn.utils.clip_grad_norm_(params, grad_clip))
+            grad_norm = min(grad_unclipped, grad_clip)
+        elif step % max(1, log_interval) == 0 or step == len(loader):
+            # The norm costs a pass over all gradients: only when it is logged.
+            grad_unclipped = grad_norm = float(torch.linalg.vector_norm(
+                torch.stack([torch.linalg.vector_norm(p.grad) for p in params])))
+        optimizer.step()
+        scheduler.step()  # per-step schedule: warmup and cosine are in optimizer steps
+
+        bs = labels.shape[0]
+        seen += bs
+        sums["loss"] += loss.item() * bs
+        sums["ce"] += ce_loss.item() * bs
+        sums["emb"] += emb_loss.item() * bs
+        sums["correct"] += (logits.argmax(1) == labels).sum().item()
+        sums["pos"] += positive_anchor_fraction(groups) * bs
+        if step % max(1, log_interval) == 0:
+            msg = (f"epoch {epoch} step {step}/{len(loader)} loss {sums['loss'] / seen:.4f} "
+                   f"ce {sums['ce'] / seen:.4f} emb {sums['emb'] / seen:.4f}")
+            if progress:
+                bar.set_postfix_str(msg.split(" ", 4)[-1])
+            else:
+                log.info(msg)
+        if should_stop is not None and should_stop():
+            break
+    bar.close()
+    seconds = time.perf_counter() - start
+    denom = max(1, seen)
+    return {
+        "train_loss": sums["loss"] / denom,
+        "ce_loss": sums["ce"] / denom,
+        "emb_loss": sums["emb"] / denom,
+        "train_acc": sums["correct"] / denom,
+        "pos_anchor_frac": sums["pos"] / denom,
+        "grad_norm": grad_norm,
+        "grad_norm_unclipped": grad_unclipped,
+        **current_lrs(optimizer),
+        "epoch_seconds": seconds,
+        "samples_per_s": seen / seconds if seconds > 0 else math.nan,
+        "steps": step,
+    }
+
+
+@torch.no_grad()
+def evaluate(
+    model: GlyphNet,
+    loader,
+    *,
+    device: torch.device,
+    loss_cfg: LossConfig,
+    retrieval_cap: int = 3000,
+    retrieval: bool = True,
+    seed: int = 0,
+    amp: bool = True,
+) -> dict:
+    """Validation loss and accuracy; retrieval metrics on up to ``retrieval_cap`` samples.
+
+    Returns:
+        ``val_loss`` (plain CE), ``val_top1``, ``val_top5``; with ``retrieval`` also
+        ``top10``, ``mrr``, ``effect_size`` and the rest of
+        :func:`raster.metrics.retrieval.evaluate_embeddings` on a seeded random subset.
+    """
+    model.eval()
+    n = 0
+    loss_sum = top1 = top5 = 0.0
+    embeddings, labels_all = [], []
+    for batch in loader:
+        images = batch["image"].to(device, non_blocking=True)
+        labels = batch["label"].to(device, non_blocking=True)
+        with _autocast(device, amp):
+            out = model(images)
+        out = {k: v.float() for k, v in out.items()}
+        logits = class_logits(model, out, None, loss_cfg)
+        loss_sum += F.cross_entropy(logits, labels, reduction="sum").item()
+        k = min(5, logits.shape[1])
+        topk = logits.topk(k, dim=1).indices
+        top1 += (topk[:, 0] == labels).sum().item()
+        top5 += (topk == labels[:, None]).any(1).sum().item()
+        n += labels.shape[0]
+        if retrieval:
+            embeddings.append(out["embedding"].cpu())
+            labels_all.append(labels.cpu())
+    metrics = {
+        "val_loss": loss_sum / max(1, n),
+        "val_top1": top1 / max(1, n),
+        "val_top5": top5 / max(1, n),
+    }
+    if retrieval and n:
+        emb = torch.cat(embeddings).numpy()
+        lab = torch.cat(labels_all).numpy()
+        if len(lab) > retrieval_cap > 0:
+            pick = np.sort(np.random.default_rng(seed).choice(len(lab), retrieval_cap, replace=False))
+            emb, lab = emb[pick], lab[pick]
+        found = evaluate_embeddings(emb, lab, k=10)
+        metrics.update(
+            top10=found["top_k_retrieval"],
+            mrr=found["mrr"],
+            effect_size=found["effect_size"],
+            precision_at_1=found["precision_at_1"],
+            retrieval_queries=found["num_evaluated"],
+        )
+    return metrics

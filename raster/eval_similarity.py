@@ -1,0 +1,107 @@
+"""Retrieval quality of saved embeddings: top-k, MRR, effect size, precision@1, R-precision, MAP@R.
+
+Reads what ``python -m raster.embed`` writes (an (N, 128) ``.npy`` and a JSONL of
+``{glyph_id, f_id, label}`` per row). ``--by-font`` excludes same-font neighbours: the honest
+number for fonts never seen in training.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from raster.metrics.retrieval import evaluate_embeddings
+
+log = logging.getLogger("raster.eval_similarity")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m raster.eval_similarity",
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    g = parser.add_argument_group("input")
+    g.add_argument("--embeds", type=Path, required=True, help="(N, D) float32 .npy")
+    g.add_argument("--meta", type=Path, required=True, help="JSONL, one {glyph_id, f_id, label} per row")
+    g = parser.add_argument_group("selection")
+    g.add_argument("--limit", type=int, default=0, help="evaluate a seeded sample of N rows (0 = all)")
+    g.add_argument("--label-regex", default=None, help="keep rows whose label matches")
+    g.add_argument("--min-cluster", type=int, default=2, help="drop labels with fewer rows")
+    g.add_argument("--seed", type=int, default=0)
+    g = parser.add_argument_group("metrics")
+    g.add_argument("--k", type=int, default=10)
+    g.add_argument("--by-font", action="store_true", help="exclude neighbours from the query's font")
+    g.add_argument("--exact-r", action="store_true",
+                   help="search max-R neighbours so R-precision and MAP@R are exact")
+    g.add_argument("--backend", choices=["torch", "faiss", "auto"], default="auto")
+    g.add_argument("--json-out", type=Path, default=None)
+    return parser
+
+
+def load_meta(path: Path) -> list[dict]:
+    """Rows of a meta JSONL; a bad line raises ValueError naming the file and line."""
+    rows = []
+    with open(path) as fh:
+        for lineno, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                row["label"]
+            except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                raise ValueError(f"{path}:{lineno}: not a meta row with a label ({exc})") from exc
+            rows.append(row)
+    return rows
+
+
+def select_rows(labels: np.ndarray, args: argparse.Namespace) -> np.ndarray:
+    """Indices kept by --label-regex, --limit and --min-cluster (in that order)."""
+    keep = np.arange(len(labels))
+    if args.label_regex:
+        pattern = re.compile(args.label_regex)
+        keep = keep[[bool(pattern.search(str(lab))) for lab in labels[keep]]]
+    if args.limit and len(keep) > args.limit:
+        keep = np.sort(np.random.default_rng(args.seed).choice(keep, args.limit, replace=False))
+    _, inverse, counts = np.unique(labels[keep], return_inverse=True, return_counts=True)
+    return keep[counts[inverse] >= args.min_cluster]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    try:
+        emb = np.load(args.embeds, mmap_mode="r")
+        meta = load_meta(args.meta)
+    except (OSError, ValueError) as exc:
+        log.error("%s", exc)
+        return 2
+    if emb.ndim != 2 or emb.shape[0] != len(meta):
+        log.error("%s has shape %s but %s has %d rows", args.embeds, emb.shape, args.meta, len(meta))
+        return 2
+    labels = np.array([str(m["label"]) for m in meta])
+    keep = select_rows(labels, args)
+    if len(keep) < 2:
+        log.error("fewer than 2 rows left after selection; nothing to evaluate")
+        return 2
+    groups = np.array([str(meta[i].get("f_id")) for i in keep]) if args.by_font else None
+    result = evaluate_embeddings(np.asarray(emb[keep]), labels[keep], k=args.k, groups=groups,
+                                 r_metrics=args.exact_r, backend=args.backend)
+    result = {"rows": int(len(keep)), "labels": int(len(np.unique(labels[keep]))),
+              "by_font": args.by_font, **result}
+    for key, value in result.items():
+        print(f"{key:>18}: {value:.4f}" if isinstance(value, float) else f"{key:>18}: {value}")
+    if args.json_out:
+        args.json_out.parent.mkdir(parents=True, exist_ok=True)
+        args.json_out.write_text(json.dumps(result, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

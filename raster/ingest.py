@@ -1,0 +1,401 @@
+"""Build the SQLite glyph database from font files: one row per (font, codepoint, form).
+
+Labels come from HarfBuzz shaping (isol/init/medi/fina as the Unicode joining type allows),
+contours from the fonts' outlines. Incremental: each font is one transaction, and a font whose
+hash is already in the database is skipped, so an interrupted run can simply be restarted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import multiprocessing
+import sqlite3
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tqdm import tqdm
+
+from raster.data.fonts import INSTANCE_MODES, FontLoadError, find_font_files, iter_faces
+from raster.data.glyph_rows import DEFAULT_RANGES, ParsedFont, face_rows, parse_ranges, repertoire
+from raster.data.schema import FONT_METRIC_COLUMNS, FORMS, connect
+from raster.data.unicode_tables import unicode_version
+
+log = logging.getLogger(__name__)
+
+INGEST_VERSION = "1"
+GLYPH_COLUMNS = (
+    "f_id",
+    "label",
+    "contours",
+    "joining_group",
+    "char_class",
+    "codepoint",
+    "form",
+    "glyph_name",
+    "gid",
+    "shaping",
+    "same_as_isol",
+)
+FONT_COLUMNS = ("file_hash", *FONT_METRIC_COLUMNS, "family", "style", "path", "instance")
+
+
+@dataclass
+class Outcome:
+    """What parsing one face gave: ``kind`` is 'font', 'present', 'empty' or 'error'."""
+
+    kind: str
+    label: str
+    parsed: ParsedFont | None = None
+    file_hash: str | None = None
+    reason: str | None = None
+
+
+@dataclass
+class RunStats:
+    """Counts of one ingest run (what :func:`ingest` returns)."""
+
+    added: int = 0
+    present: int = 0
+    empty: int = 0
+    failed: int = 0
+    glyphs: int = 0
+    labels: set[str] = field(default_factory=set)
+    labels_per_form: Counter = field(default_factory=Counter)
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    empties: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict:
+        return {
+            "fonts_added": self.added,
+            "fonts_already_present": self.present,
+            "fonts_without_glyphs": self.empty,
+            "fonts_failed": self.failed,
+            "glyphs_added": self.glyphs,
+            "distinct_labels_added": len(self.labels),
+            "labels_per_form": {f: self.labels_per_form.get(f, 0) for f in FORMS},
+            "seconds": round(self.seconds, 2),
+        }
+
+
+# Worker state, set once per process by _init_worker (avoids pickling it with every task).
+_WORKER: dict = {}
+
+
+def _init_worker(
+    instances: str, codepoints: list[int], skip_composed: bool, known: frozenset[str]
+) -> None:
+    _WORKER.update(
+        instances=instances, codepoints=codepoints, skip_composed=skip_composed, known=known
+    )
+
+
+def parse_font_file(
+    path: Path,
+    instances: str,
+    codepoints: Sequence[int],
+    skip_composed: bool = False,
+    known: frozenset[str] | set[str] = frozenset(),
+) -> list[Outcome]:
+    """Parse every face/instance of one file into rows (no database access).
+
+    Args:
+        path: the font file.
+        instances: 'default' or 'named' (see :func:`raster.data.fonts.iter_faces`).
+        codepoints: base codepoints to label.
+        skip_composed: drop forms that shape to several glyphs.
+        known: hashes already in the database; those faces are not parsed.
+
+    Returns:
+        One :class:`Outcome` per face/instance; a file that cannot be read gives one 'error'.
+    """
+    out: list[Outcome] = []
+    try:
+        for item in iter_faces(path, instances, known):
+            if isinstance(item, tuple):
+                out.append(Outcome("present", item[1], file_hash=item[0]))
+                continue
+            parsed = face_rows(item, codepoints, skip_composed)
+            kind = "font" if parsed.rows else "empty"
+            out.append(Outcome(kind, parsed.label, parsed, parsed.font["file_hash"], parsed.note))
+    except FontLoadError as exc:
+        out.append(Outcome("error", str(path), reason=str(exc)))
+    except Exception as exc:  # one bad font must not stop the run; the reason is reported
+        out.append(Outcome("error", str(path), reason=f"{type(exc).__name__}: {exc}"))
+    return out
+
+
+def _parse_in_worker(path: Path) -> list[Outcome]:
+    return parse_font_file(
+        path,
+        _WORKER["instances"],
+        _WORKER["codepoints"],
+        _WORKER["skip_composed"],
+        _WORKER["known"],
+    )
+
+
+def write_font(conn: sqlite3.Connection, parsed: ParsedFont) -> bool:
+    """Insert one face and its glyph rows in a single transaction.
+
+    Args:
+        conn: connection in autocommit mode (``isolation_level=None``).
+        parsed: the face's rows.
+
+    Returns:
+        False when the hash is already in the database (nothing written), else True.
+
+    Raises:
+        sqlite3.Error: the insert failed; the transaction is rolled back, so the database
+            holds either the whole font or none of it.
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        if conn.execute(
+            "SELECT 1 FROM fonts WHERE file_hash = ?", (parsed.font["file_hash"],)
+        ).fetchone():
+            conn.execute("ROLLBACK")
+            return False
+        font = dict(
+            parsed.font,
+            n_glyphs=len(parsed.rows),
+            added_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        )
+        cols = (*FONT_COLUMNS, "n_glyphs", "added_at")
+        conn.execute(
+            f"INSERT INTO fonts ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+            [font.get(c) for c in cols],
+        )
+        conn.executemany(
+            f"INSERT INTO glyphs ({', '.join(GLYPH_COLUMNS)}) VALUES ({', '.join('?' * len(GLYPH_COLUMNS))})",
+            ([row[c] for c in GLYPH_COLUMNS] for row in parsed.rows),
+        )
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return True
+
+
+def write_meta(conn: sqlite3.Connection, ranges: Sequence[tuple[int, int]], instances: str) -> None:
+    """Record how the database was built in the ``meta`` table."""
+    items = {
+        "ingest_tool": "raster.ingest",
+        "ingest_version": INGEST_VERSION,
+        "unicode_joining_table": unicode_version(),
+        "last_ingest_ranges": ",".join(f"{lo:04X}-{hi:04X}" for lo, hi in ranges),
+        "last_ingest_instances": instances,
+        "last_ingest_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    with conn:
+        conn.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", items.items())
+
+
+def ingest(
+    db_path: str | Path,
+    paths: Iterable[str | Path],
+    instances: str = "default",
+    ranges: Sequence[tuple[int, int]] = DEFAULT_RANGES,
+    skip_composed: bool = False,
+    workers: int = 1,
+    progress: bool = True,
+) -> RunStats:
+    """Ingest fonts into the database at ``db_path`` (created if missing).
+
+    Args:
+        db_path: SQLite file.
+        paths: font files or folders.
+        instances: 'default' or 'named'.
+        ranges: inclusive codepoint ranges of the repertoire.
+        skip_composed: drop forms that shape to several glyphs.
+        workers: processes parsing fonts; the calling process is the only writer.
+        progress: show a tqdm bar.
+
+    Returns:
+        The run's counts. Each failure is also reported as one ``path: reason`` line on stderr.
+    """
+    t0 = time.perf_counter()
+    stats = RunStats()
+    files, problems = find_font_files(paths)
+    for p, reason in problems:
+        _report_failure(stats, str(p), reason)
+    codepoints = repertoire(ranges)
+    conn = connect(db_path, create=True)
+    conn.isolation_level = None  # explicit BEGIN/COMMIT per font in write_font
+    known = frozenset(r[0] for r in conn.execute("SELECT file_hash FROM fonts"))
+    write_meta(conn, ranges, instances)
+    bar = tqdm(
+        total=len(files), unit="file", desc="ingest", disable=not progress or None, file=sys.stderr
+    )
+    try:
+        if workers > 1 and len(files) > 1:
+            ctx = multiprocessing.get_context(
+                "fork"
+            )  # workers inherit imports; they never touch conn
+            with ctx.Pool(
+                workers, _init_worker, (instances, codepoints, skip_composed, known)
+            ) as pool:
+                for outcomes in pool.imap(_parse_in_worker, files, chunksize=1):
+                    _store(conn, outcomes, stats, bar)
+        else:
+            for path in files:
+                _store(
+                    conn,
+                    parse_font_file(path, instances, codepoints, skip_composed, known),
+                    stats,
+                    bar,
+                )
+    finally:
+        bar.close()
+        conn.close()
+    stats.seconds = time.perf_counter() - t0
+    return stats
+
+
+def _report_failure(stats: RunStats, label: str, reason: str) -> None:
+    stats.failed += 1
+    stats.failures.append((label, reason))
+    tqdm.write(f"{label}: {reason}", file=sys.stderr)
+
+
+def _store(conn: sqlite3.Connection, outcomes: list[Outcome], stats: RunStats, bar: tqdm) -> None:
+    for o in outcomes:
+        if o.kind == "error":
+            _report_failure(stats, o.label, o.reason or "unknown error")
+        elif o.kind == "present":
+            stats.present += 1
+        elif o.kind == "empty":
+            stats.empty += 1
+            stats.empties.append((o.label, o.reason or "no glyphs"))
+            log.info("%s: skipped, %s", o.label, o.reason)
+        else:
+            try:
+                written = write_font(conn, o.parsed)
+            except sqlite3.Error as exc:
+                _report_failure(stats, o.label, f"database write failed ({exc}); font not stored")
+                continue
+            if not written:  # the same font reached twice in one run (e.g. a copied file)
+                stats.present += 1
+                continue
+            stats.added += 1
+            stats.glyphs += len(o.parsed.rows)
+            for row in o.parsed.rows:
+                if row["label"] not in stats.labels:
+                    stats.labels.add(row["label"])
+                    stats.labels_per_form[row["form"]] += 1
+    bar.update(1)
+    bar.set_postfix(fonts=stats.added, glyphs=stats.glyphs, refresh=False)
+
+
+def format_summary(stats: RunStats, db_path: str | Path) -> str:
+    """The end-of-run summary printed by :func:`main`."""
+    lines = [
+        f"database: {db_path}",
+        f"fonts added: {stats.added}",
+        f"fonts skipped: {stats.present} already present, {stats.empty} without repertoire glyphs, {stats.failed} failed",
+    ]
+    for label, reason in stats.empties:
+        lines.append(f"  {label}: {reason}")
+    for label, reason in stats.failures:
+        lines.append(f"  {label}: {reason}")
+    lines += [
+        f"glyphs added: {stats.glyphs}",
+        f"distinct labels added: {len(stats.labels)}",
+        "labels per form: " + ", ".join(f"{f} {stats.labels_per_form.get(f, 0)}" for f in FORMS),
+        f"time: {stats.seconds:.1f} s",
+    ]
+    return "\n".join(lines)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m raster.ingest",
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    src = parser.add_argument_group("input")
+    src.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="font files or folders (recursive): .ttf .otf .ttc .otc .woff .woff2",
+    )
+    src.add_argument("--bundled", action="store_true", help="also ingest the bundled fontpkg fonts")
+    db = parser.add_argument_group("database")
+    db.add_argument(
+        "--db",
+        type=Path,
+        default=Path("dataset/glyphs.db"),
+        help="SQLite file (created if missing)",
+    )
+    sel = parser.add_argument_group("selection")
+    sel.add_argument(
+        "--instances",
+        choices=INSTANCE_MODES,
+        default="default",
+        help="variable fonts: default instance only, or also every named instance",
+    )
+    sel.add_argument(
+        "--ranges",
+        type=parse_ranges,
+        default="0600-06FF,0750-077F,08A0-08FF,0021-007E",
+        metavar="HEX-HEX,...",
+        help="codepoint ranges to label (hex, inclusive): by default Arabic plus printable ASCII",
+    )
+    sel.add_argument(
+        "--skip-composed",
+        action="store_true",
+        help="skip forms that shape to several glyphs (body + dots) instead of composing them",
+    )
+    run = parser.add_argument_group("run")
+    run.add_argument(
+        "--workers", type=int, default=1, help="processes that parse fonts in parallel (one writer)"
+    )
+    run.add_argument("--strict", action="store_true", help="exit non-zero when any font fails")
+    run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    run.add_argument("-v", "--verbose", action="store_true", help="log every skipped font")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if args.workers < 1:
+        parser.error("--workers must be >= 1")
+    paths: list[str | Path] = list(args.paths)
+    if args.bundled:
+        from raster.data.bundled import bundled_font_paths
+
+        paths.extend(bundled_font_paths())
+    if not paths:
+        parser.error("give font files or folders, or --bundled")
+    stats = ingest(
+        args.db,
+        paths,
+        instances=args.instances,
+        ranges=args.ranges,
+        skip_composed=args.skip_composed,
+        workers=args.workers,
+        progress=not args.no_progress,
+    )
+    print(format_summary(stats, args.db))
+    if args.strict and stats.failed:
+        return 1
+    if stats.added == 0 and stats.present == 0:
+        print("nothing could be ingested", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,35 @@
+"""Model smoke tests: shapes, unit-norm embeddings, every parameter gets a gradient."""
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from raster.losses import supervised_contrastive_loss
+from raster.models.glyph_net import ModelConfig, build_model
+
+
+@pytest.mark.parametrize("backbone,img_size", [("levit_128s", 32), ("resnet18", 40)])
+def test_forward_shapes_and_gradients(backbone, img_size):
+    torch.manual_seed(0)
+    model = build_model(ModelConfig(num_classes=7, backbone=backbone, img_size=img_size))
+    x = torch.rand(8, 1, img_size, img_size)
+    out = model(x)
+    assert out["logits"].shape == (8, 7)
+    assert out["embedding"].shape == (8, 128)
+    assert out["features"].shape == (8, model.feature_dim)
+    assert all(torch.isfinite(v).all() for v in out.values())
+    assert torch.allclose(out["embedding"].norm(dim=1), torch.ones(8), atol=1e-5)
+    labels = torch.tensor([0, 0, 1, 1, 2, 2, 3, 3])
+    loss = F.cross_entropy(out["logits"], labels) + 0.3 * supervised_contrastive_loss(out["embedding"], labels)
+    loss.backward()
+    missing = [n for n, p in model.named_parameters() if p.grad is None]
+    assert missing == []
+
+
+def test_fix3_classifier_is_plain_linear():
+    model = build_model(ModelConfig(num_classes=1000, img_size=32))
+    assert type(model.classifier) is torch.nn.Linear
+    assert model.classifier.in_features == 384
+    assert model.classifier.bias.abs().max() == 0
+    assert model.classifier.weight.std().item() == pytest.approx(0.02, rel=0.05)
+    assert not hasattr(model.backbone, "head_dist")
