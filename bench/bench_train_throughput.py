@@ -1,0 +1,111 @@
+"""Training-loop throughput vs the bare model's forward+backward on the same batches.
+
+    python -m bench.bench_train_throughput --db dataset/glyphs.db [--steps 20 --batch-size 64]
+
+"Bare" = model forward, cross-entropy, backward and the AdamW step on batches already in
+memory. "Loop" = ``raster.engine.loop.train_one_epoch`` over the real DataLoader (pre-raster
+cache, m-per-class sampler, augmentation, contrastive loss, logging) for the same number of
+steps. The issue's target: loop >= 90% of bare. Prints a Markdown block for docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from raster.dataset import DataConfig, add_data_args, build_datasets
+from raster.engine.loop import LossConfig, train_one_epoch
+from raster.engine.optim import ScheduleConfig, build_optimizer, build_scheduler
+from raster.models.glyph_net import ModelConfig, build_model
+from raster.train import make_train_loader
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_data_args(parser)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--warmup-steps", type=int, default=3)
+    parser.add_argument("--sampler", default="m-per-class")
+    parser.add_argument("--m-per-class", type=int, default=4)
+    parser.add_argument("--num-workers", type=int, default=0)
+    parser.add_argument("--out-dir", type=Path, default=Path("artifacts/bench_train"))
+    parser.set_defaults(limit=5000, pre_rasterize=True)
+    return parser
+
+
+class _Limited:
+    """The first ``n`` batches of a loader, as a loader (has ``len``)."""
+
+    def __init__(self, loader, n):
+        self.loader, self.n = loader, n
+
+    def __iter__(self):
+        return itertools.islice(iter(self.loader), self.n)
+
+    def __len__(self):
+        return self.n
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    torch.manual_seed(0)
+    cfg = DataConfig.from_args(args)
+    bundle = build_datasets(cfg, out_dir=args.out_dir)
+    model = build_model(ModelConfig(num_classes=len(bundle.label_to_index), img_size=cfg.img_size))
+    device = torch.device("cpu")
+    loader = make_train_loader(args, bundle.train, device)
+    bundle.train.set_epoch(0)
+    loader.sampler.set_epoch(0)
+    batches = list(itertools.islice(iter(loader), args.steps + args.warmup_steps))
+
+    def opt_sched():
+        opt = build_optimizer(model, 1e-3, 2e-3, 0.05)
+        return opt, build_scheduler(opt, ScheduleConfig(total_steps=10_000, warmup_frac=0.0))
+
+    opt, _ = opt_sched()
+    model.train()
+    for i, batch in enumerate(batches):
+        if i == args.warmup_steps:
+            t0 = time.perf_counter()
+        out = model(batch["image"])
+        loss = F.cross_entropy(out["logits"], batch["label"])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+    bare = args.steps * args.batch_size / (time.perf_counter() - t0)
+
+    opt, sched = opt_sched()
+    train_one_epoch(model, _Limited(loader, args.warmup_steps), opt, sched, device=device, epoch=1,
+                    loss_cfg=LossConfig(), progress=False, log_interval=10**9)
+    augment = None
+    if cfg.augment and cfg.augment_mode in ("batch", "gpu"):
+        from raster.data.augment import augment_batch
+
+        def augment(images, indices):
+            return augment_batch(images, args.seed, 2, indices, mild=cfg.mild_augment)
+
+    metrics = train_one_epoch(model, _Limited(loader, args.steps), opt, sched, device=device, epoch=2,
+                              loss_cfg=LossConfig(), batch_augment=augment, progress=False,
+                              log_interval=10**9)
+    loop = metrics["samples_per_s"]
+    print("| what | samples/s |\n|---|---|")
+    print(f"| bare model forward+backward+step | {bare:.1f} |")
+    print(f"| full training loop (`train_one_epoch`) | {loop:.1f} |")
+    print(f"| loop / bare | {loop / bare:.1%} |")
+    print(f"\nbatch {args.batch_size}, img {cfg.img_size} px, {args.steps} timed steps, augment "
+          f"{cfg.augment_mode if cfg.augment else 'off'}, threads {torch.get_num_threads()}, "
+          f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}, torch {torch.__version__}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

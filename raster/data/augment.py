@@ -1,0 +1,201 @@
+"""Domain-safe glyph augmentation whose randomness is a pure function of (seed, epoch, index).
+
+The same draw serves the dataset (one image in ``__getitem__``, any DataLoader worker) and
+whole batches on the training device (``--augment-mode batch``): each sample's parameters come
+from ``numpy.random.default_rng([seed, epoch, index])`` (a SeedSequence of the three), so they
+differ every epoch, repeat on a re-run, and do not depend on workers, batch composition or
+call order. No flips: a mirrored glyph is another glyph (or none).
+
+Images are float tensors ``(B, 1, S, S)`` in [0, 1], ink = 1 on background 0.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+
+@dataclass(frozen=True)
+class AugmentRanges:
+    """Ranges of the per-sample draws (uniform unless noted).
+
+    Attributes:
+        translate: max shift, fraction of the image side, in x and y.
+        scale: max log-scale; scale = exp(U(-scale, scale)).
+        rotate_deg: max rotation, degrees.
+        shear_deg: max horizontal shear angle, degrees.
+        stroke: max stroke-weight change; +1 = full 3x3 dilation, -1 = full erosion.
+        stroke_prob: probability of changing the stroke weight at all.
+        gamma: max log-gamma; gamma = exp(U(-gamma, gamma)), ink values x -> x ** gamma.
+        ink_min: ink level drawn from U(ink_min, 1) (contrast).
+        blur_prob: probability of a Gaussian blur.
+        blur_sigma: (min, max) blur sigma in pixels at 128 px (scaled with the image size).
+    """
+
+    translate: float
+    scale: float
+    rotate_deg: float
+    shear_deg: float
+    stroke: float
+    stroke_prob: float
+    gamma: float
+    ink_min: float
+    blur_prob: float
+    blur_sigma: tuple[float, float]
+
+
+FULL = AugmentRanges(
+    translate=0.06,
+    scale=math.log(1.12),
+    rotate_deg=5.0,
+    shear_deg=6.0,
+    stroke=1.0,
+    stroke_prob=0.5,
+    gamma=math.log(1.4),
+    ink_min=0.75,
+    blur_prob=0.3,
+    blur_sigma=(0.3, 0.9),
+)
+MILD = AugmentRanges(
+    translate=0.03,
+    scale=math.log(1.05),
+    rotate_deg=2.0,
+    shear_deg=3.0,
+    stroke=0.5,
+    stroke_prob=0.3,
+    gamma=math.log(1.15),
+    ink_min=0.9,
+    blur_prob=0.15,
+    blur_sigma=(0.3, 0.6),
+)
+N_PARAMS = 9  # columns of draw_params: tx ty log_s rot shear stroke log_gamma ink sigma
+_BLUR_RADIUS = 2  # 5-tap kernel: enough for sigma <= 0.9 px (scaled)
+
+
+def draw_params(
+    seed: int, epoch: int, indices: Sequence[int] | np.ndarray | torch.Tensor, mild: bool = False
+) -> np.ndarray:
+    """Per-sample augmentation parameters, a pure function of (seed, epoch, index).
+
+    Args:
+        seed: run seed; epoch: training epoch; indices: (B,) dataset indices (>= 0).
+        mild: use :data:`MILD` ranges.
+
+    Returns:
+        float64 (B, N_PARAMS): translate x, y (fraction of side), log scale, rotation (rad),
+        shear (rad), stroke (-1..1), log gamma, ink level, blur sigma (px at 128 px, 0 = none).
+    """
+    r = MILD if mild else FULL
+    if isinstance(indices, torch.Tensor):
+        indices = indices.detach().cpu().tolist()
+    out = np.empty((len(indices), N_PARAMS), np.float64)
+    for row, idx in enumerate(np.asarray(indices, np.int64).tolist()):
+        g = np.random.default_rng([int(seed) & 0xFFFFFFFF, int(epoch), int(idx)])
+        u = g.random(11)  # always 11 draws, in a fixed order, whatever is applied
+        out[row, 0] = (2 * u[0] - 1) * r.translate
+        out[row, 1] = (2 * u[1] - 1) * r.translate
+        out[row, 2] = (2 * u[2] - 1) * r.scale
+        out[row, 3] = math.radians((2 * u[3] - 1) * r.rotate_deg)
+        out[row, 4] = math.radians((2 * u[4] - 1) * r.shear_deg)
+        out[row, 5] = (2 * u[5] - 1) * r.stroke if u[6] < r.stroke_prob else 0.0
+        out[row, 6] = (2 * u[7] - 1) * r.gamma
+        out[row, 7] = r.ink_min + (1 - r.ink_min) * u[8]
+        lo, hi = r.blur_sigma
+        out[row, 8] = lo + (hi - lo) * u[10] if u[9] < r.blur_prob else 0.0
+    return out
+
+
+def _sampling_theta(p: torch.Tensor) -> torch.Tensor:
+    """(B, 2, 3) affine_grid matrices: output coords -> input coords (inverse of the warp)."""
+    tx, ty, log_s, rot, shear = p[:, 0], p[:, 1], p[:, 2], p[:, 3], p[:, 4]
+    s = torch.exp(log_s)
+    cos, sin, sh = torch.cos(rot), torch.sin(rot), torch.tan(shear)
+    # forward warp M = rotation @ shear @ scale (normalized coords, y down, square image)
+    a = s * cos
+    b = s * (cos * sh - sin)
+    c = s * sin
+    d = s * (sin * sh + cos)
+    det = a * d - b * c
+    inv = torch.stack([d / det, -b / det, -c / det, a / det], 1).view(-1, 2, 2)
+    t = torch.stack([tx, ty], 1) * 2.0  # fraction of side -> normalized [-1, 1] units
+    shift = -(inv @ t.unsqueeze(2))
+    return torch.cat([inv, shift], 2)
+
+
+def _gaussian_kernels(sigma_px: torch.Tensor) -> torch.Tensor:
+    """(B, 2R+1) normalized 1-D Gaussian taps; sigma 0 gives the identity tap."""
+    x = torch.arange(-_BLUR_RADIUS, _BLUR_RADIUS + 1, dtype=sigma_px.dtype, device=sigma_px.device)
+    sig = sigma_px.clamp_min(1e-6).unsqueeze(1)
+    k = torch.exp(-0.5 * (x / sig) ** 2)
+    k = k / k.sum(1, keepdim=True)
+    ident = (x == 0).to(k.dtype).expand_as(k)
+    return torch.where((sigma_px > 0).unsqueeze(1), k, ident)
+
+
+def apply_params(images: torch.Tensor, params: np.ndarray | torch.Tensor) -> torch.Tensor:
+    """Apply drawn parameters to a batch.
+
+    Args:
+        images: float (B, 1, S, S) in [0, 1], ink = 1; any device.
+        params: (B, N_PARAMS) from :func:`draw_params`.
+
+    Returns:
+        float (B, 1, S, S) in [0, 1].
+    """
+    if images.ndim != 4 or images.shape[1] != 1:
+        raise ValueError(f"expected images (B, 1, S, S), got {tuple(images.shape)}")
+    b, _, s, _ = images.shape
+    x = images.float()
+    p = torch.as_tensor(params, dtype=torch.float32, device=x.device)
+    grid = F.affine_grid(_sampling_theta(p), [b, 1, s, s], align_corners=False)
+    x = F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+    # Stroke weight: blend towards a 3x3 dilation (max-pool) or erosion (-max-pool of -x).
+    st = p[:, 5].view(b, 1, 1, 1)
+    dil = F.max_pool2d(x, 3, 1, 1)
+    ero = -F.max_pool2d(-x, 3, 1, 1)
+    x = torch.where(st >= 0, x + st * (dil - x), x - st * (ero - x))
+    # Light blur: separable per-sample Gaussian as a grouped convolution.
+    k = _gaussian_kernels(p[:, 8] * (s / 128.0))
+    y = x.reshape(1, b, s, s)
+    y = F.conv2d(y, k.view(b, 1, 1, -1), padding=(0, _BLUR_RADIUS), groups=b)
+    y = F.conv2d(y, k.view(b, 1, -1, 1), padding=(_BLUR_RADIUS, 0), groups=b)
+    x = y.reshape(b, 1, s, s).clamp(0.0, 1.0)
+    # Contrast/gamma on coverage: x ** gamma, then scale the ink level.
+    x = x.pow(torch.exp(p[:, 6]).view(b, 1, 1, 1)) * p[:, 7].view(b, 1, 1, 1)
+    return x.to(images.dtype) if images.dtype.is_floating_point else x
+
+
+def augment_batch(
+    images: torch.Tensor,
+    seed: int,
+    epoch: int,
+    indices: Sequence[int] | np.ndarray | torch.Tensor,
+    mild: bool = False,
+) -> torch.Tensor:
+    """Augment a batch on its own device (``--augment-mode batch``).
+
+    Args:
+        images: float (B, 1, S, S) in [0, 1], ink = 1.
+        seed, epoch: run seed and current epoch.
+        indices: (B,) dataset indices of the samples (the ``index`` field of the items).
+        mild: smaller ranges (``--mild-augment``).
+
+    Returns:
+        float (B, 1, S, S); sample j depends only on (seed, epoch, indices[j], images[j]), so
+        it equals what the dataset mode produces for that item.
+    """
+    if len(indices) != images.shape[0]:
+        raise ValueError(f"{len(indices)} indices for {images.shape[0]} images")
+    return apply_params(images, draw_params(seed, epoch, indices, mild))
+
+
+def augment_image(
+    image: torch.Tensor, seed: int, epoch: int, index: int, mild: bool = False
+) -> torch.Tensor:
+    """Augment one image ``(1, S, S)`` (dataset mode); same result as :func:`augment_batch`."""
+    return apply_params(image.unsqueeze(0), draw_params(seed, epoch, [index], mild))[0]

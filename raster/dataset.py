@@ -1,0 +1,364 @@
+"""The training data path: DB rows -> filtered, split, cached, augmented glyph datasets.
+
+Public facade used by ``raster.train`` and friends: :func:`add_data_args`,
+:meth:`DataConfig.from_args`, :func:`build_datasets` -> :class:`DataBundle`.
+
+Order of work (all filtering before any image exists): label filters -> seeded sample ->
+parse/validate (malformed rows dropped and logged) -> label-count filters -> train/val split
+-> label map (``label_to_index.json``) -> optional pre-raster cache of every selected glyph.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from raster.data.augment import augment_batch
+from raster.data.cache import CacheReader, PreRaster, load_or_build
+from raster.data.dataset import GlyphDataset
+from raster.data.render import NORMALIZATIONS, RasterConfig, render_contours
+from raster.data.selection import (
+    GlyphTable,
+    SelectionConfig,
+    label_codepoint,
+    label_groups,
+    select_glyphs,
+    split_train_val,
+)
+
+__all__ = [
+    "AUGMENT_MODES",
+    "CacheReader",
+    "GlyphTable",
+    "DataBundle",
+    "DataConfig",
+    "GlyphDataset",
+    "RasterConfig",
+    "add_data_args",
+    "augment_batch",
+    "build_datasets",
+    "default_mmap_path",
+    "render_contours",
+]
+
+log = logging.getLogger(__name__)
+
+AUGMENT_MODES = ("dataset", "batch", "gpu", "none")
+
+
+def add_data_args(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add the data flags (the user's names and defaults) as argument groups."""
+    g = parser.add_argument_group("data selection")
+    g.add_argument("--db", type=Path, required=True, help="glyph database (SQLite)")
+    g.add_argument(
+        "--limit", type=int, default=30000, help="seeded random sample of N glyphs; 0 = all"
+    )
+    g.add_argument("--val-frac", type=float, default=0.1, help="validation fraction")
+    g.add_argument("--seed", type=int, default=42, help="seed of sample, split and augmentation")
+    g.add_argument("--min-label-count", type=int, default=1, help="drop labels with fewer glyphs")
+    g.add_argument(
+        "--drop-singletons", action="store_true", help="drop labels with one glyph (= min 2)"
+    )
+    g.add_argument(
+        "--exclude-shaped",
+        action="store_true",
+        help="drop labels ending in _shaped and labels on presentation-form codepoints "
+        "(U+FB50-FDFF, U+FE70-FEFF)",
+    )
+    g.add_argument("--label-regex", default=None, help="keep labels matching (re.search)")
+    g.add_argument("--font-disjoint", action="store_true", help="no font in both train and val")
+    g.add_argument(
+        "--skip-composed",
+        action="store_true",
+        help="drop rows with shaping='composed' (when the DB has that column)",
+    )
+    r = parser.add_argument_group("rasterization")
+    r.add_argument("--img-size", type=int, default=128, help="image side, a multiple of 16")
+    r.add_argument(
+        "--normalization",
+        choices=NORMALIZATIONS,
+        default="em",
+        help="em: one fixed scale (1.5 em across); fit: per-glyph fit",
+    )
+    c = parser.add_argument_group("pre-raster cache")
+    c.add_argument("--pre-rasterize", action="store_true", help="render every selected glyph once")
+    c.add_argument("--pre-raster-dtype", choices=("uint8", "float32"), default="uint8")
+    c.add_argument(
+        "--pre-raster-mmap",
+        action="store_true",
+        help="keep the cache in a fingerprinted memmap file reused by later runs",
+    )
+    c.add_argument(
+        "--pre-raster-mmap-path",
+        type=Path,
+        default=None,
+        help="cache file (default: <db dir>/preraster/<db stem>.<size>px.<norm>.<dtype>.memmap)",
+    )
+    c.add_argument(
+        "--pre-raster-workers", type=int, default=0, help="render processes (0 = this process)"
+    )
+    c.add_argument(
+        "--preraster-stable",
+        action="store_true",
+        help="also reuse a memmap cache built for a superset of this selection (e.g. --limit 0) "
+        "with the same config; images are found by glyph_id and checked by content hash",
+    )
+    a = parser.add_argument_group("augmentation")
+    a.add_argument("--no-augment", action="store_true", help="no augmentation")
+    a.add_argument(
+        "--augment-mode",
+        choices=AUGMENT_MODES,
+        default="dataset",
+        help="dataset: in __getitem__ (DataLoader workers); batch: on whole batches on the "
+        "training device via DataBundle.augment (gpu = old name of batch); none",
+    )
+    a.add_argument("--mild-augment", action="store_true", help="smaller augmentation ranges")
+    return parser
+
+
+@dataclass
+class DataConfig:
+    """Resolved data settings (see :func:`add_data_args` for meanings)."""
+
+    db: Path
+    limit: int = 30000
+    val_frac: float = 0.1
+    seed: int = 42
+    img_size: int = 128
+    normalization: str = "em"
+    min_label_count: int = 1
+    drop_singletons: bool = False
+    exclude_shaped: bool = False
+    label_regex: str | None = None
+    font_disjoint: bool = False
+    skip_composed: bool = False
+    pre_rasterize: bool = False
+    pre_raster_dtype: str = "uint8"
+    pre_raster_mmap: bool = False
+    pre_raster_mmap_path: Path | None = None
+    pre_raster_workers: int = 0
+    preraster_stable: bool = False
+    augment_mode: str = "dataset"  # resolved: dataset | batch | none
+    mild_augment: bool = False
+
+    def __post_init__(self) -> None:
+        self.db = Path(self.db)
+        if self.augment_mode == "gpu":
+            self.augment_mode = "batch"
+        if self.augment_mode not in ("dataset", "batch", "none"):
+            raise ValueError(f"unknown augment mode {self.augment_mode!r}")
+        if self.pre_raster_mmap_path is not None:
+            self.pre_raster_mmap_path = Path(self.pre_raster_mmap_path)
+            self.pre_raster_mmap = True  # a cache path asks for a file cache
+        if self.pre_raster_mmap:
+            self.pre_rasterize = True  # a memmap cache is a pre-raster cache
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> DataConfig:
+        """Build from parsed :func:`add_data_args` flags (``--no-augment`` -> mode none)."""
+        mode = "none" if args.no_augment else args.augment_mode
+        return cls(
+            db=args.db,
+            limit=args.limit,
+            val_frac=args.val_frac,
+            seed=args.seed,
+            img_size=args.img_size,
+            normalization=args.normalization,
+            min_label_count=args.min_label_count,
+            drop_singletons=args.drop_singletons,
+            exclude_shaped=args.exclude_shaped,
+            label_regex=args.label_regex,
+            font_disjoint=args.font_disjoint,
+            skip_composed=args.skip_composed,
+            pre_rasterize=args.pre_rasterize,
+            pre_raster_dtype=args.pre_raster_dtype,
+            pre_raster_mmap=args.pre_raster_mmap,
+            pre_raster_mmap_path=args.pre_raster_mmap_path,
+            pre_raster_workers=args.pre_raster_workers,
+            preraster_stable=args.preraster_stable,
+            augment_mode=mode,
+            mild_augment=args.mild_augment,
+        )
+
+    @property
+    def augment(self) -> bool:
+        """True unless augmentation is off (``--no-augment`` / ``--augment-mode none``)."""
+        return self.augment_mode != "none"
+
+    @property
+    def raster(self) -> RasterConfig:
+        """The raster config these settings ask for."""
+        return RasterConfig(img_size=self.img_size, normalization=self.normalization)
+
+    def selection(self) -> SelectionConfig:
+        return SelectionConfig(
+            db=self.db,
+            limit=self.limit,
+            seed=self.seed,
+            min_label_count=self.min_label_count,
+            drop_singletons=self.drop_singletons,
+            exclude_shaped=self.exclude_shaped,
+            label_regex=self.label_regex,
+            skip_composed=self.skip_composed,
+        )
+
+    def to_dict(self) -> dict:
+        """JSON-able dict (paths as strings)."""
+        d = asdict(self)
+        return {k: (str(v) if isinstance(v, Path) else v) for k, v in d.items()}
+
+
+def default_mmap_path(cfg: DataConfig) -> Path:
+    """Where ``--pre-raster-mmap`` keeps its cache when no path is given."""
+    name = f"{cfg.db.stem}.{cfg.img_size}px.{cfg.normalization}.{cfg.pre_raster_dtype}.memmap"
+    return cfg.db.parent / "preraster" / name
+
+
+@dataclass
+class DataBundle:
+    """What :func:`build_datasets` returns.
+
+    Attributes:
+        train, val: datasets (val is never augmented).
+        label_to_index, index_to_label: the label map (also in ``label_to_index.json``).
+        group_of_label: hybrid contrastive group index per label index.
+        group_names: group name per group index (joining group or ``cc_<char_class>``).
+        info: counts for the log.
+        config: the data config; raster: the raster config (store it in checkpoints).
+    """
+
+    train: GlyphDataset
+    val: GlyphDataset
+    label_to_index: dict[str, int]
+    index_to_label: list[str]
+    group_of_label: list[int]
+    group_names: list[str]
+    info: dict
+    config: DataConfig
+    raster: RasterConfig
+    cache: PreRaster | None = field(default=None, repr=False)
+
+    @property
+    def augment_in_batch(self) -> bool:
+        """True when the training loop must call :meth:`augment` on each train batch."""
+        return self.config.augment_mode == "batch"
+
+    def augment(self, images: torch.Tensor, epoch: int, indices) -> torch.Tensor:
+        """Batch-mode augmentation of train images; identity unless ``augment_in_batch``.
+
+        Args:
+            images: float (B, 1, S, S) on any device; epoch: current epoch;
+            indices: the batch's ``index`` field (B,).
+        """
+        if not self.augment_in_batch:
+            return images
+        return augment_batch(images, self.config.seed, epoch, indices, self.config.mild_augment)
+
+
+def _label_sort_key(label: str):
+    cp = label_codepoint(label)
+    return (cp if cp is not None else 1 << 30, label)
+
+
+def build_datasets(cfg: DataConfig, out_dir: Path | None = None) -> DataBundle:
+    """Select, split, (pre-)rasterize; write ``out_dir/label_to_index.json``.
+
+    Args:
+        cfg: data config.
+        out_dir: run directory for ``label_to_index.json`` (None: write nothing).
+
+    Returns:
+        :class:`DataBundle`. ``bundle.train[i]["image"]`` is the render of
+        ``bundle.train.glyph_ids[i]`` and ``bundle.train.labels[i]`` its label, for any
+        worker count and cache state.
+    """
+    table, info = select_glyphs(cfg.selection())
+    if len(table) == 0:
+        raise ValueError(f"{cfg.db}: no glyph selected (check --limit and the label filters)")
+    train_pos, val_pos, split_info = split_train_val(
+        table, cfg.val_frac, cfg.seed, cfg.font_disjoint
+    )
+    info.update(split_info)
+
+    index_to_label = sorted(set(table.labels), key=_label_sort_key)
+    label_to_index = {lab: i for i, lab in enumerate(index_to_label)}
+    group_of_label, group_names = label_groups(table, index_to_label)
+    info["groups"] = len(group_names)
+    if out_dir is not None:
+        out_dir = Path(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / "label_to_index.json").write_text(
+            json.dumps(label_to_index, indent=1, ensure_ascii=False)
+        )
+
+    raster = cfg.raster
+    label_idx = np.asarray([label_to_index[lab] for lab in table.labels], np.int64)
+    group_idx = np.asarray(group_of_label, np.int64)[label_idx]
+
+    images = None
+    rows = np.arange(len(table), dtype=np.int64)
+    shrunk = None
+    cache = None
+    if cfg.pre_rasterize:
+        path = None
+        if cfg.pre_raster_mmap:
+            path = cfg.pre_raster_mmap_path or default_mmap_path(cfg)
+        cache = load_or_build(
+            table.outlines,
+            table.upems,
+            table.glyph_ids,
+            table.content_keys,
+            raster,
+            dtype=cfg.pre_raster_dtype,
+            path=path,
+            workers=cfg.pre_raster_workers,
+            stable=cfg.preraster_stable,
+        )
+        images, rows, shrunk = cache.images, cache.rows, cache.shrunk
+        info["cache_built"] = cache.built
+        table.outlines = None  # every image is in the cache now; free the outlines
+    info["shrunk_to_fit"] = int(shrunk.sum()) if shrunk is not None else None
+
+    def make(pos: np.ndarray, augment: bool) -> GlyphDataset:
+        return GlyphDataset(
+            table.subset(pos),
+            label_idx[pos],
+            group_idx[pos],
+            raster,
+            images=images,
+            rows=rows[pos] if images is not None else None,
+            shrunk=None if shrunk is None else shrunk[pos],
+            augment=augment,
+            mild=cfg.mild_augment,
+            seed=cfg.seed,
+        )
+
+    train = make(train_pos, cfg.augment_mode == "dataset")
+    val = make(val_pos, False)
+    log.info(
+        "data: %d train, %d val, %d labels, %d groups, augment %s%s",
+        len(train),
+        len(val),
+        len(index_to_label),
+        len(group_names),
+        cfg.augment_mode,
+        " (mild)" if cfg.mild_augment and cfg.augment_mode != "none" else "",
+    )
+    return DataBundle(
+        train=train,
+        val=val,
+        label_to_index=label_to_index,
+        index_to_label=index_to_label,
+        group_of_label=group_of_label,
+        group_names=group_names,
+        info=info,
+        config=cfg,
+        raster=raster,
+        cache=cache,
+    )

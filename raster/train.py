@@ -1,0 +1,378 @@
+"""Train the glyph model (LeViT + classifier + 128-D embedding) on a glyph database.
+
+Every flag of the user's guide (QUICK_FIX_GUIDE.md) is accepted. Recommended defaults are the
+ones shown by ``--help``; see docs/results.md for the runs behind them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import os
+import random
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+import yaml
+from torch.utils.data import DataLoader
+
+from raster.data.augment import augment_batch
+from raster.data.samplers import EpochShuffleSampler, MPerClassSampler
+from raster.dataset import DataConfig, add_data_args, build_datasets
+from raster.engine.checkpoint import load_checkpoint, plain, rng_state, save_checkpoint, set_rng_state
+from raster.engine.loop import LossConfig, NonFiniteLossError, evaluate, train_one_epoch
+from raster.engine.optim import ScheduleConfig, build_optimizer, build_scheduler
+from raster.models.glyph_net import ModelConfig, build_model
+
+log = logging.getLogger("raster.train")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m raster.train",
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--config", type=Path, help="YAML file of defaults (explicit flags win)")
+    add_data_args(parser)
+
+    g = parser.add_argument_group("run")
+    g.add_argument("--epochs", type=int, default=30)
+    g.add_argument("--batch-size", type=int, default=128)
+    g.add_argument("--device", default="auto", help="auto|cpu|cuda|cuda:N")
+    g.add_argument("--out-dir", type=Path, default=Path("artifacts"),
+                   help="run directory: checkpoints, args.yaml, label_to_index.json")
+    g.add_argument("--log-file", type=Path, default=None,
+                   help="per-epoch JSONL log (default: OUT_DIR/train_log.jsonl)")
+    g.add_argument("--resume", type=Path, default=None, help="checkpoint to continue from")
+    g.add_argument("--save-every", type=int, default=0, help="also keep epoch_N.pt every N epochs")
+    g.add_argument("--num-workers", type=int, default=0, help="DataLoader worker processes")
+    g.add_argument("--no-amp", action="store_true", help="disable bf16 autocast on CUDA")
+    g.add_argument("--log-interval", type=int, default=200, help="steps between log lines")
+    g.add_argument("--suppress-warnings", action="store_true", help="silence Python warnings")
+    g.add_argument("--time-budget", type=float, default=0.0,
+                   help="minutes; stop (and checkpoint) once spent, 0 = no limit")
+
+    g = parser.add_argument_group("model")
+    g.add_argument("--backbone", default="levit_128s", help="any timm model name")
+    g.add_argument("--drop-path", type=float, default=0.0)
+    g.add_argument("--emb-dropout", type=float, default=0.1)
+
+    g = parser.add_argument_group("optimization")
+    g.add_argument("--lr-backbone", type=float, default=1e-3)
+    g.add_argument("--lr-head", type=float, default=2e-3)
+    g.add_argument("--weight-decay", type=float, default=0.05)
+    g.add_argument("--warmup-frac", type=float, default=0.05)
+    g.add_argument("--lr-schedule", choices=["cosine", "constant"], default="cosine")
+    g.add_argument("--grad-clip", type=float, default=0.0, help="max grad norm, 0 = off")
+    g.add_argument("--freeze-backbone-epochs", type=int, default=0)
+    g.add_argument("--head-lr-bump-epoch", type=int, default=None)
+    g.add_argument("--head-lr-bump-factor", type=float, default=1.0)
+    g.add_argument("--sampler", choices=["random", "m-per-class"], default="m-per-class",
+                   help="m-per-class puts M glyphs of each label in a batch (positives)")
+    g.add_argument("--m-per-class", type=int, default=4)
+
+    g = parser.add_argument_group("losses")
+    g.add_argument("--label-smoothing", type=float, default=0.0)
+    g.add_argument("--arcface-scale", type=float, default=30.0)
+    g.add_argument("--arcface-margin", type=float, default=0.0, help="0 = linear classifier + CE")
+    g.add_argument("--emb-loss-weight", type=float, default=0.3, help="supervised contrastive weight")
+    g.add_argument("--contrastive-temperature", type=float, default=0.07)
+    g.add_argument("--contrastive-grouping", choices=["label", "hybrid"], default="label")
+    g.add_argument("--grouping-switch-epoch", type=int, default=None,
+                   help="from this epoch on, group positives by fine label")
+    g.add_argument("--emb-target-weight", type=float, default=None,
+                   help="ramp the embedding weight to this (default: --emb-loss-weight)")
+    g.add_argument("--emb-start-epoch", type=int, default=0, help="embedding loss off before this")
+    g.add_argument("--emb-ramp-epochs", type=int, default=0, help="linear ramp length, epochs")
+    g.add_argument("--adaptive-emb-patience", type=int, default=0,
+                   help="decay the embedding weight after N retrieval checks without gain; 0 = off")
+    g.add_argument("--adaptive-emb-decay", type=float, default=0.5)
+    g.add_argument("--adaptive-emb-min-weight", type=float, default=0.05)
+
+    g = parser.add_argument_group("evaluation")
+    g.add_argument("--no-retrieval", action="store_true", help="skip retrieval metrics")
+    g.add_argument("--retrieval-cap", type=int, default=3000, help="val samples for retrieval")
+    g.add_argument("--retrieval-every", type=int, default=1, help="epochs between retrieval checks")
+    return parser
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """Parse flags; ``--config run.yaml`` only sets defaults, so explicit flags win."""
+    parser = build_parser()
+    pre, _ = parser.parse_known_args(argv)
+    if pre.config is not None:
+        with open(pre.config) as fh:
+            values = yaml.safe_load(fh) or {}
+        known = {a.dest for a in parser._actions}
+        unknown = set(values) - known
+        if unknown:
+            parser.error(f"{pre.config}: unknown keys {sorted(unknown)}")
+        parser.set_defaults(**values)
+    return parser.parse_args(argv)
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = torch.device(name)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise SystemExit("error: --device cuda asked for, but no CUDA device is available")
+    return device
+
+
+def configure_threads() -> int:
+    """Respect OMP_NUM_THREADS/MKL_NUM_THREADS when set; else use every core."""
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        if os.environ.get(var, "").isdigit():
+            n = int(os.environ[var])
+            break
+    else:
+        n = os.cpu_count() or 1
+    torch.set_num_threads(max(1, n))
+    return torch.get_num_threads()
+
+
+def emb_weight_for_epoch(args: argparse.Namespace, epoch: int, adaptive_factor: float) -> float:
+    """Effective contrastive weight: 0 before ``--emb-start-epoch``, then a linear ramp to the
+    target over ``--emb-ramp-epochs``, times the adaptive decay factor (floored)."""
+    target = args.emb_target_weight if args.emb_target_weight is not None else args.emb_loss_weight
+    if epoch < args.emb_start_epoch:
+        return 0.0
+    if args.emb_ramp_epochs > 0:
+        target *= min(1.0, (epoch - args.emb_start_epoch + 1) / args.emb_ramp_epochs)
+    weight = target * adaptive_factor
+    if adaptive_factor < 1.0:
+        weight = max(weight, args.adaptive_emb_min_weight)
+    return weight
+
+
+def grouping_for_epoch(args: argparse.Namespace, epoch: int) -> str:
+    if args.grouping_switch_epoch is not None and epoch >= args.grouping_switch_epoch:
+        return "label"
+    return args.contrastive_grouping
+
+
+def make_train_loader(args, train_ds, device) -> DataLoader:
+    if args.sampler == "m-per-class":
+        sampler = MPerClassSampler(train_ds.labels, args.m_per_class, args.batch_size, args.seed)
+    else:
+        sampler = EpochShuffleSampler(len(train_ds), args.seed)
+    return DataLoader(
+        train_ds,
+        batch_size=args.batch_size,
+        sampler=sampler,
+        drop_last=len(train_ds) >= args.batch_size,  # full batches: positives and BatchNorm
+        num_workers=args.num_workers,
+        pin_memory=device.type == "cuda",
+        persistent_workers=args.num_workers > 0,
+    )
+
+
+def _write_log_line(path: Path, record: dict) -> None:
+    with open(path, "a") as fh:
+        fh.write(json.dumps(record) + "\n")
+
+
+def _trim_log(path: Path, last_epoch: int) -> None:
+    """On resume, drop log lines of epochs after the checkpoint (they will be redone)."""
+    if not path.exists():
+        return
+    keep = [line for line in path.read_text().splitlines() if line.strip()
+            and json.loads(line).get("epoch", -1) <= last_epoch]
+    path.write_text("".join(line + "\n" for line in keep))
+
+
+def _format_epoch(rec: dict) -> str:
+    parts = [f"epoch {rec['epoch']:3d}", f"loss {rec['train_loss']:.4f}",
+             f"(ce {rec['ce_loss']:.4f} emb {rec['emb_loss']:.4f} x{rec['emb_weight']:.2f})",
+             f"acc {rec['train_acc']:.3f}", f"val_loss {rec['val_loss']:.4f}",
+             f"val_top1 {rec['val_top1']:.4f}", f"val_top5 {rec['val_top5']:.4f}"]
+    if "top10" in rec:
+        parts += [f"top10 {rec['top10']:.4f}", f"mrr {rec['mrr']:.4f}",
+                  f"effect {rec['effect_size']:.3f}"]
+    parts += [f"pos {rec['pos_anchor_frac']:.2f}", f"{rec['epoch_seconds']:.0f}s",
+              f"{rec['samples_per_s']:.0f}/s"]
+    return " ".join(parts)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s",
+                        datefmt="%H:%M:%S", stream=sys.stderr)
+    if args.suppress_warnings:
+        warnings.filterwarnings("ignore")
+    threads = configure_threads()
+    device = resolve_device(args.device)
+    amp = not args.no_amp
+    out_dir: Path = args.out_dir
+    out_dir.mkdir(parents=True, exist_ok=True)
+    log_file: Path = args.log_file or out_dir / "train_log.jsonl"
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+
+    random.seed(args.seed)
+    np.random.seed(args.seed)
+    torch.manual_seed(args.seed)
+
+    data_cfg = DataConfig.from_args(args)
+    bundle = build_datasets(data_cfg, out_dir=out_dir)
+    train_ds, val_ds = bundle.train, bundle.val
+    num_classes = len(bundle.label_to_index)
+    if len(train_ds) == 0:
+        log.error("no training glyphs after filtering; nothing to train")
+        return 2
+
+    model_cfg = ModelConfig(num_classes=num_classes, backbone=args.backbone, img_size=data_cfg.img_size,
+                            embed_dropout=args.emb_dropout, drop_path=args.drop_path)
+    model = build_model(model_cfg).to(device)
+    train_loader = make_train_loader(args, train_ds, device)
+    val_loader = DataLoader(val_ds, batch_size=args.batch_size, shuffle=False,
+                            num_workers=args.num_workers, pin_memory=device.type == "cuda")
+    steps_per_epoch = len(train_loader)
+    optimizer = build_optimizer(model, args.lr_backbone, args.lr_head, args.weight_decay)
+    schedule = ScheduleConfig(
+        total_steps=max(1, steps_per_epoch * args.epochs),
+        warmup_frac=args.warmup_frac,
+        kind=args.lr_schedule,
+        head_bump_step=None if args.head_lr_bump_epoch is None
+        else args.head_lr_bump_epoch * steps_per_epoch,
+        head_bump_factor=args.head_lr_bump_factor,
+    )
+    scheduler = build_scheduler(optimizer, schedule)
+    augment_on_device = data_cfg.augment and data_cfg.augment_mode in ("batch", "gpu")
+
+    start_epoch = 0
+    best = {"val_top1": -1.0, "epoch": -1}
+    adaptive = {"factor": 1.0, "best_top10": -1.0, "stale": 0}
+    args_dict = plain(vars(args))
+    if args.resume is not None:
+        ckpt = load_checkpoint(args.resume, map_location=device)
+        if ckpt["label_to_index"] != bundle.label_to_index:
+            log.error("%s: its label map differs from this data selection (same --db/--limit/--seed?)",
+                      args.resume)
+            return 2
+        model.load_state_dict(ckpt["model"])
+        optimizer.load_state_dict(ckpt["optimizer"])
+        scheduler.load_state_dict(ckpt["scheduler"])
+        set_rng_state(ckpt["rng_state"])
+        start_epoch = ckpt["epoch"] + 1
+        best = ckpt.get("best", best)
+        adaptive = ckpt.get("adaptive", adaptive)
+        _trim_log(log_file, ckpt["epoch"])
+        log.info("resumed from %s at epoch %d", args.resume, start_epoch)
+    elif log_file.exists():
+        log_file.unlink()  # a fresh run starts a fresh log
+
+    with open(out_dir / "args.yaml", "w") as fh:
+        yaml.safe_dump(args_dict, fh, sort_keys=True)
+    global_batch = args.batch_size
+    log.info("device %s, %d threads, %d train / %d val glyphs, %d classes, %d steps/epoch, "
+             "batch %d, img %d px, sampler %s", device, threads, len(train_ds), len(val_ds),
+             num_classes, steps_per_epoch, global_batch, data_cfg.img_size, args.sampler)
+
+    def checkpoint_payload(epoch: int, metrics: dict) -> dict:
+        return {
+            "model": model.state_dict(),
+            "optimizer": optimizer.state_dict(),
+            "scheduler": scheduler.state_dict(),
+            "scaler": {},  # bf16 autocast needs no loss scaling
+            "rng_state": rng_state(),
+            "epoch": epoch,
+            "args": args_dict,
+            "model_config": model_cfg.to_dict(),
+            "raster_config": data_cfg.raster.to_dict(),
+            "label_to_index": bundle.label_to_index,
+            "group_of_label": list(bundle.group_of_label),
+            "group_names": list(bundle.group_names),
+            "metrics": plain(metrics),
+            "best": best,
+            "adaptive": adaptive,
+        }
+
+    t0 = time.monotonic()
+    budget_s = args.time_budget * 60.0
+
+    def out_of_time() -> bool:
+        return budget_s > 0 and time.monotonic() - t0 > budget_s
+
+    last_epoch_done = start_epoch - 1
+    record: dict = {}
+    try:
+        for epoch in range(start_epoch, args.epochs):
+            # Fix #2: a new augmentation draw and batch order every epoch, same on a re-run.
+            train_ds.set_epoch(epoch)
+            train_loader.sampler.set_epoch(epoch)
+            batch_augment = None
+            if augment_on_device:
+                def batch_augment(images, indices, epoch=epoch):
+                    return augment_batch(images, args.seed, epoch, indices, mild=data_cfg.mild_augment)
+            frozen = epoch < args.freeze_backbone_epochs
+            for p in model.backbone.parameters():
+                p.requires_grad_(not frozen)
+            loss_cfg = LossConfig(
+                emb_weight=emb_weight_for_epoch(args, epoch, adaptive["factor"]),
+                temperature=args.contrastive_temperature,
+                grouping=grouping_for_epoch(args, epoch),
+                arcface_scale=args.arcface_scale,
+                arcface_margin=args.arcface_margin,
+                label_smoothing=args.label_smoothing,
+            )
+            train_metrics = train_one_epoch(
+                model, train_loader, optimizer, scheduler, device=device, epoch=epoch,
+                loss_cfg=loss_cfg, grad_clip=args.grad_clip, amp=amp, batch_augment=batch_augment,
+                log_interval=args.log_interval, should_stop=out_of_time)
+            do_retrieval = not args.no_retrieval and (
+                (epoch + 1) % max(1, args.retrieval_every) == 0 or epoch + 1 == args.epochs)
+            val_metrics = evaluate(model, val_loader, device=device, loss_cfg=loss_cfg,
+                                   retrieval_cap=args.retrieval_cap, retrieval=do_retrieval,
+                                   seed=args.seed, amp=amp)
+            record = {"epoch": epoch, **train_metrics, **val_metrics,
+                      "emb_weight": loss_cfg.emb_weight, "grouping": loss_cfg.grouping,
+                      "backbone_frozen": frozen}
+            if do_retrieval and args.adaptive_emb_patience > 0:
+                if record["top10"] > adaptive["best_top10"]:
+                    adaptive.update(best_top10=record["top10"], stale=0)
+                else:
+                    adaptive["stale"] += 1
+                    if adaptive["stale"] >= args.adaptive_emb_patience:
+                        adaptive.update(factor=adaptive["factor"] * args.adaptive_emb_decay, stale=0)
+            log.info(_format_epoch(record))
+            _write_log_line(log_file, plain(record))
+            if record["val_top1"] > best["val_top1"]:
+                best = {"val_top1": record["val_top1"], "epoch": epoch}
+                save_checkpoint(out_dir / "best.pt", checkpoint_payload(epoch, record))
+            payload = checkpoint_payload(epoch, record)
+            save_checkpoint(out_dir / "last.pt", payload)
+            if args.save_every > 0 and (epoch + 1) % args.save_every == 0:
+                save_checkpoint(out_dir / f"epoch_{epoch}.pt", payload)
+            last_epoch_done = epoch
+            if out_of_time():
+                log.info("time budget of %.1f min spent after epoch %d", args.time_budget, epoch)
+                break
+    except NonFiniteLossError as exc:
+        log.error("%s", exc)
+        return 3
+    except KeyboardInterrupt:
+        # Keep the weights trained so far; epoch stays the last complete one, so --resume
+        # redoes the interrupted epoch.
+        save_checkpoint(out_dir / "last.pt", checkpoint_payload(last_epoch_done, record))
+        log.warning("interrupted: saved %s (resume redoes epoch %d)", out_dir / "last.pt",
+                    last_epoch_done + 1)
+        return 0
+
+    if best["epoch"] >= 0:
+        log.info("best epoch %d: val_top1 %.4f; checkpoints in %s", best["epoch"], best["val_top1"],
+                 out_dir)
+    if record and not math.isfinite(record.get("train_loss", 0.0)):
+        return 3
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""Augmentation: a pure function of (seed, epoch, index); batch mode equals per-image mode."""
+
+import numpy as np
+import pytest
+import torch
+
+from raster.data.augment import (
+    FULL,
+    MILD,
+    N_PARAMS,
+    apply_params,
+    augment_batch,
+    augment_image,
+    draw_params,
+)
+
+
+def glyph_batch(b=6, s=64):
+    g = torch.Generator().manual_seed(0)
+    x = torch.zeros(b, 1, s, s)
+    for i in range(b):
+        y0, x0 = torch.randint(8, 24, (2,), generator=g).tolist()
+        x[i, 0, y0 : y0 + 24, x0 : x0 + 6 + 2 * i] = 1.0
+    return x
+
+
+def test_draw_is_pure_and_keyed_by_seed_epoch_index():
+    a = draw_params(42, 3, [5, 9, 11])
+    assert a.shape == (3, N_PARAMS)
+    np.testing.assert_array_equal(a, draw_params(42, 3, [5, 9, 11]))
+    np.testing.assert_array_equal(a[1], draw_params(42, 3, [9])[0])  # independent of the batch
+    assert not np.allclose(a, draw_params(42, 4, [5, 9, 11]))  # new epoch, new draw
+    assert not np.allclose(a, draw_params(43, 3, [5, 9, 11]))
+    assert not np.allclose(a[0], a[1])
+
+
+def test_ranges_and_mild_is_smaller():
+    full = draw_params(1, 0, range(2000))
+    mild = draw_params(1, 0, range(2000), mild=True)
+    assert np.abs(full[:, :2]).max() <= FULL.translate
+    assert np.abs(mild[:, :2]).max() <= MILD.translate
+    for col in (0, 2, 3, 4, 5, 6):
+        assert np.abs(mild[:, col]).max() < np.abs(full[:, col]).max()
+    assert full[:, 7].min() >= FULL.ink_min and mild[:, 7].min() >= MILD.ink_min
+    assert 0.2 < (full[:, 8] > 0).mean() < 0.4  # blur probability 0.3
+
+
+def test_zero_params_are_identity():
+    x = glyph_batch()
+    p = np.zeros((len(x), N_PARAMS))
+    p[:, 7] = 1.0  # full ink
+    torch.testing.assert_close(apply_params(x, p), x, atol=1e-5, rtol=0)
+
+
+def test_translation_moves_ink_right_and_down_no_flip():
+    x = glyph_batch(1)
+    p = np.zeros((1, N_PARAMS))
+    p[0, 7] = 1.0
+    p[0, 0], p[0, 1] = 8 / 64, 4 / 64  # 8 px right, 4 px down
+    y = apply_params(x, p)
+    torch.testing.assert_close(y[0, 0, 4:, 8:], x[0, 0, :-4, :-8], atol=1e-5, rtol=0)
+
+
+def test_stroke_weight_and_blur():
+    x = glyph_batch(1)
+    base = np.zeros((1, N_PARAMS))
+    base[0, 7] = 1.0
+    thick, thin, blur = base.copy(), base.copy(), base.copy()
+    thick[0, 5], thin[0, 5], blur[0, 8] = 1.0, -1.0, 0.8
+    s = x.sum().item()
+    assert apply_params(x, thick).sum().item() > 1.2 * s
+    assert apply_params(x, thin).sum().item() < 0.8 * s
+    yb = apply_params(x, blur)
+    assert yb.sum().item() == pytest.approx(s, rel=0.01) and yb.max() < 1.0
+
+
+def test_batch_mode_equals_dataset_mode():
+    x = glyph_batch()
+    idx = torch.tensor([3, 17, 4, 99, 0, 12])
+    batch = augment_batch(x, 42, 2, idx)
+    for j in range(len(x)):
+        one = augment_image(x[j], 42, 2, int(idx[j]))
+        torch.testing.assert_close(batch[j], one, atol=1e-5, rtol=0)
+    assert batch.min() >= 0 and batch.max() <= 1
+    assert not torch.allclose(batch, augment_batch(x, 42, 3, idx))
+    torch.testing.assert_close(batch, augment_batch(x, 42, 2, idx), atol=0, rtol=0)
+
+
+def test_rejects_bad_shapes():
+    with pytest.raises(ValueError):
+        augment_batch(torch.zeros(2, 3, 8, 8), 0, 0, [0, 1])
+    with pytest.raises(ValueError):
+        augment_batch(torch.zeros(2, 1, 16, 16), 0, 0, [0])
