@@ -84,8 +84,17 @@ def main(argv: list[str] | None = None) -> int:
     bare = args.steps * args.batch_size / (time.perf_counter() - t0)
 
     opt, sched = opt_sched()
-    train_one_epoch(model, _Limited(loader, args.warmup_steps), opt, sched, device=device, epoch=1,
-                    loss_cfg=LossConfig(), progress=False, log_interval=10**9)
+    train_one_epoch(
+        model,
+        _Limited(loader, args.warmup_steps),
+        opt,
+        sched,
+        device=device,
+        epoch=1,
+        loss_cfg=LossConfig(),
+        progress=False,
+        log_interval=10**9,
+    )
     augment = None
     if cfg.augment and cfg.augment_mode in ("batch", "gpu"):
         from raster.data.augment import augment_batch
@@ -93,17 +102,28 @@ def main(argv: list[str] | None = None) -> int:
         def augment(images, indices):
             return augment_batch(images, args.seed, 2, indices, mild=cfg.mild_augment)
 
-    metrics = train_one_epoch(model, _Limited(loader, args.steps), opt, sched, device=device, epoch=2,
-                              loss_cfg=LossConfig(), batch_augment=augment, progress=False,
-                              log_interval=10**9)
+    metrics = train_one_epoch(
+        model,
+        _Limited(loader, args.steps),
+        opt,
+        sched,
+        device=device,
+        epoch=2,
+        loss_cfg=LossConfig(),
+        batch_augment=augment,
+        progress=False,
+        log_interval=10**9,
+    )
     loop = metrics["samples_per_s"]
     print("| what | samples/s |\n|---|---|")
     print(f"| bare model forward+backward+step | {bare:.1f} |")
     print(f"| full training loop (`train_one_epoch`) | {loop:.1f} |")
     print(f"| loop / bare | {loop / bare:.1%} |")
-    print(f"\nbatch {args.batch_size}, img {cfg.img_size} px, {args.steps} timed steps, augment "
-          f"{cfg.augment_mode if cfg.augment else 'off'}, threads {torch.get_num_threads()}, "
-          f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}, torch {torch.__version__}")
+    print(
+        f"\nbatch {args.batch_size}, img {cfg.img_size} px, {args.steps} timed steps, augment "
+        f"{cfg.augment_mode if cfg.augment else 'off'}, threads {torch.get_num_threads()}, "
+        f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}, torch {torch.__version__}"
+    )
     return 0
 
 

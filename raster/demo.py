@@ -34,7 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.fresh and args.db.exists():
         args.db.unlink()
     fonts = bundled_font_paths()
-    log.info("step 1/1: ingest %d bundled font files (named instances) into %s", len(fonts), args.db)
+    log.info(
+        "step 1/1: ingest %d bundled font files (named instances) into %s", len(fonts), args.db
+    )
     stats = ingest.ingest(args.db, fonts, instances="named", workers=args.workers)
     print(ingest.format_summary(stats, args.db))
     print()

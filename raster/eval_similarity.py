@@ -29,17 +29,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     g = parser.add_argument_group("input")
     g.add_argument("--embeds", type=Path, required=True, help="(N, D) float32 .npy")
-    g.add_argument("--meta", type=Path, required=True, help="JSONL, one {glyph_id, f_id, label} per row")
+    g.add_argument(
+        "--meta", type=Path, required=True, help="JSONL, one {glyph_id, f_id, label} per row"
+    )
     g = parser.add_argument_group("selection")
-    g.add_argument("--limit", type=int, default=0, help="evaluate a seeded sample of N rows (0 = all)")
+    g.add_argument(
+        "--limit", type=int, default=0, help="evaluate a seeded sample of N rows (0 = all)"
+    )
     g.add_argument("--label-regex", default=None, help="keep rows whose label matches")
     g.add_argument("--min-cluster", type=int, default=2, help="drop labels with fewer rows")
     g.add_argument("--seed", type=int, default=0)
     g = parser.add_argument_group("metrics")
     g.add_argument("--k", type=int, default=10)
-    g.add_argument("--by-font", action="store_true", help="exclude neighbours from the query's font")
-    g.add_argument("--exact-r", action="store_true",
-                   help="search max-R neighbours so R-precision and MAP@R are exact")
+    g.add_argument(
+        "--by-font", action="store_true", help="exclude neighbours from the query's font"
+    )
+    g.add_argument(
+        "--exact-r",
+        action="store_true",
+        help="search max-R neighbours so R-precision and MAP@R are exact",
+    )
     g.add_argument("--backend", choices=["torch", "faiss", "auto"], default="auto")
     g.add_argument("--json-out", type=Path, default=None)
     return parser
@@ -83,7 +92,9 @@ def main(argv: list[str] | None = None) -> int:
         log.error("%s", exc)
         return 2
     if emb.ndim != 2 or emb.shape[0] != len(meta):
-        log.error("%s has shape %s but %s has %d rows", args.embeds, emb.shape, args.meta, len(meta))
+        log.error(
+            "%s has shape %s but %s has %d rows", args.embeds, emb.shape, args.meta, len(meta)
+        )
         return 2
     labels = np.array([str(m["label"]) for m in meta])
     keep = select_rows(labels, args)
@@ -91,10 +102,20 @@ def main(argv: list[str] | None = None) -> int:
         log.error("fewer than 2 rows left after selection; nothing to evaluate")
         return 2
     groups = np.array([str(meta[i].get("f_id")) for i in keep]) if args.by_font else None
-    result = evaluate_embeddings(np.asarray(emb[keep]), labels[keep], k=args.k, groups=groups,
-                                 r_metrics=args.exact_r, backend=args.backend)
-    result = {"rows": int(len(keep)), "labels": int(len(np.unique(labels[keep]))),
-              "by_font": args.by_font, **result}
+    result = evaluate_embeddings(
+        np.asarray(emb[keep]),
+        labels[keep],
+        k=args.k,
+        groups=groups,
+        r_metrics=args.exact_r,
+        backend=args.backend,
+    )
+    result = {
+        "rows": int(len(keep)),
+        "labels": int(len(np.unique(labels[keep]))),
+        "by_font": args.by_font,
+        **result,
+    }
     for key, value in result.items():
         print(f"{key:>18}: {value:.4f}" if isinstance(value, float) else f"{key:>18}: {value}")
     if args.json_out:

@@ -25,7 +25,20 @@ from torch.utils.data import DataLoader
 from raster.data.augment import augment_batch
 from raster.data.samplers import EpochShuffleSampler, MPerClassSampler
 from raster.dataset import DataConfig, add_data_args, build_datasets
-from raster.engine.checkpoint import load_checkpoint, plain, rng_state, save_checkpoint, set_rng_state
+from raster.engine.checkpoint import (
+    load_checkpoint,
+    plain,
+    rng_state,
+    save_checkpoint,
+    set_rng_state,
+)
+from raster.engine.distributed import (
+    DistContext,
+    barrier,
+    init_distributed,
+    replicas_in_sync,
+    shutdown,
+)
 from raster.engine.loop import LossConfig, NonFiniteLossError, evaluate, train_one_epoch
 from raster.engine.optim import ScheduleConfig, build_optimizer, build_scheduler
 from raster.models.glyph_net import ModelConfig, build_model
@@ -46,18 +59,30 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--epochs", type=int, default=30)
     g.add_argument("--batch-size", type=int, default=128)
     g.add_argument("--device", default="auto", help="auto|cpu|cuda|cuda:N")
-    g.add_argument("--out-dir", type=Path, default=Path("artifacts"),
-                   help="run directory: checkpoints, args.yaml, label_to_index.json")
-    g.add_argument("--log-file", type=Path, default=None,
-                   help="per-epoch JSONL log (default: OUT_DIR/train_log.jsonl)")
+    g.add_argument(
+        "--out-dir",
+        type=Path,
+        default=Path("artifacts"),
+        help="run directory: checkpoints, args.yaml, label_to_index.json",
+    )
+    g.add_argument(
+        "--log-file",
+        type=Path,
+        default=None,
+        help="per-epoch JSONL log (default: OUT_DIR/train_log.jsonl)",
+    )
     g.add_argument("--resume", type=Path, default=None, help="checkpoint to continue from")
     g.add_argument("--save-every", type=int, default=0, help="also keep epoch_N.pt every N epochs")
     g.add_argument("--num-workers", type=int, default=0, help="DataLoader worker processes")
     g.add_argument("--no-amp", action="store_true", help="disable bf16 autocast on CUDA")
     g.add_argument("--log-interval", type=int, default=200, help="steps between log lines")
     g.add_argument("--suppress-warnings", action="store_true", help="silence Python warnings")
-    g.add_argument("--time-budget", type=float, default=0.0,
-                   help="minutes; stop (and checkpoint) once spent, 0 = no limit")
+    g.add_argument(
+        "--time-budget",
+        type=float,
+        default=0.0,
+        help="minutes; stop (and checkpoint) once spent, 0 = no limit",
+    )
 
     g = parser.add_argument_group("model")
     g.add_argument("--backbone", default="levit_128s", help="any timm model name")
@@ -74,25 +99,48 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--freeze-backbone-epochs", type=int, default=0)
     g.add_argument("--head-lr-bump-epoch", type=int, default=None)
     g.add_argument("--head-lr-bump-factor", type=float, default=1.0)
-    g.add_argument("--sampler", choices=["random", "m-per-class"], default="m-per-class",
-                   help="m-per-class puts M glyphs of each label in a batch (positives)")
+    g.add_argument(
+        "--sampler",
+        choices=["random", "m-per-class"],
+        default="m-per-class",
+        help="m-per-class puts M glyphs of each label in a batch (positives)",
+    )
     g.add_argument("--m-per-class", type=int, default=4)
 
     g = parser.add_argument_group("losses")
     g.add_argument("--label-smoothing", type=float, default=0.0)
     g.add_argument("--arcface-scale", type=float, default=30.0)
     g.add_argument("--arcface-margin", type=float, default=0.0, help="0 = linear classifier + CE")
-    g.add_argument("--emb-loss-weight", type=float, default=0.3, help="supervised contrastive weight")
+    g.add_argument(
+        "--emb-loss-weight", type=float, default=0.3, help="supervised contrastive weight"
+    )
     g.add_argument("--contrastive-temperature", type=float, default=0.07)
+    g.add_argument(
+        "--contrastive-local",
+        action="store_true",
+        help="distributed runs: contrast within each rank's batch, not the global one",
+    )
     g.add_argument("--contrastive-grouping", choices=["label", "hybrid"], default="label")
-    g.add_argument("--grouping-switch-epoch", type=int, default=None,
-                   help="from this epoch on, group positives by fine label")
-    g.add_argument("--emb-target-weight", type=float, default=None,
-                   help="ramp the embedding weight to this (default: --emb-loss-weight)")
+    g.add_argument(
+        "--grouping-switch-epoch",
+        type=int,
+        default=None,
+        help="from this epoch on, group positives by fine label",
+    )
+    g.add_argument(
+        "--emb-target-weight",
+        type=float,
+        default=None,
+        help="ramp the embedding weight to this (default: --emb-loss-weight)",
+    )
     g.add_argument("--emb-start-epoch", type=int, default=0, help="embedding loss off before this")
     g.add_argument("--emb-ramp-epochs", type=int, default=0, help="linear ramp length, epochs")
-    g.add_argument("--adaptive-emb-patience", type=int, default=0,
-                   help="decay the embedding weight after N retrieval checks without gain; 0 = off")
+    g.add_argument(
+        "--adaptive-emb-patience",
+        type=int,
+        default=0,
+        help="decay the embedding weight after N retrieval checks without gain; 0 = off",
+    )
     g.add_argument("--adaptive-emb-decay", type=float, default=0.5)
     g.add_argument("--adaptive-emb-min-weight", type=float, default=0.05)
 
@@ -159,11 +207,16 @@ def grouping_for_epoch(args: argparse.Namespace, epoch: int) -> str:
     return args.contrastive_grouping
 
 
-def make_train_loader(args, train_ds, device) -> DataLoader:
+def make_train_loader(args, train_ds, device, ctx: DistContext | None = None) -> DataLoader:
+    """The training loader; ``--batch-size`` is per rank, ranks share each global batch."""
+    ctx = ctx or DistContext(device=device)
+    shard = dict(num_replicas=ctx.world_size, rank=ctx.rank)
     if args.sampler == "m-per-class":
-        sampler = MPerClassSampler(train_ds.labels, args.m_per_class, args.batch_size, args.seed)
+        sampler = MPerClassSampler(
+            train_ds.labels, args.m_per_class, args.batch_size, args.seed, **shard
+        )
     else:
-        sampler = EpochShuffleSampler(len(train_ds), args.seed)
+        sampler = EpochShuffleSampler(len(train_ds), args.seed, batch_size=args.batch_size, **shard)
     return DataLoader(
         train_ds,
         batch_size=args.batch_size,
@@ -184,32 +237,59 @@ def _trim_log(path: Path, last_epoch: int) -> None:
     """On resume, drop log lines of epochs after the checkpoint (they will be redone)."""
     if not path.exists():
         return
-    keep = [line for line in path.read_text().splitlines() if line.strip()
-            and json.loads(line).get("epoch", -1) <= last_epoch]
+    keep = [
+        line
+        for line in path.read_text().splitlines()
+        if line.strip() and json.loads(line).get("epoch", -1) <= last_epoch
+    ]
     path.write_text("".join(line + "\n" for line in keep))
 
 
 def _format_epoch(rec: dict) -> str:
-    parts = [f"epoch {rec['epoch']:3d}", f"loss {rec['train_loss']:.4f}",
-             f"(ce {rec['ce_loss']:.4f} emb {rec['emb_loss']:.4f} x{rec['emb_weight']:.2f})",
-             f"acc {rec['train_acc']:.3f}", f"val_loss {rec['val_loss']:.4f}",
-             f"val_top1 {rec['val_top1']:.4f}", f"val_top5 {rec['val_top5']:.4f}"]
+    parts = [
+        f"epoch {rec['epoch']:3d}",
+        f"loss {rec['train_loss']:.4f}",
+        f"(ce {rec['ce_loss']:.4f} emb {rec['emb_loss']:.4f} x{rec['emb_weight']:.2f})",
+        f"acc {rec['train_acc']:.3f}",
+        f"val_loss {rec['val_loss']:.4f}",
+        f"val_top1 {rec['val_top1']:.4f}",
+        f"val_top5 {rec['val_top5']:.4f}",
+    ]
     if "top10" in rec:
-        parts += [f"top10 {rec['top10']:.4f}", f"mrr {rec['mrr']:.4f}",
-                  f"effect {rec['effect_size']:.3f}"]
-    parts += [f"pos {rec['pos_anchor_frac']:.2f}", f"{rec['epoch_seconds']:.0f}s",
-              f"{rec['samples_per_s']:.0f}/s"]
+        parts += [
+            f"top10 {rec['top10']:.4f}",
+            f"mrr {rec['mrr']:.4f}",
+            f"effect {rec['effect_size']:.3f}",
+        ]
+    parts += [
+        f"pos {rec['pos_anchor_frac']:.2f}",
+        f"{rec['epoch_seconds']:.0f}s",
+        f"{rec['samples_per_s']:.0f}/s",
+    ]
     return " ".join(parts)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s",
-                        datefmt="%H:%M:%S", stream=sys.stderr)
+    ctx = init_distributed(resolve_device(args.device))
+    try:
+        return _run(args, ctx)
+    finally:
+        shutdown(ctx)
+
+
+def _run(args: argparse.Namespace, ctx: DistContext) -> int:
+    # Only rank 0 talks; the others report warnings and errors.
+    logging.basicConfig(
+        level=logging.INFO if ctx.is_main else logging.WARNING,
+        format="%(asctime)s %(name)s: %(message)s",
+        datefmt="%H:%M:%S",
+        stream=sys.stderr,
+    )
     if args.suppress_warnings:
         warnings.filterwarnings("ignore")
     threads = configure_threads()
-    device = resolve_device(args.device)
+    device = ctx.device
     amp = not args.no_amp
     out_dir: Path = args.out_dir
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -221,26 +301,53 @@ def main(argv: list[str] | None = None) -> int:
     torch.manual_seed(args.seed)
 
     data_cfg = DataConfig.from_args(args)
-    bundle = build_datasets(data_cfg, out_dir=out_dir)
+    # Rank 0 builds the pre-raster cache file first; the others then find it complete.
+    if not ctx.is_main:
+        barrier(ctx)
+    bundle = build_datasets(data_cfg, out_dir=out_dir if ctx.is_main else None)
+    if ctx.is_main:
+        barrier(ctx)
     train_ds, val_ds = bundle.train, bundle.val
     num_classes = len(bundle.label_to_index)
     if len(train_ds) == 0:
         log.error("no training glyphs after filtering; nothing to train")
         return 2
 
-    model_cfg = ModelConfig(num_classes=num_classes, backbone=args.backbone, img_size=data_cfg.img_size,
-                            embed_dropout=args.emb_dropout, drop_path=args.drop_path)
+    model_cfg = ModelConfig(
+        num_classes=num_classes,
+        backbone=args.backbone,
+        img_size=data_cfg.img_size,
+        embed_dropout=args.emb_dropout,
+        drop_path=args.drop_path,
+    )
     model = build_model(model_cfg).to(device)
-    train_loader = make_train_loader(args, train_ds, device)
-    val_loader = DataLoader(val_ds, batch_size=args.batch_size, shuffle=False,
-                            num_workers=args.num_workers, pin_memory=device.type == "cuda")
+    forward_model = model
+    if ctx.enabled:
+        if device.type == "cuda":
+            # Batch statistics over the global batch, as one process would compute them.
+            # (SyncBatchNorm needs CUDA; on CPU/gloo each rank normalizes its own batch.)
+            model = torch.nn.SyncBatchNorm.convert_sync_batchnorm(model)
+        forward_model = torch.nn.parallel.DistributedDataParallel(
+            model, device_ids=[device.index] if device.type == "cuda" else None
+        )
+    train_loader = make_train_loader(args, train_ds, device, ctx)
+    # Each rank evaluates every world_size-th validation glyph; evaluate() gathers them.
+    val_part = torch.utils.data.Subset(val_ds, range(ctx.rank, len(val_ds), ctx.world_size))
+    val_loader = DataLoader(
+        val_part,
+        batch_size=args.batch_size,
+        shuffle=False,
+        num_workers=args.num_workers,
+        pin_memory=device.type == "cuda",
+    )
     steps_per_epoch = len(train_loader)
     optimizer = build_optimizer(model, args.lr_backbone, args.lr_head, args.weight_decay)
     schedule = ScheduleConfig(
         total_steps=max(1, steps_per_epoch * args.epochs),
         warmup_frac=args.warmup_frac,
         kind=args.lr_schedule,
-        head_bump_step=None if args.head_lr_bump_epoch is None
+        head_bump_step=None
+        if args.head_lr_bump_epoch is None
         else args.head_lr_bump_epoch * steps_per_epoch,
         head_bump_factor=args.head_lr_bump_factor,
     )
@@ -254,8 +361,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.resume is not None:
         ckpt = load_checkpoint(args.resume, map_location=device)
         if ckpt["label_to_index"] != bundle.label_to_index:
-            log.error("%s: its label map differs from this data selection (same --db/--limit/--seed?)",
-                      args.resume)
+            log.error(
+                "%s: its label map differs from this data selection (same --db/--limit/--seed?)",
+                args.resume,
+            )
             return 2
         model.load_state_dict(ckpt["model"])
         optimizer.load_state_dict(ckpt["optimizer"])
@@ -264,17 +373,30 @@ def main(argv: list[str] | None = None) -> int:
         start_epoch = ckpt["epoch"] + 1
         best = ckpt.get("best", best)
         adaptive = ckpt.get("adaptive", adaptive)
-        _trim_log(log_file, ckpt["epoch"])
+        if ctx.is_main:
+            _trim_log(log_file, ckpt["epoch"])
         log.info("resumed from %s at epoch %d", args.resume, start_epoch)
-    elif log_file.exists():
+    elif log_file.exists() and ctx.is_main:
         log_file.unlink()  # a fresh run starts a fresh log
 
-    with open(out_dir / "args.yaml", "w") as fh:
-        yaml.safe_dump(args_dict, fh, sort_keys=True)
-    global_batch = args.batch_size
-    log.info("device %s, %d threads, %d train / %d val glyphs, %d classes, %d steps/epoch, "
-             "batch %d, img %d px, sampler %s", device, threads, len(train_ds), len(val_ds),
-             num_classes, steps_per_epoch, global_batch, data_cfg.img_size, args.sampler)
+    if ctx.is_main:
+        with open(out_dir / "args.yaml", "w") as fh:
+            yaml.safe_dump({**args_dict, "world_size": ctx.world_size}, fh, sort_keys=True)
+    log.info(
+        "device %s x %d ranks, %d threads, %d train / %d val glyphs, %d classes, "
+        "%d steps/epoch, batch %d per rank = %d global, img %d px, sampler %s",
+        device,
+        ctx.world_size,
+        threads,
+        len(train_ds),
+        len(val_ds),
+        num_classes,
+        steps_per_epoch,
+        args.batch_size,
+        args.batch_size * ctx.world_size,
+        data_cfg.img_size,
+        args.sampler,
+    )
 
     def checkpoint_payload(epoch: int, metrics: dict) -> dict:
         return {
@@ -310,8 +432,12 @@ def main(argv: list[str] | None = None) -> int:
             train_loader.sampler.set_epoch(epoch)
             batch_augment = None
             if augment_on_device:
+
                 def batch_augment(images, indices, epoch=epoch):
-                    return augment_batch(images, args.seed, epoch, indices, mild=data_cfg.mild_augment)
+                    return augment_batch(
+                        images, args.seed, epoch, indices, mild=data_cfg.mild_augment
+                    )
+
             frozen = epoch < args.freeze_backbone_epochs
             for p in model.backbone.parameters():
                 p.requires_grad_(not frozen)
@@ -324,33 +450,66 @@ def main(argv: list[str] | None = None) -> int:
                 label_smoothing=args.label_smoothing,
             )
             train_metrics = train_one_epoch(
-                model, train_loader, optimizer, scheduler, device=device, epoch=epoch,
-                loss_cfg=loss_cfg, grad_clip=args.grad_clip, amp=amp, batch_augment=batch_augment,
-                log_interval=args.log_interval, should_stop=out_of_time)
+                model,
+                train_loader,
+                optimizer,
+                scheduler,
+                device=device,
+                epoch=epoch,
+                loss_cfg=loss_cfg,
+                grad_clip=args.grad_clip,
+                amp=amp,
+                batch_augment=batch_augment,
+                log_interval=args.log_interval,
+                should_stop=out_of_time,
+                forward_model=forward_model,
+                dist_ctx=ctx,
+                contrastive_local=args.contrastive_local,
+                progress=None if ctx.is_main else False,
+            )
             do_retrieval = not args.no_retrieval and (
-                (epoch + 1) % max(1, args.retrieval_every) == 0 or epoch + 1 == args.epochs)
-            val_metrics = evaluate(model, val_loader, device=device, loss_cfg=loss_cfg,
-                                   retrieval_cap=args.retrieval_cap, retrieval=do_retrieval,
-                                   seed=args.seed, amp=amp)
-            record = {"epoch": epoch, **train_metrics, **val_metrics,
-                      "emb_weight": loss_cfg.emb_weight, "grouping": loss_cfg.grouping,
-                      "backbone_frozen": frozen}
+                (epoch + 1) % max(1, args.retrieval_every) == 0 or epoch + 1 == args.epochs
+            )
+            val_metrics = evaluate(
+                model,
+                val_loader,
+                device=device,
+                loss_cfg=loss_cfg,
+                retrieval_cap=args.retrieval_cap,
+                retrieval=do_retrieval,
+                seed=args.seed,
+                amp=amp,
+                dist_ctx=ctx,
+            )
+            record = {
+                "epoch": epoch,
+                **train_metrics,
+                **val_metrics,
+                "emb_weight": loss_cfg.emb_weight,
+                "grouping": loss_cfg.grouping,
+                "backbone_frozen": frozen,
+            }
             if do_retrieval and args.adaptive_emb_patience > 0:
                 if record["top10"] > adaptive["best_top10"]:
                     adaptive.update(best_top10=record["top10"], stale=0)
                 else:
                     adaptive["stale"] += 1
                     if adaptive["stale"] >= args.adaptive_emb_patience:
-                        adaptive.update(factor=adaptive["factor"] * args.adaptive_emb_decay, stale=0)
+                        adaptive.update(
+                            factor=adaptive["factor"] * args.adaptive_emb_decay, stale=0
+                        )
             log.info(_format_epoch(record))
-            _write_log_line(log_file, plain(record))
-            if record["val_top1"] > best["val_top1"]:
+            improved = record["val_top1"] > best["val_top1"]
+            if improved:
                 best = {"val_top1": record["val_top1"], "epoch": epoch}
-                save_checkpoint(out_dir / "best.pt", checkpoint_payload(epoch, record))
-            payload = checkpoint_payload(epoch, record)
-            save_checkpoint(out_dir / "last.pt", payload)
-            if args.save_every > 0 and (epoch + 1) % args.save_every == 0:
-                save_checkpoint(out_dir / f"epoch_{epoch}.pt", payload)
+            if ctx.is_main:  # one writer for the log and the checkpoints
+                _write_log_line(log_file, plain(record))
+                payload = checkpoint_payload(epoch, record)
+                if improved:
+                    save_checkpoint(out_dir / "best.pt", payload)
+                save_checkpoint(out_dir / "last.pt", payload)
+                if args.save_every > 0 and (epoch + 1) % args.save_every == 0:
+                    save_checkpoint(out_dir / f"epoch_{epoch}.pt", payload)
             last_epoch_done = epoch
             if out_of_time():
                 log.info("time budget of %.1f min spent after epoch %d", args.time_budget, epoch)
@@ -361,14 +520,27 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         # Keep the weights trained so far; epoch stays the last complete one, so --resume
         # redoes the interrupted epoch.
-        save_checkpoint(out_dir / "last.pt", checkpoint_payload(last_epoch_done, record))
-        log.warning("interrupted: saved %s (resume redoes epoch %d)", out_dir / "last.pt",
-                    last_epoch_done + 1)
+        if ctx.is_main:
+            save_checkpoint(out_dir / "last.pt", checkpoint_payload(last_epoch_done, record))
+        log.warning(
+            "interrupted: saved %s (resume redoes epoch %d)",
+            out_dir / "last.pt",
+            last_epoch_done + 1,
+        )
         return 0
 
+    if ctx.enabled:
+        if not replicas_in_sync(ctx, model):
+            log.error("rank %d: model replicas differ after training", ctx.rank)
+            return 4
+        log.info("model replicas identical on all %d ranks", ctx.world_size)
     if best["epoch"] >= 0:
-        log.info("best epoch %d: val_top1 %.4f; checkpoints in %s", best["epoch"], best["val_top1"],
-                 out_dir)
+        log.info(
+            "best epoch %d: val_top1 %.4f; checkpoints in %s",
+            best["epoch"],
+            best["val_top1"],
+            out_dir,
+        )
     if record and not math.isfinite(record.get("train_loss", 0.0)):
         return 3
     return 0

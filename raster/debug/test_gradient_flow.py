@@ -22,7 +22,9 @@ FAIL = "\u274c FAIL"
 
 
 def _changed(before: list[torch.Tensor], module: torch.nn.Module) -> bool:
-    return any(not torch.equal(b, p.detach()) for b, p in zip(before, module.parameters(), strict=True))
+    return any(
+        not torch.equal(b, p.detach()) for b, p in zip(before, module.parameters(), strict=True)
+    )
 
 
 def _step_on(model: GlyphNet, loss_fn, images, labels, lr: float) -> GlyphNet:
@@ -36,12 +38,17 @@ def _step_on(model: GlyphNet, loss_fn, images, labels, lr: float) -> GlyphNet:
     return trial
 
 
-def run_checks(backbone: str = "levit_128s", img_size: int = 64, seed: int = 0) -> list[tuple[str, bool]]:
+def run_checks(
+    backbone: str = "levit_128s", img_size: int = 64, seed: int = 0
+) -> list[tuple[str, bool]]:
     """Run every check on a small random batch; returns ``[(description, passed), ...]``."""
     torch.manual_seed(seed)
     num_classes, batch = 10, 16
-    model = build_model(ModelConfig(num_classes=num_classes, backbone=backbone, img_size=img_size,
-                                    embed_dropout=0.0))
+    model = build_model(
+        ModelConfig(
+            num_classes=num_classes, backbone=backbone, img_size=img_size, embed_dropout=0.0
+        )
+    )
     images = torch.rand(batch, 1, img_size, img_size)
     labels = torch.arange(batch) % (batch // 2)  # every anchor has one positive
 
@@ -57,18 +64,31 @@ def run_checks(backbone: str = "levit_128s", img_size: int = 64, seed: int = 0) 
     before_cls = [p.detach().clone() for p in model.classifier.parameters()]
 
     trial = _step_on(model, emb_loss, images, labels, lr=0.1)
-    results.append(("Embedding loss updates embedding head", _changed(before_head, trial.embed_head)))
+    results.append(
+        ("Embedding loss updates embedding head", _changed(before_head, trial.embed_head))
+    )
     results.append(("Embedding loss updates backbone", _changed(before_backbone, trial.backbone)))
 
     trial = _step_on(model, ce_loss, images, labels, lr=0.1)
-    results.append(("Classification loss updates classifier", _changed(before_cls, trial.classifier)))
-    results.append(("Classification loss updates backbone", _changed(before_backbone, trial.backbone)))
+    results.append(
+        ("Classification loss updates classifier", _changed(before_cls, trial.classifier))
+    )
+    results.append(
+        ("Classification loss updates backbone", _changed(before_backbone, trial.backbone))
+    )
     no_grad = all(p.grad is None or not p.grad.any() for p in trial.embed_head.parameters())
-    results.append(("Classification loss alone leaves the embedding head without gradient", no_grad))
+    results.append(
+        ("Classification loss alone leaves the embedding head without gradient", no_grad)
+    )
 
     with torch.no_grad():
         norms = model.eval()(images)["embedding"].norm(dim=1)
-    results.append(("Embeddings are L2-normalized", bool(torch.allclose(norms, torch.ones_like(norms), atol=1e-5))))
+    results.append(
+        (
+            "Embeddings are L2-normalized",
+            bool(torch.allclose(norms, torch.ones_like(norms), atol=1e-5)),
+        )
+    )
     return results
 
 

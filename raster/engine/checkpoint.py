@@ -81,7 +81,35 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
     try:
         ckpt = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as exc:  # torch raises several types for foreign/corrupt files
-        raise ValueError(f"{path}: not a readable checkpoint ({exc.__class__.__name__}: {exc})") from exc
+        raise ValueError(
+            f"{path}: not a readable checkpoint ({exc.__class__.__name__}: {exc})"
+        ) from exc
     if not isinstance(ckpt, dict) or ckpt.get("format") != CHECKPOINT_FORMAT or "model" not in ckpt:
         raise ValueError(f"{path}: not a glyph-raster checkpoint (format {CHECKPOINT_FORMAT})")
     return ckpt
+
+
+def file_fingerprint(path: str | Path) -> str:
+    """sha256 (hex) of a checkpoint file's bytes: what an index records to refuse other models."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def load_trained_model(path: str | Path, device: str | torch.device = "cpu"):
+    """Rebuild the model of a checkpoint, in eval mode, from the checkpoint alone.
+
+    Returns:
+        ``(model, ckpt)``: the :class:`~raster.models.glyph_net.GlyphNet` on ``device`` and the
+        checkpoint dict (``label_to_index``, ``raster_config``, ``model_config``, ``args``, ...).
+    """
+    from raster.models.glyph_net import ModelConfig, build_model
+
+    ckpt = load_checkpoint(path, map_location=device)
+    model = build_model(ModelConfig(**ckpt["model_config"]))
+    model.load_state_dict(ckpt["model"])
+    return model.to(device).eval(), ckpt

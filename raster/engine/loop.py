@@ -15,6 +15,12 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
+from raster.engine.distributed import (
+    DistContext,
+    all_gather_cat,
+    all_reduce_sum,
+    gather_for_contrastive,
+)
 from raster.engine.optim import current_lrs
 from raster.losses import arcface_logits, positive_anchor_fraction, supervised_contrastive_loss
 from raster.metrics.retrieval import evaluate_embeddings
@@ -49,7 +55,9 @@ class LossConfig:
     label_smoothing: float = 0.0
 
 
-def class_logits(model: GlyphNet, out: dict, labels: torch.Tensor | None, cfg: LossConfig) -> torch.Tensor:
+def class_logits(
+    model: GlyphNet, out: dict, labels: torch.Tensor | None, cfg: LossConfig
+) -> torch.Tensor:
     """Logits the classification loss and accuracy use: linear, or ArcFace cosine logits.
 
     With ``labels`` None (evaluation) ArcFace logits carry no margin.
@@ -87,6 +95,9 @@ def train_one_epoch(
     log_interval: int = 200,
     progress: bool | None = None,
     should_stop: Callable[[], bool] | None = None,
+    forward_model: torch.nn.Module | None = None,
+    dist_ctx: DistContext | None = None,
+    contrastive_local: bool = False,
 ) -> dict:
     """Train for one pass over ``loader``.
 
@@ -96,6 +107,10 @@ def train_one_epoch(
         batch_augment: ``f(images, indices) -> images`` applied on ``device`` (the
             ``--augment-mode batch`` path); None when the dataset augments or nobody does.
         should_stop: polled after each step; True ends the epoch early (time budget).
+        forward_model: the module to call (the DistributedDataParallel wrapper of ``model``);
+            ``model`` itself is used for attributes (classifier weights). Default: ``model``.
+        dist_ctx: distributed context; metrics are summed over ranks, and the contrastive
+            loss sees the global batch unless ``contrastive_local``.
 
     Returns:
         ``train_loss``, ``ce_loss``, ``emb_loss`` (sample-weighted means), ``train_acc``,
@@ -106,6 +121,8 @@ def train_one_epoch(
     Raises:
         NonFiniteLossError: the loss is NaN or infinite.
     """
+    ctx = dist_ctx or DistContext(device=device)
+    forward_model = forward_model or model
     model.train()
     sums = {"loss": 0.0, "ce": 0.0, "emb": 0.0, "correct": 0.0, "pos": 0.0}
     seen = 0
@@ -122,16 +139,26 @@ def train_one_epoch(
             images = batch_augment(images, batch["index"])
         groups = labels if loss_cfg.grouping == "label" else batch["group"].to(device)
         with _autocast(device, amp):
-            out = model(images)
+            out = forward_model(images)
         out = {k: v.float() for k, v in out.items()}
         logits = class_logits(model, out, labels, loss_cfg)
         ce_loss = F.cross_entropy(logits, labels, label_smoothing=loss_cfg.label_smoothing)
+        emb, emb_groups, rows = out["embedding"], groups, slice(None)
+        if not contrastive_local:
+            # Positives and negatives from every rank's batch (a no-op on one process).
+            emb, emb_groups, rows = gather_for_contrastive(ctx, emb, groups)
         if loss_cfg.emb_weight > 0:
-            emb_loss = supervised_contrastive_loss(out["embedding"], groups, loss_cfg.temperature)
+            emb_loss = supervised_contrastive_loss(
+                emb, emb_groups, loss_cfg.temperature, anchor_rows=rows
+            )
         else:
             emb_loss = torch.zeros((), device=device)
         loss = ce_loss + loss_cfg.emb_weight * emb_loss
-        if not torch.isfinite(loss):
+        finite = bool(torch.isfinite(loss))
+        if ctx.enabled:
+            # Every rank stops together, or the healthy ones would wait in the next all-reduce.
+            finite = all_reduce_sum(ctx, [float(not finite)])[0] == 0
+        if not finite:
             raise NonFiniteLossError(
                 f"epoch {epoch} step {step}: loss is {loss.item()} (ce {ce_loss.item()}, "
                 f"emb {emb_loss.item()}); stopping, the last good checkpoint is kept"
@@ -145,8 +172,11 @@ def train_one_epoch(
             grad_norm = min(grad_unclipped, grad_clip)
         elif step % max(1, log_interval) == 0 or step == len(loader):
             # The norm costs a pass over all gradients: only when it is logged.
-            grad_unclipped = grad_norm = float(torch.linalg.vector_norm(
-                torch.stack([torch.linalg.vector_norm(p.grad) for p in params])))
+            grad_unclipped = grad_norm = float(
+                torch.linalg.vector_norm(
+                    torch.stack([torch.linalg.vector_norm(p.grad) for p in params])
+                )
+            )
         optimizer.step()
         scheduler.step()  # per-step schedule: warmup and cosine are in optimizer steps
 
@@ -156,18 +186,26 @@ def train_one_epoch(
         sums["ce"] += ce_loss.item() * bs
         sums["emb"] += emb_loss.item() * bs
         sums["correct"] += (logits.argmax(1) == labels).sum().item()
-        sums["pos"] += positive_anchor_fraction(groups) * bs
+        sums["pos"] += positive_anchor_fraction(emb_groups) * bs
         if step % max(1, log_interval) == 0:
-            msg = (f"epoch {epoch} step {step}/{len(loader)} loss {sums['loss'] / seen:.4f} "
-                   f"ce {sums['ce'] / seen:.4f} emb {sums['emb'] / seen:.4f}")
+            msg = (
+                f"epoch {epoch} step {step}/{len(loader)} loss {sums['loss'] / seen:.4f} "
+                f"ce {sums['ce'] / seen:.4f} emb {sums['emb'] / seen:.4f}"
+            )
             if progress:
                 bar.set_postfix_str(msg.split(" ", 4)[-1])
             else:
                 log.info(msg)
-        if should_stop is not None and should_stop():
+        stop = should_stop is not None and should_stop()
+        if ctx.enabled:
+            stop = all_reduce_sum(ctx, [float(stop)])[0] > 0  # ranks must agree to stop
+        if stop:
             break
     bar.close()
     seconds = time.perf_counter() - start
+    keys = list(sums)
+    totals = all_reduce_sum(ctx, [sums[k] for k in keys] + [float(seen)])
+    sums, seen = dict(zip(keys, totals[:-1], strict=True)), int(totals[-1])
     denom = max(1, seen)
     return {
         "train_loss": sums["loss"] / denom,
@@ -195,18 +233,23 @@ def evaluate(
     retrieval: bool = True,
     seed: int = 0,
     amp: bool = True,
+    dist_ctx: DistContext | None = None,
 ) -> dict:
     """Validation loss and accuracy; retrieval metrics on up to ``retrieval_cap`` samples.
+
+    In distributed runs each rank evaluates its shard; sums and embeddings are gathered, in
+    dataset order, so every rank returns the same metrics as one process would.
 
     Returns:
         ``val_loss`` (plain CE), ``val_top1``, ``val_top5``; with ``retrieval`` also
         ``top10``, ``mrr``, ``effect_size`` and the rest of
         :func:`raster.metrics.retrieval.evaluate_embeddings` on a seeded random subset.
     """
+    ctx = dist_ctx or DistContext(device=device)
     model.eval()
     n = 0
     loss_sum = top1 = top5 = 0.0
-    embeddings, labels_all = [], []
+    embeddings, labels_all, indices_all = [], [], []
     for batch in loader:
         images = batch["image"].to(device, non_blocking=True)
         labels = batch["label"].to(device, non_blocking=True)
@@ -221,18 +264,28 @@ def evaluate(
         top5 += (topk == labels[:, None]).any(1).sum().item()
         n += labels.shape[0]
         if retrieval:
-            embeddings.append(out["embedding"].cpu())
-            labels_all.append(labels.cpu())
+            embeddings.append(out["embedding"])
+            labels_all.append(labels)
+            indices_all.append(batch["index"].to(device))
+    loss_sum, top1, top5, n = all_reduce_sum(ctx, [loss_sum, top1, top5, float(n)])
     metrics = {
         "val_loss": loss_sum / max(1, n),
         "val_top1": top1 / max(1, n),
         "val_top5": top5 / max(1, n),
     }
     if retrieval and n:
-        emb = torch.cat(embeddings).numpy()
-        lab = torch.cat(labels_all).numpy()
+
+        def local(parts, shape, dtype):  # a rank's shard may be empty
+            return torch.cat(parts) if parts else torch.zeros(shape, dtype=dtype, device=device)
+
+        emb = all_gather_cat(ctx, local(embeddings, (0, model.config.embed_dim), torch.float32))
+        lab = all_gather_cat(ctx, local(labels_all, (0,), torch.long))
+        order = all_gather_cat(ctx, local(indices_all, (0,), torch.long)).argsort()  # dataset order
+        emb, lab = emb[order].cpu().numpy(), lab[order].cpu().numpy()
         if len(lab) > retrieval_cap > 0:
-            pick = np.sort(np.random.default_rng(seed).choice(len(lab), retrieval_cap, replace=False))
+            pick = np.sort(
+                np.random.default_rng(seed).choice(len(lab), retrieval_cap, replace=False)
+            )
             emb, lab = emb[pick], lab[pick]
         found = evaluate_embeddings(emb, lab, k=10)
         metrics.update(

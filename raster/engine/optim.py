@@ -54,7 +54,12 @@ def build_optimizer(
 ) -> torch.optim.AdamW:
     """AdamW with two groups, ``backbone`` and ``head``; no decay on biases and norms."""
     head_ids = {id(p) for p in model.head_parameters()}
-    groups: dict[str, list] = {"backbone": [], "backbone_no_decay": [], "head": [], "head_no_decay": []}
+    groups: dict[str, list] = {
+        "backbone": [],
+        "backbone_no_decay": [],
+        "head": [],
+        "head_no_decay": [],
+    }
     for _name, param in model.named_parameters():
         part = "head" if id(param) in head_ids else "backbone"
         # 1-D tensors are biases and norm scales: decaying them only hurts.

@@ -26,6 +26,7 @@ def supervised_contrastive_loss(
     embeddings: torch.Tensor,
     labels: torch.Tensor,
     temperature: float = 0.07,
+    anchor_rows: slice | None = None,
 ) -> torch.Tensor:
     """Supervised contrastive loss of L2-normalized embeddings, exactly as the guide defines it.
 
@@ -44,6 +45,9 @@ def supervised_contrastive_loss(
             float64), so it is safe under bf16/fp16 autocast.
         labels: (B,) integer tensor; samples with equal labels are positives of each other.
         temperature: T > 0, divides the similarities.
+        anchor_rows: only these rows are anchors (all rows stay candidates). Distributed
+            training passes the rank's own rows of the gathered global batch, so memory is
+            O(B_local x B_global) instead of O(B_global^2). None = every row.
 
     Returns:
         Scalar tensor: the mean of ``loss_i`` over anchors that have at least one positive.
@@ -55,17 +59,19 @@ def supervised_contrastive_loss(
         raise ValueError(f"temperature must be > 0; got {temperature}")
     emb = embeddings if embeddings.dtype == torch.float64 else embeddings.float()
     b = emb.shape[0]
-    eye = torch.eye(b, dtype=torch.bool, device=emb.device)
-    positives = (labels[:, None] == labels[None, :]) & ~eye  # (B, B)
-    has_positive = positives.any(dim=1)  # (B,)
+    rows = torch.arange(b, device=emb.device)
+    if anchor_rows is not None:
+        rows = rows[anchor_rows]
+    is_self = rows[:, None] == torch.arange(b, device=emb.device)[None, :]  # (R, B)
+    positives = (labels[rows][:, None] == labels[None, :]) & ~is_self  # (R, B)
+    has_positive = positives.any(dim=1)  # (R,)
     if not bool(has_positive.any()):
         return embeddings.sum() * 0.0
     # Only rows of anchors with a positive: every such row has a finite entry in both
     # logsumexps, so no all -inf row can produce a NaN gradient.
-    anchors = emb[has_positive]  # (A, D)
+    anchors = emb[rows[has_positive]]  # (A, D)
     logits = anchors @ emb.t() / temperature  # (A, B)
-    not_self = ~eye[has_positive]
-    log_all = torch.logsumexp(logits.masked_fill(~not_self, float("-inf")), dim=1)
+    log_all = torch.logsumexp(logits.masked_fill(is_self[has_positive], float("-inf")), dim=1)
     log_pos = torch.logsumexp(logits.masked_fill(~positives[has_positive], float("-inf")), dim=1)
     return (log_all - log_pos).mean()
 

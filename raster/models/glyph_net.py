@@ -45,16 +45,16 @@ class ModelConfig:
 
 def create_backbone(name: str, img_size: int, drop_path: float = 0.0) -> nn.Module:
     """A timm backbone for 1-channel images with no classifier of its own."""
-    kwargs: dict = dict(pretrained=False, num_classes=0, in_chans=1, drop_path_rate=drop_path)
+    kwargs: dict = dict(
+        pretrained=False, num_classes=0, in_chans=1, drop_path_rate=drop_path, img_size=img_size
+    )
     if name.startswith("levit"):
-        # LeViT: fixed input size and no distillation head (see module docstring).
-        kwargs.update(img_size=img_size, distilled=False)
+        kwargs["distilled"] = False  # no distillation head (see module docstring)
     try:
         return timm.create_model(name, **kwargs)
     except TypeError:
         # Backbones without img_size (most CNNs) take any input size.
-        kwargs.pop("img_size", None)
-        kwargs.pop("distilled", None)
+        kwargs.pop("img_size")
         return timm.create_model(name, **kwargs)
 
 

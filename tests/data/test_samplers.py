@@ -41,3 +41,30 @@ def test_m_per_class_rejects_bad_sizes():
         MPerClassSampler(np.zeros(10, int), m=3, batch_size=16, seed=0)
     with pytest.raises(ValueError, match="cannot fill"):
         MPerClassSampler(np.arange(2), m=2, batch_size=8, seed=0)
+
+
+@pytest.mark.parametrize("kind", ["shuffle", "m-per-class"])
+def test_rank_shares_make_up_the_global_batches(kind):
+    labels = np.repeat(np.arange(12), 9)
+    world, local = 2, 8
+
+    def make(batch, replicas, rank):
+        if kind == "shuffle":
+            return EpochShuffleSampler(
+                len(labels), seed=3, batch_size=batch, num_replicas=replicas, rank=rank
+            )
+        return MPerClassSampler(
+            labels, m=4, batch_size=batch, seed=3, num_replicas=replicas, rank=rank
+        )
+
+    single = make(local * world, 1, 0)
+    ranks = [make(local, world, r) for r in range(world)]
+    for s in [single, *ranks]:
+        s.set_epoch(2)
+    glob = np.array(list(single))
+    parts = [np.array(list(r)) for r in ranks]
+    assert all(len(p) == len(r) for p, r in zip(parts, ranks, strict=False))
+    n_batches = len(parts[0]) // local
+    for k in range(n_batches):
+        combined = np.concatenate([p[k * local : (k + 1) * local] for p in parts])
+        assert (combined == glob[k * local * world : (k + 1) * local * world]).all()

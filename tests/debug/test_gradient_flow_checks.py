@@ -1,8 +1,8 @@
 """The guide's gradient-flow checks pass on our model and fail on a broken one."""
 
 from raster.debug import test_gradient_flow as gf
-from raster.models.glyph_net import GlyphNet
 from raster.metrics.knn import l2_normalize
+from raster.models.glyph_net import GlyphNet
 
 
 def test_all_checks_pass_and_cli_exit_code(capsys):

@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 import torch
 
-from raster.engine.checkpoint import load_checkpoint, plain, rng_state, save_checkpoint, set_rng_state
+from raster.engine.checkpoint import (
+    load_checkpoint,
+    plain,
+    rng_state,
+    save_checkpoint,
+    set_rng_state,
+)
 
 
 def test_roundtrip_and_rng_restore(tmp_path):
@@ -15,8 +21,14 @@ def test_roundtrip_and_rng_restore(tmp_path):
     torch.manual_seed(3)
     state = rng_state()
     expected = (random.random(), np.random.rand(), torch.rand(1).item())
-    path = save_checkpoint(tmp_path / "c.pt", {"model": {"w": torch.ones(2)}, "rng_state": state,
-                                               "args": plain({"db": tmp_path, "x": np.float32(1.5)})})
+    path = save_checkpoint(
+        tmp_path / "c.pt",
+        {
+            "model": {"w": torch.ones(2)},
+            "rng_state": state,
+            "args": plain({"db": tmp_path, "x": np.float32(1.5)}),
+        },
+    )
     assert not (tmp_path / "c.pt.tmp").exists()
     ckpt = load_checkpoint(path)
     assert ckpt["args"] == {"db": str(tmp_path), "x": 1.5}

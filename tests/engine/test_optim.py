@@ -22,11 +22,13 @@ def test_cosine_ends_at_floor_and_is_monotone_after_warmup():
     assert values[0] == pytest.approx(1.0)
     assert values[50] == pytest.approx(0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * 0.5)))
     assert values[100] == pytest.approx(0.01)
-    assert all(a >= b for a, b in zip(values, values[1:]))
+    assert all(a >= b for a, b in zip(values, values[1:], strict=False))
 
 
 def test_head_bump_applies_only_to_head_from_its_step():
-    s = ScheduleConfig(total_steps=10, warmup_frac=0.0, kind="constant", head_bump_step=5, head_bump_factor=3.0)
+    s = ScheduleConfig(
+        total_steps=10, warmup_frac=0.0, kind="constant", head_bump_step=5, head_bump_factor=3.0
+    )
     assert s.head_factor(4) == 1.0 and s.head_factor(5) == 3.0 and s.factor(5) == 1.0
 
 

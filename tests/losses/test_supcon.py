@@ -221,3 +221,24 @@ def test_guide_code_forward_deviates_ours_does_not():
     assert guide == pytest.approx(-math.log(1e-8), abs=1e-3)
     assert exact > 25.0
     assert supervised_contrastive_loss(emb, opposite, 0.07).item() == pytest.approx(exact, rel=1e-9)
+
+
+def test_anchor_rows_restrict_anchors_but_not_candidates():
+    torch.manual_seed(0)
+    emb = torch.nn.functional.normalize(torch.randn(12, 5, dtype=torch.float64), dim=1)
+    labels = torch.tensor([0, 1, 2, 0, 1, 2, 0, 1, 2, 3, 3, 4])
+    full_terms = []
+    for i in range(12):
+        pos = [j for j in range(12) if j != i and labels[j] == labels[i]]
+        if pos:
+            s = emb @ emb[i] / 0.1
+            others = torch.cat([s[:i], s[i + 1 :]])
+            full_terms.append((torch.logsumexp(others, 0) - torch.logsumexp(s[pos], 0)).item())
+    # Anchors 4..8 only (all have positives), candidates everything.
+    part = supervised_contrastive_loss(emb, labels, 0.1, anchor_rows=slice(4, 8))
+    assert part.item() == pytest.approx(sum(full_terms[4:8]) / 4, abs=1e-10)
+    # Halves averaged = the whole (every anchor has a positive except row 11).
+    a = supervised_contrastive_loss(emb, labels, 0.1, anchor_rows=slice(0, 6))
+    b = supervised_contrastive_loss(emb, labels, 0.1, anchor_rows=slice(6, 12))
+    whole = supervised_contrastive_loss(emb, labels, 0.1)
+    assert ((a * 6 + b * 5) / 11).item() == pytest.approx(whole.item(), abs=1e-10)

@@ -20,7 +20,9 @@ def test_forward_shapes_and_gradients(backbone, img_size):
     assert all(torch.isfinite(v).all() for v in out.values())
     assert torch.allclose(out["embedding"].norm(dim=1), torch.ones(8), atol=1e-5)
     labels = torch.tensor([0, 0, 1, 1, 2, 2, 3, 3])
-    loss = F.cross_entropy(out["logits"], labels) + 0.3 * supervised_contrastive_loss(out["embedding"], labels)
+    loss = F.cross_entropy(out["logits"], labels) + 0.3 * supervised_contrastive_loss(
+        out["embedding"], labels
+    )
     loss.backward()
     missing = [n for n, p in model.named_parameters() if p.grad is None]
     assert missing == []

@@ -1,0 +1,238 @@
+"""Training CLI smoke tests: the loss falls, the log has every key, resume is exact, NaN stops."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+sys.path.insert(0, str(Path(__file__).parent / "data"))
+
+from glyphdb import make_db  # noqa: E402
+
+from raster import train  # noqa: E402
+from raster.engine import loop  # noqa: E402
+from raster.engine.checkpoint import load_checkpoint  # noqa: E402
+
+EPOCH_KEYS = {
+    "epoch",
+    "train_loss",
+    "ce_loss",
+    "emb_loss",
+    "emb_weight",
+    "train_acc",
+    "pos_anchor_frac",
+    "val_loss",
+    "val_top1",
+    "val_top5",
+    "top10",
+    "mrr",
+    "effect_size",
+    "lr_backbone",
+    "lr_head",
+    "grad_norm",
+    "grad_norm_unclipped",
+    "epoch_seconds",
+    "samples_per_s",
+}
+TIME_KEYS = {"epoch_seconds", "samples_per_s"}
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory) -> Path:
+    return make_db(tmp_path_factory.mktemp("db") / "g.db", n_labels=8, per_label=30, n_fonts=3)
+
+
+def _args(db: Path, out: Path, epochs: int, *extra: str) -> list[str]:
+    return [
+        "--db",
+        str(db),
+        "--limit",
+        "0",
+        "--epochs",
+        str(epochs),
+        "--batch-size",
+        "32",
+        "--img-size",
+        "32",
+        "--val-frac",
+        "0.2",
+        "--pre-rasterize",
+        "--out-dir",
+        str(out),
+        "--lr-backbone",
+        "0.003",
+        "--lr-head",
+        "0.006",
+        "--retrieval-every",
+        "1",
+        "--log-interval",
+        "3",
+        "--seed",
+        "7",
+        *extra,
+    ]
+
+
+def _log(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_loss_falls_and_log_has_every_key(db, tmp_path):
+    assert train.main(_args(db, tmp_path / "run", 3)) == 0
+    records = _log(tmp_path / "run" / "train_log.jsonl")
+    assert [r["epoch"] for r in records] == [0, 1, 2]
+    for rec in records:
+        assert EPOCH_KEYS <= rec.keys(), EPOCH_KEYS - rec.keys()
+        assert rec["emb_weight"] == pytest.approx(0.3)  # never silently 0
+        assert rec["pos_anchor_frac"] == 1.0  # m-per-class: every anchor has a positive
+    assert records[-1]["train_loss"] < records[0]["train_loss"]
+    for name in ("best.pt", "last.pt", "args.yaml", "label_to_index.json"):
+        assert (tmp_path / "run" / name).exists()
+    ckpt = load_checkpoint(tmp_path / "run" / "last.pt")
+    assert ckpt["epoch"] == 2 and ckpt["model_config"]["img_size"] == 32
+    assert len(ckpt["label_to_index"]) == 8
+
+
+def test_resume_equals_uninterrupted(db, tmp_path):
+    assert train.main(_args(db, tmp_path / "straight", 2, "--save-every", "1")) == 0
+    resumed = tmp_path / "resumed"
+    assert (
+        train.main(_args(db, resumed, 2, "--resume", str(tmp_path / "straight" / "epoch_0.pt")))
+        == 0
+    )
+    a = load_checkpoint(tmp_path / "straight" / "last.pt")["model"]
+    b = load_checkpoint(resumed / "last.pt")["model"]
+    assert a.keys() == b.keys()
+    for key in a:
+        assert torch.equal(a[key], b[key]), key
+    line_a = _log(tmp_path / "straight" / "train_log.jsonl")[1]
+    line_b = _log(resumed / "train_log.jsonl")[-1]
+    for key in line_a.keys() - TIME_KEYS:
+        assert line_a[key] == line_b[key], key
+
+
+def test_guide_quick_test_flags_are_accepted(db, tmp_path):
+    # The guide's quick-test command, shrunk only in size (limit, epochs, img).
+    argv = [
+        "--db",
+        str(db),
+        "--limit",
+        "200",
+        "--epochs",
+        "1",
+        "--batch-size",
+        "32",
+        "--val-frac",
+        "0.1",
+        "--num-workers",
+        "0",
+        "--pre-rasterize",
+        "--min-label-count",
+        "2",
+        "--drop-singletons",
+        "--lr-backbone",
+        "0.0015",
+        "--lr-head",
+        "0.0030",
+        "--weight-decay",
+        "0.01",
+        "--warmup-frac",
+        "0.05",
+        "--lr-schedule",
+        "constant",
+        "--retrieval-cap",
+        "1000",
+        "--retrieval-every",
+        "2",
+        "--log-interval",
+        "50",
+        "--suppress-warnings",
+        "--grad-clip",
+        "0.0",
+        "--arcface-margin",
+        "0.0",
+        "--img-size",
+        "32",
+        "--out-dir",
+        str(tmp_path / "q"),
+    ]
+    assert train.main(argv) == 0
+
+
+def test_nan_loss_stops_and_keeps_last_good_checkpoint(db, tmp_path, monkeypatch, caplog):
+    real = loop.supervised_contrastive_loss
+    calls = {"n": 0}
+
+    def poisoned(emb, labels, temperature, **kwargs):
+        calls["n"] += 1
+        value = real(emb, labels, temperature, **kwargs)
+        return value * float("nan") if calls["n"] > 6 else value  # epoch 0 has 6 steps
+
+    monkeypatch.setattr(loop, "supervised_contrastive_loss", poisoned)
+    assert train.main(_args(db, tmp_path / "nan", 3)) == 3
+    assert "loss is nan" in caplog.text
+    assert load_checkpoint(tmp_path / "nan" / "last.pt")["epoch"] == 0
+
+
+def test_arcface_and_hybrid_grouping_run(db, tmp_path):
+    out = tmp_path / "arc"
+    assert (
+        train.main(
+            _args(
+                db,
+                out,
+                2,
+                "--arcface-margin",
+                "0.2",
+                "--contrastive-grouping",
+                "hybrid",
+                "--grouping-switch-epoch",
+                "1",
+                "--grad-clip",
+                "1.0",
+                "--sampler",
+                "random",
+            )
+        )
+        == 0
+    )
+    records = _log(out / "train_log.jsonl")
+    assert [r["grouping"] for r in records] == ["hybrid", "label"]
+    assert all(r["grad_norm"] <= 1.0 + 1e-6 for r in records)
+
+
+def test_embedding_weight_schedule():
+    args = train.parse_args(
+        [
+            "--db",
+            "x",
+            "--emb-loss-weight",
+            "0.3",
+            "--emb-start-epoch",
+            "2",
+            "--emb-ramp-epochs",
+            "2",
+        ]
+    )
+    assert [train.emb_weight_for_epoch(args, e, 1.0) for e in range(5)] == pytest.approx(
+        [0.0, 0.0, 0.15, 0.3, 0.3]
+    )
+    args = train.parse_args(
+        ["--db", "x", "--emb-target-weight", "0.5", "--adaptive-emb-min-weight", "0.2"]
+    )
+    assert train.emb_weight_for_epoch(args, 0, 1.0) == 0.5
+    assert train.emb_weight_for_epoch(args, 0, 0.25) == 0.2  # decayed, floored
+
+
+def test_config_file_sets_defaults_but_flags_win(tmp_path):
+    cfg = tmp_path / "run.yaml"
+    cfg.write_text("epochs: 7\nbatch_size: 64\n")
+    args = train.parse_args(["--db", "x", "--config", str(cfg), "--epochs", "3"])
+    assert args.epochs == 3 and args.batch_size == 64
+    cfg.write_text("nonsense_key: 1\n")
+    with pytest.raises(SystemExit):
+        train.parse_args(["--db", "x", "--config", str(cfg)])
