@@ -39,7 +39,13 @@ from raster.engine.distributed import (
     replicas_in_sync,
     shutdown,
 )
-from raster.engine.loop import LossConfig, NonFiniteLossError, evaluate, train_one_epoch
+from raster.engine.loop import (
+    LossConfig,
+    NonFiniteLossError,
+    evaluate,
+    recalibrate_batchnorm,
+    train_one_epoch,
+)
 from raster.engine.optim import ScheduleConfig, build_optimizer, build_scheduler
 from raster.models.glyph_net import ModelConfig, build_model
 
@@ -148,6 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--no-retrieval", action="store_true", help="skip retrieval metrics")
     g.add_argument("--retrieval-cap", type=int, default=3000, help="val samples for retrieval")
     g.add_argument("--retrieval-every", type=int, default=1, help="epochs between retrieval checks")
+    g.add_argument("--bn-recalibrate-samples", type=int, default=2048,
+                   help="training images per rank used to recompute BatchNorm statistics before "
+                        "each evaluation (0 = keep the running averages)")
     return parser
 
 
@@ -467,6 +476,10 @@ def _run(args: argparse.Namespace, ctx: DistContext) -> int:
                 contrastive_local=args.contrastive_local,
                 progress=None if ctx.is_main else False,
             )
+            # Fresh BatchNorm statistics for the weights as they are now (see the docstring).
+            recalibrate_batchnorm(model, train_loader, device=device,
+                                  max_samples=args.bn_recalibrate_samples,
+                                  batch_augment=batch_augment, dist_ctx=ctx)
             do_retrieval = not args.no_retrieval and (
                 (epoch + 1) % max(1, args.retrieval_every) == 0 or epoch + 1 == args.epochs
             )

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+import torch.distributed as dist
 import torch.nn.functional as F
+from torch.optim.swa_utils import update_bn
 from tqdm import tqdm
 
 from raster.engine.distributed import (
@@ -220,6 +222,62 @@ def train_one_epoch(
         "samples_per_s": seen / seconds if seconds > 0 else math.nan,
         "steps": step,
     }
+
+
+@torch.no_grad()
+def recalibrate_batchnorm(
+    model: GlyphNet,
+    loader,
+    *,
+    device: torch.device,
+    max_samples: int = 2048,
+    batch_augment: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
+    dist_ctx: DistContext | None = None,
+) -> int:
+    """Re-estimate BatchNorm running statistics with the current weights ("precise BN").
+
+    LeViT normalizes with BatchNorm. During training the running statistics are an EMA over
+    past batches computed with past weights; while the weights still move fast (early epochs,
+    high learning rates) they lag far behind, and the model evaluated in eval mode collapses
+    although it classifies well in train mode (measured on the guide's quick test: val loss
+    33 with the EMA statistics, 3.9 with recomputed ones). Recomputing them on a few thousand
+    training images before each evaluation fixes that; it changes no weight and no training
+    step. torch's ``swa_utils.update_bn`` does the pass (cumulative average, momentum None).
+
+    Args:
+        loader: the training loader (its current epoch order); its first batches are used.
+        max_samples: images per rank for the estimate.
+        batch_augment: the same on-device augmentation as training, if any.
+
+    Returns:
+        Images used on this rank (0 when the model has no BatchNorm).
+    """
+    ctx = dist_ctx or DistContext(device=device)
+    used = 0
+
+    def images():
+        nonlocal used
+        for batch in loader:
+            if used >= max_samples:
+                return
+            x = batch["image"].to(device, non_blocking=True)
+            if batch_augment is not None:
+                x = batch_augment(x, batch["index"])
+            used += x.shape[0]
+            yield x
+
+    has_bn = any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in model.modules())
+    if not has_bn or max_samples <= 0:
+        return 0
+    update_bn(images(), model)
+    if ctx.enabled:
+        # Every rank estimated on its own shard: average, so replicas stay identical.
+        for module in model.modules():
+            if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
+                for buf in (module.running_mean, module.running_var):
+                    dist.all_reduce(buf)
+                    buf /= ctx.world_size
+    return used
 
 
 @torch.no_grad()

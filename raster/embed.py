@@ -1,0 +1,79 @@
+"""Embed DB glyphs with a trained checkpoint: (N, 128) L2-normalized float32 + a meta JSONL.
+
+Images come from the same rasterizer, raster config and pre-raster cache as training (the
+checkpoint's settings, augmentation off); rows are every glyph with contours (or a seeded
+``--limit`` sample), in ascending glyph_id. ``python -m raster.eval_similarity`` reads the output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from raster.data.schema import SchemaError
+from raster.dataset import build_datasets
+from raster.inference.embedding import data_config, dataset_meta, forward_datasets
+from raster.inference.model import CheckpointError, load_model
+
+log = logging.getLogger("raster.embed")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m raster.embed",
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    g = parser.add_argument_group("input")
+    g.add_argument("--db", type=Path, required=True, help="glyph database (SQLite)")
+    g.add_argument("--checkpoint", type=Path, required=True, help="trained checkpoint (.pt)")
+    g.add_argument("--limit", type=int, default=0, help="seeded sample of N glyphs; 0 = all")
+    g = parser.add_argument_group("output")
+    g.add_argument("--out-embeds", type=Path, required=True, help="(N, D) float32 .npy")
+    g.add_argument(
+        "--out-meta", type=Path, required=True, help="JSONL, one {glyph_id, f_id, label} per row"
+    )
+    g = parser.add_argument_group("run")
+    g.add_argument("--batch-size", type=int, default=256)
+    g.add_argument("--device", default="cpu", help="cpu|cuda|cuda:N")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    try:
+        loaded = load_model(args.checkpoint, torch.device(args.device))
+        bundle = build_datasets(
+            data_config(loaded, args.db, training_selection=False, limit=args.limit)
+        )
+    except (CheckpointError, FileNotFoundError, SchemaError, ValueError) as exc:
+        log.error("%s", exc)
+        return 2
+    _, emb = forward_datasets(loaded, [bundle.train], args.batch_size, progress=True)
+    meta = dataset_meta(bundle.train, bundle.index_to_label)
+    for path in (args.out_embeds, args.out_meta):
+        path.parent.mkdir(parents=True, exist_ok=True)
+    np.save(args.out_embeds, emb.astype(np.float32))
+    with open(args.out_meta, "w") as fh:
+        for m in meta:
+            fh.write(json.dumps(m, ensure_ascii=False) + "\n")
+    log.info(
+        "embedded %d glyphs (%d-D) with %s -> %s, %s",
+        len(meta),
+        emb.shape[1],
+        args.checkpoint,
+        args.out_embeds,
+        args.out_meta,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

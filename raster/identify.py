@@ -1,0 +1,204 @@
+"""Tell the character and Arabic form of every glyph of a font from its outlines alone.
+
+Reads every glyph that has an outline (the cmap is ignored), renders it as training did, and
+predicts labels with a calibrated confidence from the classifier, a kNN vote over a reference
+index (``python -m raster.index build``), or both. ``--assign`` makes the labels one-to-one over
+the font; ``--write-cmap`` writes a copy of the font with a cmap built from the predictions;
+``--evaluate`` scores the predictions against the labels the font's own cmap and GSUB give.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+import torch
+
+from raster.data.fonts import FontLoadError
+from raster.inference.cmap_writer import cmap_entries, verify_cmap, write_cmap
+from raster.inference.evaluate import evaluate_predictions, truth_labels
+from raster.inference.font_glyphs import read_font_glyphs
+from raster.inference.model import CheckpointError, load_model
+from raster.inference.pipeline import format_table, identify_font, write_rows
+from raster.inference.predict import METHODS, Predictor
+from raster.inference.reference import IndexMismatchError, load_index
+
+log = logging.getLogger("raster.identify")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m raster.identify",
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("font", type=Path, help="font file (.ttf/.otf/.ttc/.woff/.woff2)")
+    g = parser.add_argument_group("model")
+    g.add_argument("--checkpoint", type=Path, required=True, help="trained checkpoint (.pt)")
+    g.add_argument("--index", type=Path, default=None, help="reference index directory")
+    g.add_argument(
+        "--method",
+        choices=METHODS,
+        default=None,
+        help="default: both with --index, else classifier",
+    )
+    g.add_argument("--k", type=int, default=None, help="kNN neighbours (default: the index's)")
+    g.add_argument("--face-index", type=int, default=0, help="face of a font collection")
+    g = parser.add_argument_group("assignment")
+    g.add_argument(
+        "--assign", action="store_true", help="one glyph per (codepoint, form) over the whole font"
+    )
+    g.add_argument(
+        "--no-label-prob",
+        type=float,
+        default=0.01,
+        help="a glyph stays unlabelled unless a label beats this probability",
+    )
+    g = parser.add_argument_group("output")
+    g.add_argument("--top-k", type=int, default=5, help="labels reported per glyph")
+    g.add_argument("--out", type=Path, default=None, help="result.csv or result.json")
+    g.add_argument("--quiet", action="store_true", help="no table on stdout")
+    g.add_argument(
+        "--write-cmap",
+        type=Path,
+        default=None,
+        metavar="FIXED.ttf",
+        help="copy of the font with a cmap from the predictions",
+    )
+    g.add_argument(
+        "--min-confidence",
+        type=float,
+        default=0.5,
+        help="--write-cmap maps only predictions at least this confident",
+    )
+    g = parser.add_argument_group("evaluation")
+    g.add_argument(
+        "--evaluate",
+        action="store_true",
+        help="score against the labels of the font's own cmap + GSUB",
+    )
+    g.add_argument("--json-out", type=Path, default=None, help="evaluation report (JSON)")
+    g = parser.add_argument_group("run")
+    g.add_argument("--device", default="cpu", help="cpu|cuda|cuda:N")
+    g.add_argument("--batch-size", type=int, default=256)
+    g.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch's default)")
+    return parser
+
+
+def _evaluate(ident, args) -> dict:
+    truth = truth_labels(ident.glyphs.face)
+    report = {
+        "font": str(args.font),
+        "method": ident.method,
+        "plain": evaluate_predictions(
+            truth, ident.glyphs.gids, ident.labels, ident.probs, k=args.top_k
+        ),
+    }
+    if ident.assigned is not None:
+        report["assign"] = evaluate_predictions(
+            truth, ident.glyphs.gids, ident.labels, ident.probs, ident.assigned, k=args.top_k
+        )
+        report["assign"]["changed"] = ident.changed
+    k = args.top_k
+    for name in ("plain", "assign"):
+        if name not in report:
+            continue
+        r = report[name]
+        print(
+            f"[{name}] {r['glyphs']} glyphs with truth (in vocabulary {r['in_vocab']:.1%}): "
+            f"label top-1 {r['top1_label']:.1%} top-{k} {r[f'top{k}_label']:.1%}; "
+            f"char top-1 {r['top1_char']:.1%} top-{k} {r[f'top{k}_char']:.1%}"
+        )
+        for form, f in r["per_form"].items():
+            print(
+                f"    {form}: n={f['n']} label top-1 {f['top1_label']:.1%} "
+                f"top-{k} {f[f'top{k}_label']:.1%}, char top-1 {f['top1_char']:.1%}"
+            )
+    worst = report["assign" if "assign" in report else "plain"]["worst_confusions"]
+    if worst:
+        print(
+            "worst confusions (truth -> predicted, count): "
+            + ", ".join(f"{a}->{b} x{c}" for a, b, c in worst)
+        )
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    if args.threads > 0:
+        torch.set_num_threads(args.threads)
+    try:
+        loaded = load_model(args.checkpoint, torch.device(args.device))
+        index = load_index(args.index, args.checkpoint) if args.index else None
+        if args.method in ("knn", "both") and index is None:
+            raise CheckpointError(f"--method {args.method} needs --index")
+        glyphs = read_font_glyphs(args.font, args.face_index)
+    except FontLoadError as exc:
+        log.error("%s: %s", args.font, exc)
+        return 2
+    except (CheckpointError, IndexMismatchError) as exc:
+        log.error("%s", exc)
+        return 2
+    predictor = Predictor(loaded, index, k=args.k)
+    ident = identify_font(
+        args.font,
+        predictor,
+        args.method,
+        assign=args.assign,
+        no_label_prob=args.no_label_prob,
+        top=args.top_k,
+        batch_size=args.batch_size,
+        glyphs=glyphs,
+    )
+    if not args.quiet:
+        print(format_table(ident.rows))
+    log.info(
+        "%d glyphs identified with %s (temperature %.3f) in %s s",
+        len(ident.rows),
+        ident.method,
+        predictor.temperature,
+        ident.seconds,
+    )
+    if ident.assigned is not None:
+        print(f"assignment changed {ident.changed} of {len(ident.rows)} predictions")
+    summary = {
+        "font": str(args.font),
+        "checkpoint": str(args.checkpoint),
+        "method": ident.method,
+        "assign": args.assign,
+        "changed_by_assign": ident.changed if args.assign else None,
+    }
+    if args.out:
+        write_rows(ident.rows, args.out, summary)
+    if args.write_cmap:
+        entries = cmap_entries(ident.rows, args.min_confidence)
+        write_cmap(args.font, args.write_cmap, entries, args.face_index)
+        checks = verify_cmap(args.write_cmap, entries)
+        bad = [c for c in checks if not c.ok]
+        print(
+            f"wrote {args.write_cmap}: {len(entries)} cmap entries; HarfBuzz shapes "
+            f"{len(checks) - len(bad)}/{len(checks)} to the predicted glyph"
+        )
+        for c in bad[:20]:
+            log.warning(
+                "U+%04X (%s %s): expected gid %d, HarfBuzz gave %s",
+                c.entry.codepoint,
+                c.entry.name,
+                c.entry.form,
+                c.entry.gid,
+                list(c.got),
+            )
+    if args.evaluate:
+        report = _evaluate(ident, args)
+        if args.json_out:
+            args.json_out.parent.mkdir(parents=True, exist_ok=True)
+            args.json_out.write_text(json.dumps(report, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

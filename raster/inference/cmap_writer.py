@@ -1,0 +1,143 @@
+"""Write a repaired cmap from predictions, and check it by shaping with HarfBuzz.
+
+An isol glyph is mapped from its base codepoint; an init/medi/fina glyph from its Unicode
+presentation-form codepoint (Arabic Presentation Forms-A/B) where one exists. With those
+entries, HarfBuzz shapes base text to the predicted glyphs (through the font's GSUB when it has
+one, else through its Arabic fallback, which uses the presentation-form cmap entries), and text
+extracted from documents set in the font comes back as real characters.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from fontTools.ttLib import TTFont, newTable
+from fontTools.ttLib.tables._c_m_a_p import CmapSubtable
+
+from raster.data.shaping import Shaper, form_text
+from raster.data.unicode_tables import presentation_forms
+
+BMP_LIMIT = 0xFFFF
+
+
+@dataclass(frozen=True)
+class CmapEntry:
+    """One mapping of the new cmap: ``codepoint`` -> glyph ``gid``/``name`` for ``label``."""
+
+    codepoint: int
+    gid: int
+    name: str
+    base: int
+    form: str
+    confidence: float
+
+
+def encoded_codepoint(base: int, form: str) -> int | None:
+    """The codepoint that encodes (base, form): base for isol, else its presentation form."""
+    if form == "isol":
+        return base
+    pres = presentation_forms().get((base, form))
+    return pres[0] if pres else None
+
+
+def cmap_entries(predictions: list[dict], min_confidence: float) -> list[CmapEntry]:
+    """Choose the cmap entries: one glyph per codepoint, the most confident.
+
+    Args:
+        predictions: dicts with ``gid``, ``glyph_name``, ``codepoint`` (base), ``form`` and
+            ``confidence`` (rows without a codepoint are skipped).
+        min_confidence: keep predictions at least this confident.
+
+    Returns:
+        Entries sorted by codepoint.
+    """
+    best: dict[int, CmapEntry] = {}
+    for p in predictions:
+        if p.get("codepoint") is None or p["confidence"] < min_confidence:
+            continue
+        cp = encoded_codepoint(int(p["codepoint"]), p["form"])
+        if cp is None:
+            continue
+        e = CmapEntry(
+            cp,
+            int(p["gid"]),
+            p["glyph_name"],
+            int(p["codepoint"]),
+            p["form"],
+            float(p["confidence"]),
+        )
+        if cp not in best or e.confidence > best[cp].confidence:
+            best[cp] = e
+    return [best[cp] for cp in sorted(best)]
+
+
+def _subtable(fmt: int, platform: int, encoding: int, mapping: dict[int, str]):
+    t = CmapSubtable.newSubtable(fmt)
+    t.platformID, t.platEncID, t.language = platform, encoding, 0
+    t.cmap = dict(mapping)
+    if fmt == 12:
+        t.format, t.reserved, t.length, t.nGroups = 12, 0, 0, 0
+    return t
+
+
+def write_cmap(
+    src: str | Path, out: str | Path, entries: list[CmapEntry], face_index: int = 0
+) -> Path:
+    """Copy ``src`` to ``out`` with a cmap holding exactly ``entries``.
+
+    Subtables: format 4 (Windows Unicode BMP 3/1 and Unicode 0/3) for codepoints up to
+    U+FFFF; with any codepoint beyond, also format 12 (3/10 and 0/4) holding all of them.
+    The output is plain sfnt unless ``out`` ends in .woff/.woff2.
+    """
+    src, out = Path(src), Path(out)
+    font = TTFont(src, fontNumber=face_index)
+    mapping = {e.codepoint: e.name for e in entries}
+    bmp = {cp: n for cp, n in mapping.items() if cp <= BMP_LIMIT}
+    cmap = newTable("cmap")
+    cmap.tableVersion = 0
+    cmap.tables = [_subtable(4, 0, 3, bmp), _subtable(4, 3, 1, bmp)]
+    if len(bmp) < len(mapping):
+        cmap.tables += [_subtable(12, 0, 4, mapping), _subtable(12, 3, 10, mapping)]
+    font["cmap"] = cmap
+    suffix = out.suffix.lower()
+    font.flavor = suffix[1:] if suffix in (".woff", ".woff2") else None
+    out.parent.mkdir(parents=True, exist_ok=True)
+    font.save(out)
+    return out
+
+
+@dataclass(frozen=True)
+class ShapingCheck:
+    """HarfBuzz's answer for one entry: ``text`` shaped to ``got`` (glyph ids)."""
+
+    entry: CmapEntry
+    text: str
+    got: tuple[int, ...]
+
+    @property
+    def ok(self) -> bool:
+        return self.got == (self.entry.gid,)
+
+
+def verify_cmap(path: str | Path, entries: list[CmapEntry]) -> list[ShapingCheck]:
+    """Shape each entry's text with HarfBuzz in the written font.
+
+    The text is the base character in its form's joining context (:func:`form_text`) when the
+    base codepoint is in the new cmap, else the presentation-form character itself.
+
+    Returns:
+        One :class:`ShapingCheck` per entry (``ok``: the predicted glyph came out alone).
+    """
+    font = TTFont(path)
+    font.flavor = None
+    buf = io.BytesIO()
+    font.save(buf)
+    shaper = Shaper(buf.getvalue())
+    mapped = {e.codepoint for e in entries}
+    checks = []
+    for e in entries:
+        text = form_text(e.base, e.form) if e.base in mapped else chr(e.codepoint)
+        checks.append(ShapingCheck(e, text, tuple(g.gid for g in shaper.shape(text))))
+    return checks

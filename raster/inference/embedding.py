@@ -1,0 +1,152 @@
+"""Images -> classifier logits and L2-normalized embeddings; DB glyphs -> images as training did.
+
+:func:`data_config` rebuilds the training data settings from a checkpoint (raster config, the
+pre-raster cache, optionally its selection and split) with augmentation off, so ``embed`` and
+``index build`` read the very images training read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader
+from tqdm import tqdm
+
+from raster.data.dataset import GlyphDataset
+from raster.dataset import DataConfig, add_data_args
+from raster.engine.loop import class_logits
+from raster.inference.model import LoadedModel
+from raster.metrics.knn import l2_normalize
+
+# Data flags that select rows; everything else in a checkpoint's args (cache, raster) is kept.
+SELECTION_KEYS = (
+    "limit",
+    "val_frac",
+    "seed",
+    "min_label_count",
+    "drop_singletons",
+    "exclude_shaped",
+    "label_regex",
+    "font_disjoint",
+    "skip_composed",
+)
+
+
+def data_config(
+    loaded: LoadedModel, db: str | Path, *, training_selection: bool, limit: int | None = None
+) -> DataConfig:
+    """The checkpoint's data settings for ``db``, augmentation off.
+
+    Args:
+        loaded: the checkpoint.
+        db: glyph database to read.
+        training_selection: keep the run's selection and split flags (limit, seed, filters,
+            val_frac, font_disjoint): the same rows in the same train/val split. Otherwise
+            select every row with contours (no filters, no val split).
+        limit: overrides the row limit (0 = all) in either case.
+
+    Returns:
+        A :class:`DataConfig` with the checkpoint's img_size, normalization and pre-raster
+        cache settings (a file cache is reused for a superset selection: ``preraster_stable``).
+    """
+    parser = add_data_args(argparse.ArgumentParser(add_help=False))
+    ns = parser.parse_args(["--db", str(db)])
+    known = vars(ns)
+    for key, value in loaded.ckpt.get("args", {}).items():
+        if key in known and key != "db" and (training_selection or key not in SELECTION_KEYS):
+            setattr(ns, key, value)
+    if not training_selection:
+        ns.limit, ns.val_frac = 0, 0.0
+    if limit is not None:
+        ns.limit = limit
+    ns.img_size = loaded.raster.img_size
+    ns.normalization = loaded.raster.normalization
+    ns.no_augment = True
+    cfg = DataConfig.from_args(ns)
+    if cfg.pre_raster_mmap:
+        cfg = dataclasses.replace(cfg, preraster_stable=True)
+    return cfg
+
+
+@torch.no_grad()
+def forward_batches(
+    loaded: LoadedModel,
+    batches,
+    total: int | None = None,
+    desc: str = "embed",
+    progress: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Run the model over batches of images.
+
+    Args:
+        loaded: the model.
+        batches: iterable of float (B, 1, S, S) tensors in [0, 1], ink = 1.
+        total: number of images (for the progress bar).
+
+    Returns:
+        ``(logits, embeddings)``: float32 (N, C) classification logits (ArcFace checkpoints:
+        scaled cosines, as in training's evaluation) and float32 (N, D) unit-norm embeddings.
+    """
+    logits, embs = [], []
+    bar = tqdm(total=total, desc=desc, unit="glyph", disable=not progress, mininterval=1.0)
+    for images in batches:
+        out = loaded.model(images.to(loaded.device))
+        out = {k: v.float() for k, v in out.items()}
+        logits.append(class_logits(loaded.model, out, None, loaded.loss_cfg).cpu())
+        embs.append(l2_normalize(out["embedding"]).cpu())
+        bar.update(images.shape[0])
+    bar.close()
+    if not logits:
+        d = loaded.model.config.embed_dim
+        return np.zeros((0, len(loaded.index_to_label)), np.float32), np.zeros((0, d), np.float32)
+    return torch.cat(logits).numpy(), torch.cat(embs).numpy()
+
+
+def forward_images(
+    loaded: LoadedModel, images: np.ndarray, batch_size: int = 256, progress: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`forward_batches` over uint8 (N, S, S) renders (ink = 255)."""
+    if images.ndim != 3 or images.shape[1:] != (loaded.img_size, loaded.img_size):
+        raise ValueError(
+            f"images must be (N, {loaded.img_size}, {loaded.img_size}); got {images.shape}"
+        )
+
+    def gen():
+        for s in range(0, len(images), batch_size):
+            chunk = torch.from_numpy(np.ascontiguousarray(images[s : s + batch_size]))
+            yield chunk.float().div_(255.0).unsqueeze(1)
+
+    return forward_batches(loaded, gen(), len(images), "identify", progress)
+
+
+def forward_datasets(
+    loaded: LoadedModel,
+    datasets: Sequence[GlyphDataset],
+    batch_size: int = 256,
+    progress: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`forward_batches` over un-augmented glyph datasets, in dataset order."""
+    for ds in datasets:
+        if ds.augment:
+            raise ValueError("embedding needs un-augmented datasets")
+
+    def gen():
+        for ds in datasets:
+            for batch in DataLoader(ds, batch_size=batch_size, shuffle=False):
+                yield batch["image"]
+
+    return forward_batches(loaded, gen(), sum(len(d) for d in datasets), "embed", progress)
+
+
+def dataset_meta(ds: GlyphDataset, index_to_label: Sequence[str]) -> list[dict]:
+    """One ``{glyph_id, f_id, label}`` per item (the meta format ``eval_similarity`` reads)."""
+    labels = ds.label_names(index_to_label)
+    return [
+        {"glyph_id": int(g), "f_id": f, "label": lab}
+        for g, f, lab in zip(ds.glyph_ids.tolist(), ds.table.font_hashes, labels, strict=True)
+    ]

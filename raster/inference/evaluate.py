@@ -1,0 +1,117 @@
+"""Accuracy of identification on a font whose cmap is trustworthy.
+
+Truth comes from the ingest code (:func:`raster.data.glyph_rows.face_rows`: cmap + GSUB shaped
+by HarfBuzz); predictions come from the outlines alone. A glyph may carry several true labels
+(one glyph drawn for two forms or two characters); a prediction is right when it is any of them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+from raster.data.fonts import FontFace
+from raster.data.glyph_rows import DEFAULT_RANGES, face_rows, repertoire
+from raster.data.schema import FORMS
+from raster.inference.assign import NO_LABEL
+from raster.inference.predict import split_label
+
+
+@dataclass(frozen=True)
+class GlyphTruth:
+    """True labels of one glyph; ``form`` is its own form (the first row not drawn with the
+    isol glyph, else isol), ``codepoints`` the base characters of its labels."""
+
+    labels: frozenset[str]
+    form: str
+    codepoints: frozenset[int]
+
+
+def truth_labels(face: FontFace, ranges=DEFAULT_RANGES) -> dict[int, GlyphTruth]:
+    """glyph index -> :class:`GlyphTruth` for every single-glyph row the ingest code derives."""
+    parsed = face_rows(face, repertoire(ranges), skip_composed=True)
+    rows: dict[int, list[dict]] = {}
+    for r in parsed.rows:
+        if r.get("gid") is not None:
+            rows.setdefault(int(r["gid"]), []).append(r)
+    out = {}
+    for gid, rs in rows.items():
+        own = [r for r in rs if not r["same_as_isol"]] or rs
+        out[gid] = GlyphTruth(
+            frozenset(r["label"] for r in rs),
+            own[0]["form"],
+            frozenset(int(r["codepoint"]) for r in rs),
+        )
+    return out
+
+
+def _rate(hits: list[bool]) -> float | None:
+    return float(np.mean(hits)) if hits else None
+
+
+def evaluate_predictions(
+    truth: dict[int, GlyphTruth],
+    gids: np.ndarray,
+    labels: list[str],
+    probs: np.ndarray,
+    assigned: np.ndarray | None = None,
+    k: int = 5,
+    n_confusions: int = 10,
+) -> dict:
+    """Top-1/top-k accuracy for label and base character, overall and per form.
+
+    Args:
+        truth: from :func:`truth_labels`.
+        gids: (N,) glyph index of each prediction row.
+        labels: label names of the probability columns.
+        probs: float (N, L) probabilities.
+        assigned: optional (N,) one-to-one labels (:func:`~raster.inference.assign.assign_labels`);
+            then top-1 is the assigned label (no label counts as wrong).
+        k: the top-k of the top-k accuracies.
+
+    Returns:
+        ``glyphs`` (with truth), ``in_vocab`` (share whose truth is in ``labels``),
+        ``top1_label``, ``top{k}_label``, ``top1_char``, ``top{k}_char``, ``per_form``
+        (the same per truth form, with ``n``), ``worst_confusions`` (most frequent
+        ``[truth, predicted, count]`` of wrong top-1s).
+    """
+    vocab = set(labels)
+    order = np.argsort(-probs, axis=1, kind="stable")[:, :k]
+    per: dict[str, dict[str, list[bool]]] = {}
+    confusions: Counter = Counter()
+    in_vocab = []
+    for i, gid in enumerate(np.asarray(gids).tolist()):
+        t = truth.get(int(gid))
+        if t is None:
+            continue
+        ranked = [labels[j] for j in order[i]]
+        if assigned is None:
+            first = ranked[0]
+        else:
+            first = None if assigned[i] == NO_LABEL else labels[int(assigned[i])]
+        first_cp = split_label(first)[0] if first else None
+        hits = {
+            "top1_label": first in t.labels,
+            f"top{k}_label": any(lab in t.labels for lab in ranked),
+            "top1_char": first_cp in t.codepoints,
+            f"top{k}_char": any(split_label(lab)[0] in t.codepoints for lab in ranked),
+        }
+        for key in ("all", t.form):
+            bucket = per.setdefault(key, {name: [] for name in hits})
+            for name, v in hits.items():
+                bucket[name].append(v)
+        in_vocab.append(bool(t.labels & vocab))
+        if not hits["top1_label"]:
+            confusions[(min(t.labels), first or "(no label)")] += 1
+    everything = per.pop("all", {})
+    result = {"glyphs": len(in_vocab), "in_vocab": _rate(in_vocab)}
+    result.update({name: _rate(v) for name, v in everything.items()})
+    result["per_form"] = {
+        f: {"n": len(per[f]["top1_label"]), **{name: _rate(v) for name, v in per[f].items()}}
+        for f in FORMS
+        if f in per
+    }
+    result["worst_confusions"] = [[a, b, c] for (a, b), c in confusions.most_common(n_confusions)]
+    return result

@@ -1,0 +1,80 @@
+"""Load a trained checkpoint for inference and check that it can render what it expects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from raster.data.render import RasterConfig
+from raster.engine.checkpoint import load_trained_model
+from raster.engine.loop import LossConfig
+from raster.models.glyph_net import GlyphNet
+
+
+class CheckpointError(ValueError):
+    """A checkpoint cannot be used for inference; ``str()`` is the one-line reason."""
+
+
+@dataclass
+class LoadedModel:
+    """A checkpoint's model with what inference needs next to it.
+
+    Attributes:
+        model: the network, eval mode, on ``device``.
+        ckpt: the checkpoint dict (``args``, ``label_to_index``, ...).
+        raster: the raster config training used (images must be rendered with it).
+        index_to_label: label string per classifier output.
+        loss_cfg: ArcFace scale/margin of the run (``class_logits`` needs them).
+        path: the checkpoint file.
+        device: where the model lives.
+    """
+
+    model: GlyphNet
+    ckpt: dict
+    raster: RasterConfig
+    index_to_label: list[str]
+    loss_cfg: LossConfig
+    path: Path
+    device: torch.device
+
+    @property
+    def img_size(self) -> int:
+        return self.raster.img_size
+
+
+def load_model(path: str | Path, device: str | torch.device = "cpu") -> LoadedModel:
+    """Rebuild a checkpoint's model for inference.
+
+    Raises:
+        CheckpointError: missing/unreadable file, not our format, or a raster config whose
+            image size differs from the model's input size.
+    """
+    path = Path(path)
+    device = torch.device(device)
+    try:
+        model, ckpt = load_trained_model(path, device)
+    except (FileNotFoundError, ValueError) as exc:
+        raise CheckpointError(str(exc)) from exc
+    except (KeyError, RuntimeError, TypeError) as exc:
+        raise CheckpointError(f"{path}: cannot rebuild the model ({exc})") from exc
+    try:
+        raster = RasterConfig.from_dict(ckpt["raster_config"])
+    except (KeyError, ValueError) as exc:
+        raise CheckpointError(f"{path}: unusable raster config ({exc})") from exc
+    model_size = int(ckpt["model_config"].get("img_size", raster.img_size))
+    if model_size != raster.img_size:
+        raise CheckpointError(
+            f"{path}: raster img_size {raster.img_size} but the model expects {model_size} px"
+        )
+    l2i = ckpt["label_to_index"]
+    index_to_label = [""] * len(l2i)
+    for label, i in l2i.items():
+        index_to_label[int(i)] = str(label)
+    args = ckpt.get("args", {})
+    loss_cfg = LossConfig(
+        arcface_scale=float(args.get("arcface_scale", 30.0)),
+        arcface_margin=float(args.get("arcface_margin", 0.0)),
+    )
+    return LoadedModel(model, ckpt, raster, index_to_label, loss_cfg, path, device)

@@ -1,0 +1,181 @@
+"""Identify every outlined glyph of a font: read, render, predict, optionally assign; rows out."""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from raster.inference.assign import NO_LABEL, assign_labels
+from raster.inference.font_glyphs import FontGlyphs, read_font_glyphs
+from raster.inference.predict import Predictor, RawOutputs, split_label, top_k
+
+log = logging.getLogger(__name__)
+
+ROW_FIELDS = (
+    "gid",
+    "glyph_name",
+    "char",
+    "codepoint",
+    "form",
+    "label",
+    "confidence",
+    "runners_up",
+    "changed_by_assign",
+)
+
+
+@dataclass
+class Identification:
+    """What :func:`identify_font` found.
+
+    Attributes:
+        glyphs: the font's outlined glyphs.
+        raw: model outputs per glyph.
+        probs: float64 (N, L) probabilities of ``method`` over ``labels``.
+        labels: the predictor's label space.
+        method: classifier | knn | both.
+        assigned: (N,) label per glyph after ``--assign`` (-1: no label), or None.
+        rows: one output dict per glyph (see :data:`ROW_FIELDS`).
+        seconds: wall time per stage.
+    """
+
+    glyphs: FontGlyphs
+    raw: RawOutputs
+    probs: np.ndarray
+    labels: list[str]
+    method: str
+    assigned: np.ndarray | None
+    rows: list[dict]
+    seconds: dict = field(default_factory=dict)
+
+    @property
+    def changed(self) -> int:
+        """Glyphs whose label the assignment changed (to another label or to none)."""
+        return sum(r["changed_by_assign"] for r in self.rows)
+
+
+def _char(cp: int | None) -> str:
+    if cp is None:
+        return ""
+    ch = chr(cp)
+    return ch if unicodedata.category(ch)[0] not in "CZ" else f"U+{cp:04X}"
+
+
+def prediction_rows(
+    glyphs: FontGlyphs, probs: np.ndarray, labels: list[str], assigned: np.ndarray | None, k: int
+) -> list[dict]:
+    """One dict per glyph: the (assigned or top-1) label, its probability and the runners-up."""
+    idx, p = top_k(probs, k + 1)
+    rows = []
+    for i in range(len(glyphs)):
+        best = int(idx[i, 0])
+        chosen = best if assigned is None else int(assigned[i])
+        if chosen == NO_LABEL:
+            label, conf, cp, form = "", 0.0, None, ""
+        else:
+            label, conf = labels[chosen], float(probs[i, chosen])
+            cp, form = split_label(label)
+        runners = [
+            f"{labels[j]}:{q:.3f}" for j, q in zip(idx[i], p[i], strict=True) if int(j) != chosen
+        ][: k - 1 if k > 1 else 0]
+        rows.append(
+            {
+                "gid": int(glyphs.gids[i]),
+                "glyph_name": glyphs.names[i],
+                "char": _char(cp),
+                "codepoint": cp,
+                "form": form,
+                "label": label,
+                "confidence": round(conf, 6),
+                "runners_up": runners,
+                "changed_by_assign": bool(assigned is not None and chosen != best),
+            }
+        )
+    return rows
+
+
+def identify_font(
+    path: str | Path,
+    predictor: Predictor,
+    method: str | None = None,
+    *,
+    assign: bool = False,
+    no_label_prob: float = 0.01,
+    top: int = 5,
+    batch_size: int = 256,
+    glyphs: FontGlyphs | None = None,
+) -> Identification:
+    """Read every outlined glyph of ``path`` (cmap ignored), render and predict it.
+
+    Args:
+        path: the font file.
+        predictor: model (+ index) and calibration.
+        method: classifier | knn | both (default: :meth:`Predictor.default_method`).
+        assign: solve the one-to-one assignment over the font.
+        no_label_prob: the assignment's price of "no label" (see ``assign_labels``).
+        top: labels reported per glyph (the choice plus runners-up).
+        glyphs: already read glyphs (skips reading ``path``).
+
+    Raises:
+        FontLoadError / NoOutlinesError: unreadable font or nothing to identify.
+    """
+    t = {"start": time.perf_counter()}
+    method = method or predictor.default_method()
+    glyphs = glyphs or read_font_glyphs(path)
+    t["read"] = time.perf_counter()
+    images = glyphs.render(predictor.loaded.raster)
+    t["render"] = time.perf_counter()
+    raw = predictor.run(images, batch_size)
+    t["model"] = time.perf_counter()
+    probs = predictor.probabilities(raw, method)
+    t["predict"] = time.perf_counter()
+    assigned = assign_labels(probs, no_label_prob) if assign else None
+    t["assign"] = time.perf_counter()
+    rows = prediction_rows(glyphs, probs, predictor.labels, assigned, top)
+    keys = list(t)
+    seconds = {b: round(t[b] - t[a], 3) for a, b in zip(keys, keys[1:], strict=False)}
+    return Identification(glyphs, raw, probs, predictor.labels, method, assigned, rows, seconds)
+
+
+def format_table(rows: list[dict], limit: int | None = None) -> str:
+    """A fixed-width text table of the rows (stdout)."""
+    head = f"{'gid':>6}  {'glyph name':<24} {'char':<6} {'codepoint':<9} {'form':<5} {'conf':>6}  runners-up"
+    lines = [head, "-" * len(head)]
+    for r in rows[:limit]:
+        cp = f"U+{r['codepoint']:04X}" if r["codepoint"] is not None else "-"
+        lines.append(
+            f"{r['gid']:>6}  {r['glyph_name'][:24]:<24} {r['char']:<6} {cp:<9} "
+            f"{r['form'] or '-':<5} {r['confidence']:>6.3f}  {' '.join(r['runners_up'])}"
+        )
+    return "\n".join(lines)
+
+
+def write_rows(rows: list[dict], out: str | Path, extra: dict | None = None) -> Path:
+    """Write rows as CSV (``.csv``) or JSON (anything else: ``{..extra, "glyphs": rows}``)."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix.lower() == ".csv":
+        with open(out, "w", newline="", encoding="utf-8") as fh:
+            w = csv.DictWriter(fh, fieldnames=ROW_FIELDS)
+            w.writeheader()
+            for r in rows:
+                w.writerow(
+                    {
+                        **r,
+                        "runners_up": " ".join(r["runners_up"]),
+                        "codepoint": "" if r["codepoint"] is None else r["codepoint"],
+                    }
+                )
+    else:
+        out.write_text(
+            json.dumps({**(extra or {}), "glyphs": rows}, indent=1, ensure_ascii=False) + "\n",
+            encoding="utf-8",
+        )
+    return out

@@ -1,0 +1,114 @@
+"""Per-glyph label probabilities from the classifier, a kNN vote over the index, or both.
+
+The label space is the checkpoint's labels followed by any label only the index knows. Methods:
+
+* ``classifier``: ``softmax(logits / T)``, T fitted on validation glyphs (1 without an index).
+* ``knn``: :func:`~raster.inference.calibration.knn_vote` over the ``k`` nearest index rows.
+* ``both``: the mean of the two distributions (a mixture of two calibrated forecasts).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from raster.data.selection import label_codepoint
+from raster.inference.calibration import knn_vote, softmax_t
+from raster.inference.embedding import forward_images
+from raster.inference.model import LoadedModel
+from raster.inference.reference import DEFAULT_KNN_K, ReferenceIndex
+
+METHODS = ("classifier", "knn", "both")
+
+
+def split_label(label: str) -> tuple[int | None, str]:
+    """``"1593_init"`` -> ``(1593, "init")``; a label without a codepoint -> ``(None, label)``."""
+    cp = label_codepoint(label)
+    return cp, (label.split("_", 1)[1] if cp is not None and "_" in label else "")
+
+
+@dataclass
+class RawOutputs:
+    """Model outputs for N glyphs: logits float32 (N, C) and unit-norm embeddings (N, D)."""
+
+    logits: np.ndarray
+    embeddings: np.ndarray
+
+
+class Predictor:
+    """Turns renders into label probabilities.
+
+    Args:
+        loaded: the checkpoint.
+        index: a reference index made by that checkpoint (needed by ``knn`` and ``both``).
+        k: neighbours per kNN vote (default: the k the index was calibrated with).
+        temperature: overrides the fitted classifier temperature.
+    """
+
+    def __init__(
+        self,
+        loaded: LoadedModel,
+        index: ReferenceIndex | None = None,
+        k: int | None = None,
+        temperature: float | None = None,
+    ):
+        self.loaded = loaded
+        self.index = index
+        cal = index.calibration if index is not None else {}
+        self.temperature = float(
+            temperature if temperature is not None else cal.get("temperature", 1.0)
+        )
+        self.k = int(k or cal.get("knn_k", DEFAULT_KNN_K))
+        self.knn_tau = float(cal.get("knn_tau", 0.05))
+        self.knn_eps = float(cal.get("knn_eps", 0.01))
+        self.labels = list(loaded.index_to_label)
+        known = set(self.labels)
+        if index is not None:
+            self.labels += [lab for lab in index.label_names if lab not in known]
+        pos = {lab: i for i, lab in enumerate(self.labels)}
+        self._index_to_unified = (
+            None if index is None else np.asarray([pos[lab] for lab in index.label_names], np.int64)
+        )
+
+    def default_method(self) -> str:
+        """``both`` with an index (best in bench/bench_identify.py), else ``classifier``."""
+        return "both" if self.index is not None else "classifier"
+
+    def run(self, images: np.ndarray, batch_size: int = 256, progress: bool = False) -> RawOutputs:
+        """Model outputs for uint8 (N, S, S) renders."""
+        return RawOutputs(*forward_images(self.loaded, images, batch_size, progress))
+
+    def classifier_probs(self, raw: RawOutputs) -> np.ndarray:
+        """float64 (N, L) temperature-scaled softmax, zero on index-only labels."""
+        p = softmax_t(raw.logits, self.temperature)
+        extra = len(self.labels) - p.shape[1]
+        return np.pad(p, ((0, 0), (0, extra))) if extra else p
+
+    def knn_probs(self, raw: RawOutputs) -> np.ndarray:
+        """float64 (N, L) kNN vote (zero on labels the index lacks, except the smoothing)."""
+        if self.index is None:
+            raise ValueError("the knn method needs a reference index (--index)")
+        idx, sims = self.index.search(raw.embeddings, self.k)
+        nl = np.where(idx >= 0, self.index.label_codes[np.maximum(idx, 0)], -1)
+        p_index = knn_vote(nl, sims, len(self.index.label_names), self.knn_tau, self.knn_eps)
+        out = np.zeros((len(idx), len(self.labels)), np.float64)
+        out[:, self._index_to_unified] = p_index
+        return out
+
+    def probabilities(self, raw: RawOutputs, method: str) -> np.ndarray:
+        """float64 (N, L) probabilities over :attr:`labels` for ``method`` (see module doc)."""
+        if method == "classifier":
+            return self.classifier_probs(raw)
+        if method == "knn":
+            return self.knn_probs(raw)
+        if method == "both":
+            return 0.5 * (self.classifier_probs(raw) + self.knn_probs(raw))
+        raise ValueError(f"method must be one of {METHODS}; got {method!r}")
+
+
+def top_k(probs: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(label indices (N, k), probabilities (N, k)), best first; ties by lower label index."""
+    k = min(k, probs.shape[1])
+    order = np.argsort(-probs, axis=1, kind="stable")[:, :k]
+    return order, np.take_along_axis(probs, order, 1)

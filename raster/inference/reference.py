@@ -1,0 +1,289 @@
+"""The reference index: embeddings of known glyphs (faiss ``IndexFlatIP``), their labels, and
+the fingerprint of the checkpoint that made them, plus the fitted confidence calibration.
+
+Directory layout (``python -m raster.index build --out ref/``)::
+
+    ref/index.faiss   faiss.IndexFlatIP of the (N, D) unit-norm embeddings (cosine = inner product)
+    ref/meta.jsonl    one {glyph_id, f_id, label} per row (``raster.embed``'s meta format)
+    ref/index.json    checkpoint fingerprint (sha256 of the file), raster config, calibration
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from raster.dataset import build_datasets
+from raster.engine.checkpoint import file_fingerprint
+from raster.eval_similarity import load_meta
+from raster.inference.calibration import (
+    expected_calibration_error,
+    fit_knn_vote,
+    fit_temperature,
+    knn_vote,
+    softmax_t,
+)
+from raster.inference.embedding import data_config, dataset_meta, forward_datasets
+from raster.inference.model import LoadedModel
+from raster.metrics.knn import knn
+
+log = logging.getLogger(__name__)
+
+INDEX_FORMAT = 1
+INDEX_FILE, META_FILE, INFO_FILE = "index.faiss", "meta.jsonl", "index.json"
+DEFAULT_KNN_K = 10
+MAX_FIT_QUERIES = 20000  # calibration queries (a seeded sample beyond this)
+
+
+class IndexMismatchError(ValueError):
+    """The index was made by another checkpoint (or is not an index); one-line reason."""
+
+
+@dataclass
+class ReferenceIndex:
+    """A loaded reference index.
+
+    Attributes:
+        path: the index directory.
+        info: ``index.json`` (fingerprint, raster config, calibration, ...).
+        vectors: float32 (N, D) unit-norm embeddings (read back from the faiss index).
+        meta: N dicts ``{glyph_id, f_id, label}``.
+        label_names: the distinct labels, sorted; label_codes: int64 (N,) index into them.
+    """
+
+    path: Path
+    info: dict
+    vectors: np.ndarray
+    meta: list[dict]
+    label_names: list[str] = field(init=False)
+    label_codes: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        labels = np.array([str(m["label"]) for m in self.meta])
+        names, codes = np.unique(labels, return_inverse=True)
+        self.label_names = names.tolist()
+        self.label_codes = codes.astype(np.int64)
+
+    def __len__(self) -> int:
+        return len(self.meta)
+
+    @property
+    def calibration(self) -> dict:
+        return self.info.get("calibration", {})
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Exact cosine kNN of unit-norm (Q, D) queries: (indices (Q, k), similarities (Q, k))."""
+        return knn(queries, self.vectors, k, exclude_self=False)
+
+
+def _info_line(info: dict) -> str:
+    return (
+        f"{info.get('checkpoint')} ({info.get('img_size')} px, sha256 "
+        f"{str(info.get('fingerprint'))[:12]})"
+    )
+
+
+def load_index(
+    path: str | Path, checkpoint: str | Path | None = None, fingerprint: str | None = None
+) -> ReferenceIndex:
+    """Load an index directory, refusing one made by another checkpoint.
+
+    Args:
+        path: the directory ``index build`` wrote.
+        checkpoint: the checkpoint file it must belong to (its sha256 is compared), or
+        fingerprint: that sha256 directly (when the caller has it already).
+
+    Raises:
+        IndexMismatchError: not an index, or its fingerprint differs (the message names both
+            checkpoints and image sizes).
+    """
+    import faiss
+
+    path = Path(path)
+    try:
+        info = json.loads((path / INFO_FILE).read_text())
+        meta = load_meta(path / META_FILE)
+        index = faiss.read_index(str(path / INDEX_FILE))
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise IndexMismatchError(f"{path}: not a reference index ({exc})") from exc
+    if info.get("format") != INDEX_FORMAT or index.ntotal != len(meta):
+        raise IndexMismatchError(
+            f"{path}: not a reference index of format {INDEX_FORMAT} "
+            f"({index.ntotal} vectors, {len(meta)} meta rows)"
+        )
+    if checkpoint is not None and fingerprint is None:
+        fingerprint = file_fingerprint(checkpoint)
+    if fingerprint is not None and fingerprint != info.get("fingerprint"):
+        raise IndexMismatchError(
+            f"{path}: index built from checkpoint {_info_line(info)}, not from "
+            f"{checkpoint or '?'} (sha256 {fingerprint[:12]}); rebuild it with "
+            "`python -m raster.index build`"
+        )
+    vectors = (
+        index.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros((0, index.d), np.float32)
+    )
+    return ReferenceIndex(path, info, np.ascontiguousarray(vectors, np.float32), meta)
+
+
+def save_index(out: str | Path, embeddings: np.ndarray, meta: list[dict], info: dict) -> Path:
+    """Write the three index files (``index.json`` last: it marks a complete index)."""
+    import faiss
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / INFO_FILE).unlink(missing_ok=True)
+    emb = np.ascontiguousarray(embeddings, np.float32)
+    index = faiss.IndexFlatIP(emb.shape[1])
+    index.add(emb)
+    faiss.write_index(index, str(out / INDEX_FILE))
+    with open(out / META_FILE, "w") as fh:
+        for m in meta:
+            fh.write(json.dumps(m, ensure_ascii=False) + "\n")
+    (out / INFO_FILE).write_text(json.dumps({"format": INDEX_FORMAT, **info}, indent=2) + "\n")
+    return out
+
+
+def calibrate(
+    loaded: LoadedModel,
+    logits_val: np.ndarray,
+    val_labels: list[str],
+    emb_queries: np.ndarray,
+    query_labels: list[str],
+    query_fonts: list[str],
+    emb_refs: np.ndarray,
+    ref_meta: list[dict],
+    k: int = DEFAULT_KNN_K,
+) -> dict:
+    """Fit the classifier temperature and the kNN vote on glyphs the model did not train on.
+
+    Args:
+        logits_val: float (V, C) logits of validation glyphs; val_labels: their labels.
+        emb_queries: (Q, D) embeddings of the kNN calibration queries, with their labels and
+            font ids; their neighbours are searched among ``emb_refs`` excluding the query's
+            own font (so every query plays an unknown font).
+        emb_refs, ref_meta: the index rows.
+        k: neighbours per vote.
+
+    Returns:
+        ``temperature``, ``knn_k``, ``knn_tau``, ``knn_eps``, the number of rows each fit
+        used and the ECE (15 bins) on those rows before/after.
+    """
+    l2i = {lab: i for i, lab in enumerate(loaded.index_to_label)}
+    keep = [i for i, lab in enumerate(val_labels) if lab in l2i]
+    y = np.asarray([l2i[val_labels[i]] for i in keep], np.int64)
+    z = logits_val[keep]
+    t = fit_temperature(z, y)
+    out = {"temperature": t, "temperature_fit_rows": len(keep)}
+    if len(keep):
+        for name, temp in (("ece_classifier_t1", 1.0), ("ece_classifier", t)):
+            p = softmax_t(z, temp)
+            out[name] = expected_calibration_error(p.max(1), p.argmax(1) == y)
+
+    names = sorted({str(m["label"]) for m in ref_meta})
+    code = {lab: i for i, lab in enumerate(names)}
+    ref_codes = np.asarray([code[str(m["label"])] for m in ref_meta], np.int64)
+    ref_fonts = [str(m.get("f_id")) for m in ref_meta]
+    qkeep = [i for i, lab in enumerate(query_labels) if lab in code]
+    out.update(knn_k=k, knn_tau=0.05, knn_eps=0.01, knn_fit_rows=0)
+    if qkeep and len(ref_meta):
+        idx, sims = knn(
+            emb_queries[qkeep],
+            emb_refs,
+            k,
+            exclude_self=False,
+            query_groups=[str(query_fonts[i]) for i in qkeep],
+            ref_groups=ref_fonts,
+        )
+        nl = np.where(idx >= 0, ref_codes[np.maximum(idx, 0)], -1)
+        yq = np.asarray([code[query_labels[i]] for i in qkeep], np.int64)
+        tau, eps = fit_knn_vote(nl, sims, yq, len(names))
+        p = knn_vote(nl, sims, len(names), tau, eps)
+        out.update(
+            knn_tau=tau,
+            knn_eps=eps,
+            knn_fit_rows=len(qkeep),
+            ece_knn=expected_calibration_error(p.max(1), p.argmax(1) == yq),
+            knn_top1_other_fonts=float((p.argmax(1) == yq).mean()),
+        )
+    return out
+
+
+def build_index(
+    loaded: LoadedModel,
+    db: str | Path,
+    out: str | Path,
+    *,
+    limit: int | None = None,
+    batch_size: int = 256,
+    k: int = DEFAULT_KNN_K,
+    progress: bool = True,
+) -> dict:
+    """Embed the checkpoint's own selection of ``db`` and write a reference index to ``out``.
+
+    The rows are the run's selection (same flags, seed and train/val split, unless ``limit``
+    overrides the row limit); all of them go into the index, and the validation rows
+    calibrate the confidences (:func:`calibrate`). With no validation rows the temperature
+    stays 1 and the kNN vote is fitted on a sample of all rows (other fonts only).
+
+    Returns:
+        The ``index.json`` dict written.
+    """
+    t0 = time.perf_counter()
+    cfg = data_config(loaded, db, training_selection=True, limit=limit)
+    bundle = build_datasets(cfg)
+    parts = [bundle.train, bundle.val]
+    logits, emb = forward_datasets(loaded, parts, batch_size, progress)
+    meta = dataset_meta(bundle.train, bundle.index_to_label) + dataset_meta(
+        bundle.val, bundle.index_to_label
+    )
+    n_train = len(bundle.train)
+    val = np.arange(n_train, len(meta))
+    labels = [m["label"] for m in meta]
+    fonts = [m["f_id"] for m in meta]
+    queries = val
+    if len(queries) == 0:
+        queries = np.arange(len(meta))
+    if len(queries) > MAX_FIT_QUERIES:
+        rng = np.random.default_rng(cfg.seed)
+        queries = np.sort(rng.choice(queries, MAX_FIT_QUERIES, replace=False))
+    cal = calibrate(
+        loaded,
+        logits[val],
+        [labels[i] for i in val],
+        emb[queries],
+        [labels[i] for i in queries],
+        [fonts[i] for i in queries],
+        emb,
+        meta,
+        k,
+    )
+    info = {
+        "fingerprint": file_fingerprint(loaded.path),
+        "checkpoint": str(loaded.path),
+        "img_size": loaded.raster.img_size,
+        "raster_config": loaded.raster.to_dict(),
+        "embed_dim": int(emb.shape[1]),
+        "n": len(meta),
+        "n_val": int(len(val)),
+        "labels": len(set(labels)),
+        "db": str(db),
+        "data_config": cfg.to_dict(),
+        "calibration": cal,
+        "seconds": round(time.perf_counter() - t0, 2),
+    }
+    save_index(out, emb, meta, info)
+    log.info(
+        "index of %d glyphs (%d labels) written to %s; temperature %.3f, kNN tau %.3f eps %.3g",
+        len(meta),
+        info["labels"],
+        out,
+        cal["temperature"],
+        cal["knn_tau"],
+        cal["knn_eps"],
+    )
+    return info

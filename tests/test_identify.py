@@ -1,0 +1,140 @@
+"""raster.identify end to end on the tiny Arabic font with the tiny model trained on it."""
+
+import csv
+import json
+
+import identify_helpers
+import pytest
+from fontTools.ttLib import TTFont
+
+from raster import identify
+from raster import index as index_cli
+from raster.inference.pipeline import ROW_FIELDS
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    run = identify_helpers.tiny_run()
+    ref = tmp_path_factory.mktemp("idref") / "ref"
+    assert (
+        index_cli.main(
+            [
+                "build",
+                "--db",
+                str(run["db"]),
+                "--checkpoint",
+                str(run["ckpt"]),
+                "--out",
+                str(ref),
+                "--k",
+                "3",
+            ]
+        )
+        == 0
+    )
+    return {**run, "ref": ref}
+
+
+def _args(setup, *extra):
+    return [
+        str(setup["font"]),
+        "--checkpoint",
+        str(setup["ckpt"]),
+        "--index",
+        str(setup["ref"]),
+        "--quiet",
+        *extra,
+    ]
+
+
+@pytest.mark.parametrize("method", ["classifier", "knn", "both"])
+def test_identify_reproduces_the_fonts_labels(setup, tmp_path, method, capsys):
+    report = tmp_path / "eval.json"
+    assert (
+        identify.main(_args(setup, "--method", method, "--evaluate", "--json-out", str(report)))
+        == 0
+    )
+    r = json.loads(report.read_text())
+    assert r["method"] == method
+    assert r["plain"]["glyphs"] == 12
+    assert r["plain"]["top1_label"] == 1.0 and r["plain"]["top1_char"] == 1.0
+    assert set(r["plain"]["per_form"]) == {"isol", "init", "medi", "fina"}
+    assert "label top-1 100.0%" in capsys.readouterr().out
+
+
+def test_outputs_and_assignment(setup, tmp_path, capsys):
+    out = tmp_path / "r.json"
+    assert identify.main(_args(setup, "--assign", "--out", str(out))) == 0
+    rows = json.loads(out.read_text())["glyphs"]
+    assert [r["gid"] for r in rows] == list(range(1, 16))
+    labels = [r["label"] for r in rows if r["label"]]
+    assert len(labels) == len(set(labels))  # one glyph per label
+    changed = sum(r["changed_by_assign"] for r in rows)
+    assert f"assignment changed {changed} of 15 predictions" in capsys.readouterr().out
+    by_name = {r["glyph_name"]: r for r in rows}
+    assert by_name["beh.medi"]["label"] == "1576_medi" and by_name["beh.medi"]["char"] == "\u0628"
+    assert by_name["beh.medi"]["codepoint"] == 0x628 and by_name["beh.medi"]["form"] == "medi"
+    assert len(by_name["beh"]["runners_up"]) == 4
+    csv_out = tmp_path / "r.csv"
+    assert identify.main(_args(setup, "--out", str(csv_out), "--top-k", "3")) == 0
+    table = list(csv.DictReader(csv_out.open(encoding="utf-8")))
+    assert tuple(table[0]) == ROW_FIELDS
+    assert len(table) == 15 and len(table[0]["runners_up"].split()) == 2
+
+
+def test_write_cmap_round_trips_and_shapes(setup, tmp_path, capsys, caplog):
+    out, fixed = tmp_path / "r.json", tmp_path / "fixed.ttf"
+    assert (
+        identify.main(
+            _args(
+                setup,
+                "--method",
+                "classifier",
+                "--out",
+                str(out),
+                "--write-cmap",
+                str(fixed),
+                "--min-confidence",
+                "0.9",
+            )
+        )
+        == 0
+    )
+    rows = json.loads(out.read_text())["glyphs"]
+    cmap = TTFont(fixed)["cmap"].getBestCmap()
+    pres = {"isol": None, "init": 0xFE91, "medi": 0xFE92, "fina": 0xFE90}
+    for r in rows:
+        if r["confidence"] < 0.9 or r["codepoint"] != 0x628:
+            continue
+        cp = r["codepoint"] if r["form"] == "isol" else pres[r["form"]]
+        assert cmap[cp] == r["glyph_name"]  # predicted codepoint -> predicted glyph
+    assert cmap[0x628] == "beh" and cmap[0xFE91] == "beh.init" and cmap[0x627] == "alef"
+    text = capsys.readouterr().out
+    n = len(cmap)
+    # 'jeem' renders exactly like 'A' (same box) and wins U+0041 on the tie; the font's ccmp
+    # then decomposes it, which the HarfBuzz check must report: every other entry shapes right.
+    assert cmap[0x41] == "jeem"
+    assert f"{n} cmap entries; HarfBuzz shapes {n - 1}/{n} to the predicted glyph" in text
+    assert "U+0041 (jeem isol): expected gid 9, HarfBuzz gave [10, 11]" in caplog.text
+
+
+def test_errors_are_one_clear_line(setup, tmp_path, caplog, tiny_fonts):
+    bad = tmp_path / "bad.ttf"
+    bad.write_bytes(b"\x00\x01\x00\x00garbage")
+    assert identify.main([str(bad), "--checkpoint", str(setup["ckpt"])]) == 2
+    assert "bad.ttf: not a readable font" in caplog.text
+    caplog.clear()
+    other = identify_helpers.other_checkpoint(64)
+    assert (
+        identify.main(
+            [str(setup["font"]), "--checkpoint", str(other), "--index", str(setup["ref"])]
+        )
+        == 2
+    )
+    assert "index built from checkpoint" in caplog.text and "(32 px" in caplog.text
+    caplog.clear()
+    assert (
+        identify.main([str(setup["font"]), "--checkpoint", str(setup["ckpt"]), "--method", "knn"])
+        == 2
+    )
+    assert "needs --index" in caplog.text

@@ -1,0 +1,75 @@
+"""raster.index: build, load, search; an index from another checkpoint is refused."""
+
+import json
+
+import identify_helpers
+import numpy as np
+import pytest
+
+from raster import index as index_cli
+from raster.engine.checkpoint import file_fingerprint
+from raster.index import IndexMismatchError, load_index
+
+
+@pytest.fixture(scope="module")
+def ref(tmp_path_factory):
+    run = identify_helpers.tiny_run()
+    out = tmp_path_factory.mktemp("ref") / "ref"
+    assert (
+        index_cli.main(
+            [
+                "build",
+                "--db",
+                str(run["db"]),
+                "--checkpoint",
+                str(run["ckpt"]),
+                "--out",
+                str(out),
+                "--k",
+                "3",
+            ]
+        )
+        == 0
+    )
+    return out
+
+
+def test_index_contents_and_fingerprint(ref):
+    run = identify_helpers.tiny_run()
+    info = json.loads((ref / "index.json").read_text())
+    assert info["fingerprint"] == file_fingerprint(run["ckpt"])
+    assert info["n"] == 14 and info["img_size"] == identify_helpers.IMG
+    assert info["calibration"]["knn_k"] == 3
+    idx = load_index(ref, run["ckpt"])
+    assert len(idx) == 14 and idx.vectors.shape == (14, 128)
+    np.testing.assert_allclose(np.linalg.norm(idx.vectors, axis=1), 1.0, atol=1e-5)
+    assert sorted(set(idx.label_names)) == idx.label_names
+    # Search equals the naive reference: argsort of dot products.
+    q = idx.vectors[[0, 5]]
+    got, sims = idx.search(q, 3)
+    naive = np.argsort(-(q @ idx.vectors.T), axis=1, kind="stable")[:, :3]
+    np.testing.assert_array_equal(got, naive)
+    np.testing.assert_allclose(sims[:, 0], 1.0, atol=1e-5)
+
+
+def test_index_of_another_checkpoint_is_refused(ref, tmp_path):
+    other = identify_helpers.other_checkpoint(64)
+    with pytest.raises(IndexMismatchError, match=r"\(32 px, sha256 .*rebuild"):
+        load_index(ref, other)
+    with pytest.raises(IndexMismatchError, match="not a reference index"):
+        load_index(tmp_path)
+
+
+def test_build_errors_are_one_line(tmp_path, caplog):
+    rc = index_cli.main(
+        [
+            "build",
+            "--db",
+            str(tmp_path / "no.db"),
+            "--checkpoint",
+            str(identify_helpers.tiny_run()["ckpt"]),
+            "--out",
+            str(tmp_path / "r"),
+        ]
+    )
+    assert rc == 2 and "no such glyph database" in caplog.text
