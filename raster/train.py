@@ -154,9 +154,13 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--no-retrieval", action="store_true", help="skip retrieval metrics")
     g.add_argument("--retrieval-cap", type=int, default=3000, help="val samples for retrieval")
     g.add_argument("--retrieval-every", type=int, default=1, help="epochs between retrieval checks")
-    g.add_argument("--bn-recalibrate-samples", type=int, default=2048,
-                   help="training images per rank used to recompute BatchNorm statistics before "
-                        "each evaluation (0 = keep the running averages)")
+    g.add_argument(
+        "--bn-recalibrate-samples",
+        type=int,
+        default=2048,
+        help="training images per rank used to recompute BatchNorm statistics before "
+        "each evaluation (0 = keep the running averages)",
+    )
     return parser
 
 
@@ -477,9 +481,14 @@ def _run(args: argparse.Namespace, ctx: DistContext) -> int:
                 progress=None if ctx.is_main else False,
             )
             # Fresh BatchNorm statistics for the weights as they are now (see the docstring).
-            recalibrate_batchnorm(model, train_loader, device=device,
-                                  max_samples=args.bn_recalibrate_samples,
-                                  batch_augment=batch_augment, dist_ctx=ctx)
+            recalibrate_batchnorm(
+                model,
+                train_loader,
+                device=device,
+                max_samples=args.bn_recalibrate_samples,
+                batch_augment=batch_augment,
+                dist_ctx=ctx,
+            )
             do_retrieval = not args.no_retrieval and (
                 (epoch + 1) % max(1, args.retrieval_every) == 0 or epoch + 1 == args.epochs
             )
