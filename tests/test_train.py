@@ -236,3 +236,121 @@ def test_config_file_sets_defaults_but_flags_win(tmp_path):
     cfg.write_text("nonsense_key: 1\n")
     with pytest.raises(SystemExit):
         train.parse_args(["--db", "x", "--config", str(cfg)])
+
+
+def test_ctrl_c_saves_last_checkpoint_and_exits_zero(db, tmp_path, monkeypatch):
+    real = train.train_one_epoch
+
+    def interrupted(*args, epoch, **kwargs):
+        if epoch == 1:
+            raise KeyboardInterrupt
+        return real(*args, epoch=epoch, **kwargs)
+
+    monkeypatch.setattr(train, "train_one_epoch", interrupted)
+    assert train.main(_args(db, tmp_path / "int", 3)) == 0
+    # The last complete epoch is recorded, so --resume redoes the interrupted one.
+    assert load_checkpoint(tmp_path / "int" / "last.pt")["epoch"] == 0
+
+
+def test_every_flag_of_the_users_system_parses():
+    # anchor-facts.md, "Their train flags".
+    args = train.parse_args(
+        [
+            "--db",
+            "x",
+            "--limit",
+            "30000",
+            "--epochs",
+            "30",
+            "--batch-size",
+            "128",
+            "--img-size",
+            "224",
+            "--val-frac",
+            "0.1",
+            "--device",
+            "cpu",
+            "--out-dir",
+            "raster",
+            "--log-file",
+            "artifacts/train_log.jsonl",
+            "--no-retrieval",
+            "--retrieval-cap",
+            "3000",
+            "--retrieval-every",
+            "1",
+            "--seed",
+            "42",
+            "--exclude-shaped",
+            "--resume",
+            "r.pt",
+            "--grad-clip",
+            "0",
+            "--arcface-scale",
+            "30",
+            "--arcface-margin",
+            "0",
+            "--emb-loss-weight",
+            "0.3",
+            "--pre-raster-workers",
+            "0",
+            "--suppress-warnings",
+            "--lr-backbone",
+            "1e-3",
+            "--lr-head",
+            "2e-3",
+            "--weight-decay",
+            "0.05",
+            "--save-every",
+            "0",
+            "--font-disjoint",
+            "--warmup-frac",
+            "0.05",
+            "--num-workers",
+            "0",
+            "--pre-rasterize",
+            "--pre-raster-dtype",
+            "float32",
+            "--pre-raster-mmap",
+            "--pre-raster-mmap-path",
+            "c.mm",
+            "--min-label-count",
+            "1",
+            "--drop-singletons",
+            "--no-augment",
+            "--augment-mode",
+            "gpu",
+            "--mild-augment",
+            "--no-amp",
+            "--log-interval",
+            "200",
+            "--lr-schedule",
+            "constant",
+            "--emb-target-weight",
+            "0.5",
+            "--emb-start-epoch",
+            "1",
+            "--emb-ramp-epochs",
+            "2",
+            "--contrastive-grouping",
+            "hybrid",
+            "--grouping-switch-epoch",
+            "3",
+            "--adaptive-emb-patience",
+            "2",
+            "--adaptive-emb-decay",
+            "0.5",
+            "--adaptive-emb-min-weight",
+            "0.05",
+            "--head-lr-bump-epoch",
+            "4",
+            "--head-lr-bump-factor",
+            "2",
+            "--label-smoothing",
+            "0.1",
+            "--freeze-backbone-epochs",
+            "1",
+            "--preraster-stable",
+        ]
+    )
+    assert args.img_size == 224 and args.emb_target_weight == 0.5 and args.preraster_stable
