@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv test test-all demo lint fonts bench clean
+.PHONY: venv test test-all demo lint fonts clean
 
 venv: $(STAMP)
 
@@ -28,8 +28,6 @@ demo: venv
 fonts:
 	bash scripts/install_corpus_fonts.sh
 
-bench: venv
-	$(PY) -m bench.run_all
 
 clean:
 	rm -rf $(VENV) dataset artifacts

@@ -85,6 +85,7 @@ def select_rows(labels: np.ndarray, args: argparse.Namespace) -> np.ndarray:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    logging.getLogger("faiss").setLevel(logging.WARNING)  # its loader narrates CPU probing
     try:
         emb = np.load(args.embeds, mmap_mode="r")
         meta = load_meta(args.meta)

@@ -129,6 +129,7 @@ def _evaluate(ident, args) -> dict:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    logging.getLogger("faiss").setLevel(logging.WARNING)  # its loader narrates CPU probing
     if args.threads > 0:
         torch.set_num_threads(args.threads)
     try:

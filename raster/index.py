@@ -63,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    logging.getLogger("faiss").setLevel(logging.WARNING)  # its loader narrates CPU probing
     try:
         loaded = load_model(args.checkpoint, torch.device(args.device))
         info = build_index(
