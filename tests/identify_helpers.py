@@ -101,3 +101,13 @@ def other_checkpoint(img_size: int = 64) -> Path:
     """Another checkpoint on the same DB at another image size (a few steps only)."""
     base = tiny_run()
     return fit_checkpoint(base["db"], base["dir"] / f"run{img_size}" / "last.pt", img_size, steps=2)
+
+
+def build_reference(out: Path, k: int = 3) -> Path:
+    """``python -m raster.index build`` over the tiny run's DB into ``out``; returns ``out``."""
+    from raster import index as index_cli
+
+    run = tiny_run()
+    argv = ["build", "--db", str(run["db"]), "--checkpoint", str(run["ckpt"]), "--out", str(out)]
+    assert index_cli.main([*argv, "--k", str(k)]) == 0
+    return out

@@ -8,31 +8,13 @@ import pytest
 from fontTools.ttLib import TTFont
 
 from raster import identify
-from raster import index as index_cli
 from raster.inference.pipeline import ROW_FIELDS
 
 
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
-    run = identify_helpers.tiny_run()
-    ref = tmp_path_factory.mktemp("idref") / "ref"
-    assert (
-        index_cli.main(
-            [
-                "build",
-                "--db",
-                str(run["db"]),
-                "--checkpoint",
-                str(run["ckpt"]),
-                "--out",
-                str(ref),
-                "--k",
-                "3",
-            ]
-        )
-        == 0
-    )
-    return {**run, "ref": ref}
+    ref = identify_helpers.build_reference(tmp_path_factory.mktemp("idref") / "ref")
+    return {**identify_helpers.tiny_run(), "ref": ref}
 
 
 def _args(setup, *extra):

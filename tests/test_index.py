@@ -13,25 +13,7 @@ from raster.index import IndexMismatchError, load_index
 
 @pytest.fixture(scope="module")
 def ref(tmp_path_factory):
-    run = identify_helpers.tiny_run()
-    out = tmp_path_factory.mktemp("ref") / "ref"
-    assert (
-        index_cli.main(
-            [
-                "build",
-                "--db",
-                str(run["db"]),
-                "--checkpoint",
-                str(run["ckpt"]),
-                "--out",
-                str(out),
-                "--k",
-                "3",
-            ]
-        )
-        == 0
-    )
-    return out
+    return identify_helpers.build_reference(tmp_path_factory.mktemp("ref") / "ref")
 
 
 def test_index_contents_and_fingerprint(ref):
