@@ -21,7 +21,6 @@ import json
 import logging
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 import time
@@ -30,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from raster.data.holdout import copy_without_family
 from raster.data.render import RasterConfig, render_contours
 from raster.data.schema import FORMS
 from raster.data.selection import SelectionConfig, select_glyphs
@@ -73,32 +73,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json-out", type=Path, default=None)
     return p
-
-
-def make_train_db(src: Path, dst: Path, family: str) -> list[dict]:
-    """Copy ``src`` to ``dst`` without ``family``; return the held-out fonts' rows."""
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    dst.unlink(missing_ok=True)
-    with sqlite3.connect(src) as a, sqlite3.connect(dst) as b:
-        a.backup(b)
-    conn = sqlite3.connect(dst)
-    conn.row_factory = sqlite3.Row
-    held = [
-        dict(r)
-        for r in conn.execute(
-            "SELECT file_hash, path, instance, style FROM fonts WHERE family = ?", (family,)
-        )
-    ]
-    if not held:
-        raise SystemExit(f"{src}: no font of family {family!r}")
-    conn.execute(
-        "DELETE FROM glyphs WHERE f_id IN (SELECT file_hash FROM fonts WHERE family = ?)", (family,)
-    )
-    conn.execute("DELETE FROM fonts WHERE family = ?", (family,))
-    conn.commit()
-    conn.execute("VACUUM")
-    conn.close()
-    return held
 
 
 def train(args, db: Path, run: Path) -> None:
@@ -267,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     work: Path = args.work_dir
     db = work / "train.db"
     run = work / "run"
-    held = make_train_db(args.db, db, args.holdout_family)
+    held = copy_without_family(args.db, db, args.holdout_family)
     t0 = time.perf_counter()
     if not args.skip_train:
         train(args, db, run)
