@@ -1,0 +1,412 @@
+"""Write RUN_DIR/report.html: training curves, an embedding map and identification results.
+
+Reads what a run directory holds: ``train_log.jsonl`` (required), ``best.pt`` (else
+``last.pt``) for the embedding map and the gallery, ``identify/*.json`` written by
+``python -m raster.identify FONT --evaluate --json-out RUN_DIR/identify/FONT.json`` for the
+per-form accuracy, and a reference index (``--index``, else a folder of the run holding an
+``index.json``) for the nearest reference glyphs. A section whose inputs are missing is left
+out with a note. The figures are PNGs in ``RUN_DIR/report/`` linked relatively, so the page
+opens offline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import logging
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from raster.data.fonts import FontLoadError
+from raster.reporting import plots
+from raster.reporting.data import (
+    LOG_FILE,
+    ReportInputError,
+    chosen_evaluation,
+    embedding_map,
+    label_caption,
+    read_identify_results,
+    read_train_log,
+    render_db_glyphs,
+    wrong_identifications,
+)
+
+log = logging.getLogger(__name__)
+
+FIG_DIR = "report"
+SUMMARY_KEYS = (
+    "train_loss",
+    "val_loss",
+    "train_acc",
+    "val_top1",
+    "val_top5",
+    "top10",
+    "mrr",
+    "effect_size",
+    "epoch_seconds",
+)
+
+CSS = """
+body { font-family: sans-serif; max-width: 1150px; margin: 1em auto; padding: 0 1em; color: #222; }
+h1 { font-size: 1.5em; } h2 { border-bottom: 1px solid #ccc; padding-bottom: .2em; }
+img { max-width: 100%; border: 1px solid #eee; }
+table { border-collapse: collapse; font-size: .9em; margin: .5em 0; }
+td, th { border: 1px solid #ccc; padding: .2em .6em; text-align: right; }
+th { background: #f4f4f4; } td.l, th.l { text-align: left; }
+.note { color: #8a5a00; background: #fff6e0; padding: .4em .8em; border-left: 3px solid #e0a000; }
+.meta { color: #666; font-size: .9em; }
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m raster.report",
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("run_dir", type=Path, help="run directory (train_log.jsonl, best.pt, ...)")
+    g = parser.add_argument_group("inputs")
+    g.add_argument("--db", type=Path, default=None, help="glyph DB; None: the checkpoint's")
+    g.add_argument(
+        "--checkpoint", type=Path, default=None, help="None: RUN_DIR/best.pt, else last.pt"
+    )
+    g.add_argument(
+        "--index",
+        type=Path,
+        default=None,
+        help="reference index; None: a folder of RUN_DIR with an index.json",
+    )
+    g.add_argument(
+        "--identify-dir",
+        type=Path,
+        default=None,
+        help="folder of identify --evaluate JSON files; None: RUN_DIR/identify",
+    )
+    g = parser.add_argument_group("sections")
+    g.add_argument("--map-glyphs", type=int, default=2000, help="DB glyphs in the embedding map")
+    g.add_argument("--map-groups", type=int, default=12, help="joining groups coloured")
+    g.add_argument("--seed", type=int, default=0, help="sample of the embedding map")
+    g.add_argument("--gallery", type=int, default=24, help="wrong identifications shown")
+    g.add_argument("--neighbours", type=int, default=3, help="reference glyphs per gallery item")
+    g = parser.add_argument_group("output")
+    g.add_argument("--out", type=Path, default=None, help="None: RUN_DIR/report.html")
+    g = parser.add_argument_group("run")
+    g.add_argument("--device", default="cpu", help="cpu|cuda|cuda:N")
+    g.add_argument("--batch-size", type=int, default=256)
+    return parser
+
+
+def _note(text: str) -> str:
+    return f'<p class="note">{html.escape(text)}</p>'
+
+
+def _img(path: Path, out_dir: Path, alt: str) -> str:
+    rel = path.relative_to(out_dir).as_posix()
+    return f'<p><img src="{html.escape(rel)}" alt="{html.escape(alt)}"></p>'
+
+
+def _fmt(v) -> str:
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return html.escape(str(v))
+
+
+def _pct(v) -> str:
+    return "-" if v is None else f"{v:.1%}"
+
+
+class Report:
+    """Collects the HTML sections and figure paths of one report."""
+
+    def __init__(self, out: Path):
+        self.out = out
+        self.fig_dir = out.parent / FIG_DIR
+        self.parts: list[str] = []
+
+    def section(self, anchor: str, title: str, body: str) -> None:
+        self.parts.append(
+            f'<section id="{anchor}">\n<h2>{html.escape(title)}</h2>\n{body}\n</section>'
+        )
+
+    def figure(self, path: Path | None, alt: str, missing: str) -> str:
+        return _img(path, self.out.parent, alt) if path is not None else _note(missing)
+
+
+def training_sections(rep: Report, entries: list[dict]) -> None:
+    """Summary table, losses, accuracy/retrieval and schedule figures."""
+    last = entries[-1]
+    best = max(entries, key=lambda r: r.get("val_top1") or -1.0)
+    cols = [k for k in SUMMARY_KEYS if any(k in r for r in entries)]
+    head = "".join(f"<th>{k}</th>" for k in cols)
+    rows = ""
+    for name, r in (("last", last), ("best val_top1", best)):
+        cells = "".join(f"<td>{_fmt(r[k]) if k in r else '-'}</td>" for k in cols)
+        rows += f'<tr><td class="l">{name} (epoch {r.get("epoch", "?")})</td>{cells}</tr>'
+    rep.section(
+        "summary",
+        "Training summary",
+        f"<p>{len(entries)} epochs logged.</p>"
+        f'<table><tr><th class="l"></th>{head}</tr>{rows}</table>',
+    )
+    rep.section(
+        "losses",
+        "Losses",
+        rep.figure(
+            plots.plot_losses(entries, rep.fig_dir / "losses.png"),
+            "loss curves",
+            "No loss values in the log.",
+        ),
+    )
+    rep.section(
+        "metrics",
+        "Accuracy and retrieval",
+        rep.figure(
+            plots.plot_metrics(entries, rep.fig_dir / "metrics.png"),
+            "accuracy and retrieval metrics",
+            "No accuracy or retrieval values in the log.",
+        ),
+    )
+    rep.section(
+        "schedule",
+        "Learning rate and embedding-loss weight",
+        rep.figure(
+            plots.plot_schedule(entries, rep.fig_dir / "schedule.png"),
+            "learning rate",
+            "No learning rate in the log.",
+        ),
+    )
+
+
+def map_section(rep: Report, loaded, db: Path | None, args) -> None:
+    if loaded is None:
+        rep.section("embeddings", "Embedding map", _note("Skipped: no checkpoint in the run."))
+        return
+    if db is None or not Path(db).is_file():
+        rep.section(
+            "embeddings", "Embedding map", _note(f"Skipped: glyph DB {db} not found (use --db).")
+        )
+        return
+    emap = embedding_map(loaded, db, args.map_glyphs, args.seed, args.map_groups, args.batch_size)
+    path = plots.plot_embedding_map(
+        emap.coords, emap.groups, rep.fig_dir / "embeddings.png", emap.explained
+    )
+    rep.section(
+        "embeddings",
+        "Embedding map",
+        f'<p class="meta">{len(emap.coords)} glyphs of {html.escape(str(db))}, '
+        f"first two principal components of the embeddings.</p>"
+        + _img(path, rep.out.parent, "embedding map"),
+    )
+
+
+def identify_section(rep: Report, results: dict[str, dict], source: Path) -> None:
+    if not results:
+        rep.section(
+            "forms",
+            "Identification per form",
+            _note(f"Skipped: no identify --evaluate JSON files in {source}."),
+        )
+        return
+    chosen = {name: chosen_evaluation(r)[1] for name, r in results.items()}
+    rows = ""
+    for name, r in results.items():
+        kind, e = chosen_evaluation(r)
+        rows += (
+            f'<tr><td class="l">{html.escape(name)}</td><td class="l">{html.escape(r.get("method", "?"))}'
+            f"{' + assign' if kind == 'assign' else ''}</td><td>{e.get('glyphs', 0)}</td>"
+            f"<td>{_pct(e.get('in_vocab'))}</td><td>{_pct(e.get('top1_label'))}</td>"
+            f"<td>{_pct(e.get('top1_char'))}</td></tr>"
+        )
+    table = (
+        '<table><tr><th class="l">font</th><th class="l">method</th><th>glyphs</th>'
+        "<th>in vocabulary</th><th>label top-1</th><th>char top-1</th></tr>"
+        f"{rows}</table>"
+    )
+    conf = []
+    for name, r in results.items():
+        worst = chosen_evaluation(r)[1].get("worst_confusions") or []
+        if worst:
+            # <bdi>: each caption is laid out on its own (an Arabic letter beside digits)
+            text = ", ".join(
+                f"<bdi>{html.escape(label_caption(a))}</bdi> → "
+                f"<bdi>{html.escape(label_caption(b))}</bdi> ×{c}"
+                for a, b, c in worst[:8]
+            )
+            conf.append(f"<li><b>{html.escape(name)}</b>: {text}</li>")
+    conf_html = f"<p>Most frequent confusions (truth → predicted):</p><ul>{''.join(conf)}</ul>"
+    path = plots.plot_form_accuracy(chosen, rep.fig_dir / "forms.png")
+    rep.section(
+        "forms",
+        "Identification per form",
+        table
+        + rep.figure(path, "per-form accuracy", "No per-form results in the files.")
+        + (conf_html if conf else ""),
+    )
+
+
+def _find_index(run_dir: Path) -> Path | None:
+    for p in sorted(run_dir.iterdir()):
+        if p.is_dir() and (p / "index.json").is_file():
+            return p
+    return None
+
+
+def gallery_section(rep: Report, results: dict[str, dict], loaded, args) -> None:
+    """Re-identify each evaluated font in-process (the JSON keeps no per-glyph rows)."""
+    title = "Wrong identifications"
+    if not results:
+        rep.section("gallery", title, _note("Skipped: no identify results."))
+        return
+    if loaded is None:
+        rep.section("gallery", title, _note("Skipped: no checkpoint in the run."))
+        return
+    from raster.inference.evaluate import truth_labels
+    from raster.inference.pipeline import identify_font
+    from raster.inference.predict import Predictor
+    from raster.inference.reference import IndexMismatchError, load_index
+
+    notes = []
+    index = None
+    index_dir = args.index or _find_index(args.run_dir)
+    if index_dir is None:
+        notes.append("No reference index found (--index): no nearest reference glyphs.")
+    else:
+        try:
+            index = load_index(index_dir, loaded.path)
+        except IndexMismatchError as exc:
+            notes.append(f"Reference index not used: {exc}")
+    predictor = Predictor(loaded, index)
+    wrong = []
+    per_font = max(1, args.gallery)
+    for name, r in results.items():
+        font = Path(r.get("font", ""))
+        if not font.is_file():
+            notes.append(f"{name}: font {font} not found; not re-identified.")
+            continue
+        method = r.get("method")
+        if method in ("knn", "both") and index is None:
+            notes.append(f"{name}: identified with {method}, shown with the classifier (no index).")
+            method = "classifier"
+        try:
+            ident = identify_font(
+                font, predictor, method, assign="assign" in r, batch_size=args.batch_size
+            )
+        except FontLoadError as exc:
+            notes.append(f"{name}: {font}: {exc}")
+            continue
+        truth = truth_labels(ident.glyphs.face)
+        wrong += wrong_identifications(name, ident, truth, loaded, index, per_font, args.neighbours)
+    wrong.sort(key=lambda w: (-w.confidence, w.font, w.gid))
+    wrong = wrong[: args.gallery]
+    ref_images = {}
+    if wrong and index is not None:
+        db = args.db or index.info.get("db") or loaded.ckpt.get("args", {}).get("db")
+        if db and Path(db).is_file():
+            ref_images = render_db_glyphs(
+                db, [g for w in wrong for g, _, _ in w.neighbours], loaded
+            )
+        else:
+            notes.append(f"Glyph DB {db} not found: reference glyphs not drawn.")
+    items = []
+    for w in wrong:
+        caption = (
+            f"{w.font[:18]} #{w.gid} p={w.confidence:.2f}\npred {label_caption(w.predicted)}\n"
+            f"true {label_caption(w.truth[0])}"
+            + (f" +{len(w.truth) - 1}" if len(w.truth) > 1 else "")
+        )
+        neigh = [
+            (ref_images[g], f"cos {sim:.2f}\nref {label_caption(lab)}")
+            for g, lab, sim in w.neighbours
+            if g in ref_images
+        ]
+        items.append({"image": w.image, "title": caption, "neighbours": neigh})
+    path = plots.plot_gallery(items, rep.fig_dir / "gallery.png")
+    body = "".join(_note(n) for n in notes)
+    if path is None:
+        body += "<p>No wrong identifications among the re-identified fonts.</p>"
+    else:
+        body += (
+            f'<p class="meta">The {len(items)} most confident wrong top-1 labels (red: the glyph, '
+            "its prediction and truth; blue: nearest reference glyphs with cosine "
+            "similarity).</p>" + _img(path, rep.out.parent, "gallery of wrong identifications")
+        )
+    rep.section("gallery", title, body)
+
+
+def write_report(args) -> Path:
+    """Build every section and write the HTML; returns its path.
+
+    Raises:
+        ReportInputError: no readable training log in the run directory.
+    """
+    run_dir = args.run_dir
+    entries = read_train_log(run_dir / LOG_FILE)
+    out = args.out or run_dir / "report.html"
+    rep = Report(out)
+    t0 = time.perf_counter()
+    training_sections(rep, entries)
+
+    ckpt = args.checkpoint
+    if ckpt is None:
+        ckpt = next((p for p in (run_dir / "best.pt", run_dir / "last.pt") if p.is_file()), None)
+    loaded = None
+    if ckpt is not None:
+        from raster.inference.model import load_model
+
+        loaded = load_model(ckpt, torch.device(args.device))
+    db = args.db or (loaded.ckpt.get("args", {}).get("db") if loaded else None)
+    map_section(rep, loaded, Path(db) if db else None, args)
+    source = args.identify_dir or run_dir / "identify"
+    results = read_identify_results(source) if source.is_dir() else {}
+    identify_section(rep, results, source)
+    gallery_section(rep, results, loaded, args)
+
+    meta = (
+        f"Run {html.escape(str(run_dir.resolve()))}; checkpoint "
+        f"{html.escape(str(ckpt) if ckpt else 'none')}; written "
+        f"{time.strftime('%Y-%m-%d %H:%M')} in {time.perf_counter() - t0:.1f} s."
+    )
+    toc = " · ".join(
+        f'<a href="#{a}">{t}</a>'
+        for a, t in (
+            ("summary", "summary"),
+            ("losses", "losses"),
+            ("metrics", "metrics"),
+            ("schedule", "schedule"),
+            ("embeddings", "embeddings"),
+            ("forms", "per form"),
+            ("gallery", "gallery"),
+        )
+    )
+    page = (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>Run report: {html.escape(run_dir.name)}</title><style>{CSS}</style></head>\n"
+        f"<body><h1>Run report: {html.escape(run_dir.name)}</h1>"
+        f'<p class="meta">{meta}</p><p>{toc}</p>\n' + "\n".join(rep.parts) + "\n</body></html>\n"
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(page, encoding="utf-8")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    logging.getLogger("faiss").setLevel(logging.WARNING)  # its loader narrates CPU probing
+    logging.getLogger("matplotlib").setLevel(logging.WARNING)
+    from raster.inference.model import CheckpointError
+
+    try:
+        out = write_report(args)
+    except (ReportInputError, CheckpointError) as exc:
+        log.error("%s", exc)
+        return 2
+    print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

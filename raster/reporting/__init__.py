@@ -1,0 +1,1 @@
+"""Figures and data gathering for ``python -m raster.report``."""

@@ -1,0 +1,252 @@
+"""What the report reads from a run directory: the training log, an embedding map of DB glyphs,
+identify evaluation files, and the wrong identifications behind them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from raster.data.render import render_contours
+from raster.data.selection import NO_GROUP, SelectionConfig, select_glyphs
+from raster.inference.embedding import forward_images
+from raster.inference.model import LoadedModel
+from raster.inference.predict import split_label
+
+log = logging.getLogger(__name__)
+
+LOG_FILE = "train_log.jsonl"
+
+
+class ReportInputError(ValueError):
+    """A run directory or one of its files cannot be read; ``str()`` is the one-line reason."""
+
+
+def read_train_log(path: str | Path) -> list[dict]:
+    """The entries of a ``train_log.jsonl``, one per epoch, by epoch.
+
+    A resumed run may log an epoch twice; the later entry wins.
+
+    Raises:
+        ReportInputError: missing file, a line that is not a JSON object (names the line),
+            or no entries.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ReportInputError(f"{path}: no training log (not a run directory?)")
+    by_epoch: dict[int, dict] = {}
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ReportInputError(f"{path}:{n}: not JSON ({exc.msg})") from exc
+        if not isinstance(row, dict):
+            raise ReportInputError(f"{path}:{n}: not a JSON object")
+        by_epoch[int(row.get("epoch", len(by_epoch)))] = row
+    if not by_epoch:
+        raise ReportInputError(f"{path}: empty training log")
+    return [by_epoch[e] for e in sorted(by_epoch)]
+
+
+def pca_2d(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Project rows on their first two principal components.
+
+    Args:
+        x: float (N, D) vectors.
+
+    Returns:
+        (float64 (N, 2) coordinates, float64 (2,) share of the total variance of each axis).
+        The sign of each axis is fixed so that its largest-magnitude loading is positive.
+    """
+    x = np.asarray(x, np.float64)
+    xc = x - x.mean(axis=0)
+    _, s, vt = np.linalg.svd(xc, full_matrices=False)
+    vt = vt[:2]
+    signs = np.sign(vt[np.arange(len(vt)), np.abs(vt).argmax(axis=1)])
+    vt = vt * signs[:, None]
+    coords = xc @ vt.T
+    var = s**2
+    total = var.sum()
+    share = var[:2] / total if total > 0 else np.zeros(len(vt))
+    if coords.shape[1] < 2:  # D == 1 or N == 1: pad the missing axis
+        coords = np.pad(coords, ((0, 0), (0, 2 - coords.shape[1])))
+        share = np.pad(share, (0, 2 - len(share)))
+    return coords, share
+
+
+def top_groups(groups: Sequence[str | None], n: int = 12) -> list[str]:
+    """Each row's joining group if among the ``n`` most frequent (ties broken by name), else
+    ``"other"``; rows without a joining group (``NO_JOIN``, empty) are ``"no group"``."""
+    names = ["no group" if g in NO_GROUP else str(g) for g in groups]
+    counts = Counter(g for g in names if g != "no group")
+    keep = {g for g, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:n]}
+    keep.add("no group")
+    return [g if g in keep else "other" for g in names]
+
+
+@dataclass
+class EmbeddingMap:
+    """PCA map of DB glyphs: coords float (N, 2), groups (N names), explained (2,), labels."""
+
+    coords: np.ndarray
+    groups: list[str]
+    explained: np.ndarray
+    labels: list[str]
+
+
+def embedding_map(
+    loaded: LoadedModel,
+    db: str | Path,
+    limit: int = 2000,
+    seed: int = 0,
+    n_groups: int = 12,
+    batch_size: int = 256,
+) -> EmbeddingMap:
+    """Embed a seeded sample of ``db`` (rendered as training does) and project it with PCA."""
+    table, _ = select_glyphs(SelectionConfig(db=Path(db), limit=limit, seed=seed))
+    if len(table) < 2:
+        raise ReportInputError(f"{db}: fewer than 2 glyphs to map")
+    s = loaded.raster.img_size
+    images = np.empty((len(table), s, s), np.uint8)
+    for i, (o, u) in enumerate(zip(table.outlines, table.upems, strict=True)):
+        render_contours(o, u, loaded.raster, out=images[i])
+    _, emb = forward_images(loaded, images, batch_size, progress=True)
+    coords, share = pca_2d(emb)
+    return EmbeddingMap(coords, top_groups(table.joining_groups, n_groups), share, table.labels)
+
+
+def read_identify_results(directory: str | Path) -> dict[str, dict]:
+    """``identify --evaluate --json-out`` files of a directory: file stem -> report dict.
+
+    Files that are not such reports (no ``plain`` evaluation) are skipped with a warning.
+    """
+    out = {}
+    for p in sorted(Path(directory).glob("*.json")):
+        try:
+            rep = json.loads(p.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            log.warning("%s: skipped, not JSON (%s)", p, exc)
+            continue
+        if not isinstance(rep, dict) or not isinstance(rep.get("plain"), dict):
+            log.warning("%s: skipped, not an identify --evaluate report", p)
+            continue
+        out[p.stem] = rep
+    return out
+
+
+def chosen_evaluation(report: dict) -> tuple[str, dict]:
+    """(``"assign"`` or ``"plain"``, its evaluation): the assignment when the run made one."""
+    name = "assign" if isinstance(report.get("assign"), dict) else "plain"
+    return name, report[name]
+
+
+def label_caption(label: str | None) -> str:
+    """``"1593_init"`` -> ``"0639 init ع"`` (hex codepoint, form, character); '' -> no label.
+
+    The character comes last: Unicode's bidi rules turn digits that follow an Arabic letter
+    into Arabic numbers, which reorders a caption like ``"ع 0639"`` when drawn.
+    """
+    if not label:
+        return "(no label)"
+    cp, form = split_label(label)
+    if cp is None:
+        return label
+    ch = chr(cp) if 0 < cp < 0x110000 and chr(cp).isprintable() else ""
+    return " ".join(p for p in (f"{cp:04X}", form, ch) if p)
+
+
+@dataclass
+class WrongGlyph:
+    """One wrong identification.
+
+    Attributes:
+        font: font name (the report's stem).
+        gid: glyph index; glyph_name: its name.
+        image: uint8 (S, S) render, ink = 255.
+        predicted: the label chosen ('' = no label); confidence: its probability.
+        truth: sorted true labels.
+        neighbours: (glyph_id, label, similarity) of the nearest reference rows.
+    """
+
+    font: str
+    gid: int
+    glyph_name: str
+    image: np.ndarray
+    predicted: str
+    confidence: float
+    truth: list[str]
+    neighbours: list[tuple[int, str, float]]
+
+
+def wrong_identifications(
+    font: str,
+    ident,
+    truth: dict,
+    loaded: LoadedModel,
+    index=None,
+    limit: int = 24,
+    n_neighbours: int = 3,
+) -> list[WrongGlyph]:
+    """The most confident wrong top-1 labels of one identified font.
+
+    Args:
+        font: a name for the font.
+        ident: :class:`~raster.inference.pipeline.Identification`.
+        truth: glyph index -> :class:`~raster.inference.evaluate.GlyphTruth`.
+        loaded: the model (its raster config renders the glyphs).
+        index: optional :class:`~raster.inference.reference.ReferenceIndex` for neighbours.
+        limit: at most this many, most confident first (ties by glyph index).
+        n_neighbours: reference rows per glyph.
+    """
+    wrong = []
+    for i, row in enumerate(ident.rows):
+        t = truth.get(int(row["gid"]))
+        if t is None or row["label"] in t.labels:
+            continue
+        wrong.append((-float(row["confidence"]), int(row["gid"]), i))
+    wrong.sort()
+    out = []
+    for _, _, i in wrong[:limit]:
+        row = ident.rows[i]
+        g = ident.glyphs
+        image = render_contours(g.contours[i], g.upem, loaded.raster, glyph_id=int(g.gids[i]))
+        neighbours: list[tuple[int, str, float]] = []
+        if index is not None and len(index):
+            idx, sims = index.search(ident.raw.embeddings[i : i + 1], n_neighbours)
+            for j, sim in zip(idx[0].tolist(), sims[0].tolist(), strict=True):
+                if j >= 0:
+                    m = index.meta[j]
+                    neighbours.append((int(m["glyph_id"]), str(m["label"]), float(sim)))
+        out.append(
+            WrongGlyph(
+                font,
+                int(row["gid"]),
+                row["glyph_name"],
+                image,
+                row["label"],
+                float(row["confidence"]),
+                sorted(truth[int(row["gid"])].labels),
+                neighbours,
+            )
+        )
+    return out
+
+
+def render_db_glyphs(db: str | Path, glyph_ids: Sequence[int], loaded: LoadedModel) -> dict:
+    """glyph_id -> uint8 (S, S) render of those DB rows (rows missing from ``db`` are absent)."""
+    ids = sorted(set(int(g) for g in glyph_ids))
+    if not ids:
+        return {}
+    table, _ = select_glyphs(SelectionConfig(db=Path(db), limit=0, glyph_ids=ids))
+    return {
+        int(g): render_contours(o, u, loaded.raster, glyph_id=int(g))
+        for g, o, u in zip(table.glyph_ids, table.outlines, table.upems, strict=True)
+    }
