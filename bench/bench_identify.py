@@ -33,6 +33,7 @@ from raster.data.holdout import copy_without_family
 from raster.data.render import RasterConfig, render_contours
 from raster.data.schema import FORMS
 from raster.data.selection import SelectionConfig, select_glyphs
+from raster.demo import holdout_training_argv
 from raster.inference.assign import assign_labels
 from raster.inference.evaluate import evaluate_predictions, truth_labels
 from raster.inference.font_glyphs import read_font_glyphs
@@ -76,38 +77,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def train(args, db: Path, run: Path) -> None:
-    cmd = [
-        sys.executable,
-        "-m",
-        "raster.train",
-        "--db",
-        str(db),
-        "--limit",
-        str(args.limit),
-        "--epochs",
-        str(args.epochs),
-        "--img-size",
-        str(args.img_size),
-        "--batch-size",
-        str(args.batch_size),
-        "--font-disjoint",
-        "--val-frac",
-        "0.1",
-        "--pre-rasterize",
-        "--time-budget",
-        str(args.time_budget),
-        "--retrieval-cap",
-        "1000",
-        "--retrieval-every",
-        "5",
-        "--lr-schedule",
-        "cosine",
-        "--out-dir",
-        str(run),
-        "--log-interval",
-        "100",
-        "--suppress-warnings",
-    ]
+    # The demo's hold-out flags; the schedule is raster.train's default (cosine).
+    flags = holdout_training_argv(
+        db,
+        run,
+        epochs=args.epochs,
+        img_size=args.img_size,
+        time_budget=args.time_budget,
+        limit=args.limit,
+        batch_size=args.batch_size,
+        retrieval_every=5,
+    )
+    cmd = [sys.executable, "-m", "raster.train", *flags]
     log.info("training: %s", " ".join(cmd))
     env = dict(os.environ)
     if args.train_threads > 0:

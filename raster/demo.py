@@ -51,37 +51,58 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _train(args: argparse.Namespace, train_db: Path) -> int:
-    run: Path = args.run_dir
-    done = run / "done.json"
-    if done.exists():
-        log.info("step 3/5: model already trained (%s); --fresh retrains", done)
-        return 0
+def holdout_training_argv(
+    db: Path,
+    run: Path,
+    *,
+    epochs: int,
+    img_size: int,
+    time_budget: float,
+    limit: int = 0,
+    batch_size: int | None = None,
+    retrieval_every: int = 4,
+) -> list[str]:
+    """``raster.train`` flags of a family hold-out run (the demo and bench_identify share them):
+    font-disjoint validation, so val measures fonts the model never saw."""
     argv = [
         "--db",
-        str(train_db),
+        str(db),
         "--limit",
-        "0",
+        str(limit),
         "--epochs",
-        str(args.epochs),
+        str(epochs),
         "--img-size",
-        str(args.img_size),
+        str(img_size),
         "--font-disjoint",
         "--val-frac",
         "0.1",
         "--pre-rasterize",
         "--time-budget",
-        str(args.time_budget),
+        str(time_budget),
         "--retrieval-cap",
         "1000",
         "--retrieval-every",
-        "4",
+        str(retrieval_every),
         "--out-dir",
         str(run),
         "--log-interval",
         "100",
         "--suppress-warnings",
     ]
+    if batch_size is not None:
+        argv += ["--batch-size", str(batch_size)]
+    return argv
+
+
+def _train(args: argparse.Namespace, train_db: Path) -> int:
+    run: Path = args.run_dir
+    done = run / "done.json"
+    if done.exists():
+        log.info("step 3/5: model already trained (%s); --fresh retrains", done)
+        return 0
+    argv = holdout_training_argv(
+        train_db, run, epochs=args.epochs, img_size=args.img_size, time_budget=args.time_budget
+    )
     if (run / "last.pt").exists():
         argv += ["--resume", str(run / "last.pt")]  # an interrupted demo continues
     log.info("step 3/5: train (python -m raster.train %s)", " ".join(argv))

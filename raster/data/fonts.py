@@ -17,6 +17,8 @@ from pathlib import Path
 from fontTools.ttLib import TTCollection, TTFont
 from fontTools.varLib import instancer
 
+from raster.data.schema import FONT_METRIC_COLUMNS
+
 log = logging.getLogger(__name__)
 
 FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".otc", ".woff", ".woff2")
@@ -242,19 +244,7 @@ def font_metrics(font: TTFont) -> dict[str, int | None]:
         ``x_height``/``cap_height`` (OS/2 sxHeight/sCapHeight, version >= 2). A value the font
         lacks is None.
     """
-    out: dict[str, int | None] = {
-        k: None
-        for k in (
-            "upem",
-            "ascent",
-            "descent",
-            "typo_ascent",
-            "typo_descent",
-            "x_height",
-            "cap_height",
-            "line_gap",
-        )
-    }
+    out: dict[str, int | None] = dict.fromkeys(FONT_METRIC_COLUMNS)
     if "head" in font:
         out["upem"] = _int_or_none(font["head"].unitsPerEm)
     if "hhea" in font:
