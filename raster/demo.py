@@ -147,6 +147,7 @@ def _summary(reports: list[dict]) -> str:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    logging.getLogger("faiss").setLevel(logging.WARNING)  # its loader narrates CPU probing
     if args.fresh:
         args.db.unlink(missing_ok=True)
         shutil.rmtree(args.run_dir, ignore_errors=True)
