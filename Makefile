@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv test test-all demo lint fonts clean
+.PHONY: venv test test-all demo lint bench fonts clean
 
 venv: $(STAMP)
 
@@ -24,6 +24,10 @@ lint: venv
 
 demo: venv
 	$(PY) -m raster.demo
+
+# Every bench/ script that fits ~20 min on 2 cores; rewrites docs/benchmarks.md.
+bench: venv
+	$(PY) -m bench.run_all
 
 fonts:
 	bash scripts/install_corpus_fonts.sh

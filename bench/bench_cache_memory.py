@@ -47,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()))
     p.add_argument("--max-seconds", type=float, default=120.0, help="stop iterating after this")
     p.add_argument("--memmap-compare", type=int, default=50_000, help="items read via np.memmap")
+    p.add_argument("--json-out", type=Path, default=None, help="also write the result here")
     args = p.parse_args(argv)
     s = args.img_size
     need = args.n * s * s
@@ -57,7 +58,15 @@ def main(argv: list[str] | None = None) -> int:
         n = int(free * 0.5) // (s * s)
         note = f"scaled down from {args.n}: only {free / 2**30:.1f} GiB free"
     path = args.dir / f"bench_cache_{os.getpid()}.memmap"
-    result = {"n": n, "img_size": s, "file_gib": round(n * s * s / 2**30, 2), "note": note}
+    result = {
+        "n": n,
+        "n_requested": args.n,
+        "user_n": USER_N,
+        "img_size": s,
+        "file_gib": round(n * s * s / 2**30, 2),
+        "note": note,
+        "max_seconds": args.max_seconds,
+    }
     try:
         with open(path, "wb") as f:
             f.truncate(n * s * s)  # sparse: holes read as zeros
@@ -115,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         path.unlink(missing_ok=True)
     print(json.dumps(result, indent=1))
+    if args.json_out:
+        args.json_out.write_text(json.dumps(result, indent=1) + "\n")
     return 0
 
 

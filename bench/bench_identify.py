@@ -6,7 +6,8 @@ held-out family, identify from outlines only and score against the labels its ow
 give (classifier, kNN, both; with and without ``--assign``); (5) the pixel nearest-neighbour
 baseline on the same split (cosine on raw renders against the training fonts' renders);
 (6) latency of ``python -m raster.identify`` on a ~1,500-glyph font, model load included.
-Prints a Markdown block for docs/results.md.
+Prints a Markdown block for docs/results.md. ``--latency-only`` times step (6) alone against the
+model and index a previous full run left in ``--work-dir`` (what ``bench.run_all`` uses).
 
 Why Amiri by default: it is the only Naskh design among the bundled families (a calligraphic,
 high-contrast book face with many ligatures and stacked forms); the others (Cairo, Tajawal,
@@ -43,6 +44,8 @@ from raster.inference.reference import build_index, load_index
 from raster.metrics.knn import knn, l2_normalize
 
 log = logging.getLogger("bench_identify")
+# Methods timed by --latency-only: the default with an index, then the classifier alone.
+METHODS = ("both", "classifier")
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -59,6 +62,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--time-budget", type=float, default=12.0, help="training minutes")
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--skip-train", action="store_true", help="reuse WORK/run/best.pt")
+    p.add_argument(
+        "--latency-only",
+        action="store_true",
+        help="reuse WORK/run/best.pt and WORK/ref; time raster.identify (methods both and "
+        "classifier: wall time, peak RSS) and nothing else",
+    )
+    p.add_argument("--latency-runs", type=int, default=2, help="timed runs per method")
+    p.add_argument(
+        "--model-dir",
+        type=Path,
+        default=None,
+        help="--latency-only: time the model in this run directory (best.pt and ref/, e.g. "
+        "runs/demo) instead of WORK/run/best.pt and WORK/ref",
+    )
     p.add_argument(
         "--latency-font",
         type=Path,
@@ -148,7 +165,30 @@ def pixel_baseline(db: Path, limit: int, cfg: RasterConfig, queries: list[tuple]
     return rates(total)
 
 
-def latency(args, ckpt: Path, ref: Path, font: Path) -> list[float]:
+def timed_run(cmd: list[str], env: dict) -> dict:
+    """Run ``cmd`` to completion; its wall time (s) and the child's own peak RSS (MiB).
+
+    Raises:
+        subprocess.CalledProcessError: non-zero exit (stderr attached).
+    """
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    stderr = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)  # this child's rusage, not all children's max
+    seconds = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    proc.stderr.close()
+    if proc.returncode != 0:
+        raise subprocess.CalledProcessError(proc.returncode, cmd, stderr=stderr)
+    return {"seconds": round(seconds, 3), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}
+
+
+def latency_runs(
+    args, ckpt: Path, ref: Path, font: Path, method: str | None = None, runs: int = 2
+) -> list[dict]:
+    """``runs`` timings of ``raster.identify`` on ``font`` (``method`` None = its default)."""
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
     cmd = [
         sys.executable,
@@ -165,14 +205,59 @@ def latency(args, ckpt: Path, ref: Path, font: Path) -> list[float]:
         "--out",
         str(args.work_dir / "latency.json"),
     ]
+    if method is not None:
+        cmd += ["--method", method]
     if shutil.which("taskset"):
         cmd = ["taskset", "-c", ",".join(str(i) for i in range(args.threads))] + cmd
-    out = []
-    for _ in range(2):
-        t0 = time.perf_counter()
-        subprocess.run(cmd, check=True, cwd=ROOT, env=env, capture_output=True)
-        out.append(time.perf_counter() - t0)
-    return out
+    return [timed_run(cmd, env) for _ in range(runs)]
+
+
+def latency(args, ckpt: Path, ref: Path, font: Path) -> list[float]:
+    return [r["seconds"] for r in latency_runs(args, ckpt, ref, font)]
+
+
+def latency_font(args) -> Path:
+    from raster.data.bundled import bundled_font_paths
+
+    return args.latency_font or next(
+        p for p in bundled_font_paths() if p.name == "IBMPlexSansArabic-Regular.ttf"
+    )
+
+
+def latency_only(args) -> int:
+    """Time ``raster.identify`` against WORK/run/best.pt and WORK/ref; print and write JSON."""
+    if args.model_dir is not None:
+        ckpt, ref = args.model_dir / "best.pt", args.model_dir / "ref"
+    else:
+        ckpt, ref = args.work_dir / "run" / "best.pt", args.work_dir / "ref"
+    if not ckpt.is_file() or not ref.is_dir():
+        print(
+            f"no trained model in {args.work_dir} (needs run/best.pt and ref/): "
+            "run `python -m bench.bench_identify` first",
+            file=sys.stderr,
+        )
+        return 2
+    font = latency_font(args)
+
+    def shown(path: Path) -> str:  # relative to the repository when inside it
+        return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+    res = {
+        "checkpoint": shown(ckpt),
+        "index": shown(ref),
+        "img_size": load_model(ckpt).raster.img_size,
+        "latency_font": font.name,
+        "latency_font_glyphs": len(read_font_glyphs(font)),
+        "threads": args.threads,
+        "runs": {m: latency_runs(args, ckpt, ref, font, m, args.latency_runs) for m in METHODS},
+    }
+    print("| method | wall time s | peak RSS MiB |\n|---|---|---|")
+    for method, runs in res["runs"].items():
+        wall = ", ".join(f"{r['seconds']:.2f}" for r in runs)
+        print(f"| {method} | {wall} | {max(r['peak_rss_mb'] for r in runs):.0f} |")
+    if args.json_out:
+        args.json_out.write_text(json.dumps(res, indent=2) + "\n")
+    return 0
 
 
 def markdown(res: dict) -> str:
@@ -219,6 +304,8 @@ def markdown(res: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    if args.latency_only:
+        return latency_only(args)
     work: Path = args.work_dir
     db = work / "train.db"
     run = work / "run"
@@ -275,11 +362,7 @@ def main(argv: list[str] | None = None) -> int:
         "threads": args.threads,
         "calibration": index.calibration,
     }
-    from raster.data.bundled import bundled_font_paths
-
-    lat_font = args.latency_font or next(
-        p for p in bundled_font_paths() if p.name == "IBMPlexSansArabic-Regular.ttf"
-    )
+    lat_font = latency_font(args)
     res["latency_font_glyphs"] = len(read_font_glyphs(lat_font))
     torch.set_num_threads(args.threads)
     res["latency_s"] = latency(args, ckpt, ref, lat_font)

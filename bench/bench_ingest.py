@@ -1,12 +1,14 @@
 """Benchmark ``raster.ingest`` on the bundled fonts plus the Debian corpus; prints Markdown.
 
 Run ``bash scripts/install_corpus_fonts.sh`` first for the corpus (missing packages are
-reported and skipped). The output block goes into ``docs/benchmarks.md``.
+reported and skipped). ``--json-out`` writes the figures ``bench.run_all`` renders into
+``docs/benchmarks.md``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import platform
@@ -105,6 +107,44 @@ def run_case(name: str, paths: list[Path], db: Path, instances: str, workers: in
     }
 
 
+def result_json(
+    results: list[dict], corpus_counts: dict[str, int], workers: int, instances: str
+) -> dict:
+    """The figures of :func:`markdown` as a JSON-serializable dict (what ``--json-out`` writes)."""
+    cases = []
+    for r in results:
+        st, s = r["stats"], r["summary"]
+        cases.append(
+            {
+                "name": r["name"],
+                "files": r["files"],
+                "fonts_added": st.added,
+                "no_glyphs": st.empty,
+                "failed": st.failed,
+                "failures": [list(f) for f in st.failures],
+                "glyphs": st.glyphs,
+                "seconds": round(r["seconds"], 3),
+                "db_bytes": r["db_bytes"],
+                "summary": {
+                    "fonts": s["fonts"],
+                    "glyphs": s["glyphs"],
+                    "labels": s["labels"],
+                    "per_form": s["per_form"],
+                    "per_shaping": s["per_shaping"],
+                    "joining_groups": len(s["per_joining_group"]),
+                    "single_glyph_labels": len(s["single_glyph_labels"]),
+                },
+            }
+        )
+    return {
+        "workers": workers,
+        "instances": instances,
+        "corpus_counts": corpus_counts,
+        "cases": cases,
+        "cpu_count": os.cpu_count(),
+    }
+
+
 def markdown(
     results: list[dict], corpus_counts: dict[str, int], workers: int, instances: str
 ) -> str:
@@ -161,7 +201,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--instances", choices=("default", "named"), default="named", help="variable-font instances"
     )
     run.add_argument("--no-corpus", action="store_true", help="bundled fonts only")
+    run.add_argument(
+        "--max-files", type=int, default=0, help="first N bundled files only (0 = all; smoke runs)"
+    )
     run.add_argument("--keep-db", type=Path, default=None, help="copy the combined DB here")
+    run.add_argument("--json-out", type=Path, default=None, help="also write the figures as JSON")
     return parser
 
 
@@ -169,6 +213,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     bundled = bundled_font_paths()
+    if args.max_files > 0:
+        bundled = bundled[: args.max_files]
     corpus, counts = ([], {}) if args.no_corpus else corpus_paths()
     if not args.no_corpus and not corpus:
         print(
@@ -198,6 +244,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.keep_db:
             shutil.copy(Path(tmp) / ("all.db" if corpus else "bundled.db"), args.keep_db)
     print(markdown(results, counts, args.workers, args.instances))
+    if args.json_out:
+        res = result_json(results, counts, args.workers, args.instances)
+        res["max_files"] = args.max_files
+        args.json_out.write_text(json.dumps(res, indent=1) + "\n")
     return 0
 
 

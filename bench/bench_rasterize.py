@@ -87,8 +87,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--img-size", type=int, default=128)
     p.add_argument("--repeats", type=int, default=3, help="best of N passes")
     p.add_argument("--workers", type=int, default=2, help="also time a cache build with N workers")
+    p.add_argument("--json-out", type=Path, default=None, help="also write the result here")
     args = p.parse_args(argv)
+    db_given = args.db is not None and args.db.exists()
     rows, source = load_rows(args.db, args.n)
+    if source == "synthetic outlines":
+        rows_from = source
+    else:
+        rows_from = str(args.db) if db_given else "a DB ingested from the bundled fonts"
     cfg = RasterConfig(img_size=args.img_size)
     r = get_rasterizer(cfg)
     out = np.empty((args.img_size, args.img_size), np.uint8)
@@ -118,7 +124,11 @@ def main(argv: list[str] | None = None) -> int:
             cache[f"cache_build_s_workers_{w}"] = round(time.perf_counter() - t0, 2)
     result = {
         "source": source,
+        "rows_from": rows_from,
         "img_size": args.img_size,
+        "normalization": cfg.normalization,
+        "repeats": args.repeats,
+        "workers": args.workers,
         "glyphs": len(rows),
         "glyphs_per_s_one_core_json_included": round(len(rows) / best),
         "parse_us_per_glyph": round(t_parse / len(rows) * 1e6, 1),
@@ -128,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
         "cpu_count": os.cpu_count(),
     }
     print(json.dumps(result, indent=1))
+    if args.json_out:
+        args.json_out.write_text(json.dumps(result, indent=1) + "\n")
     return 0
 
 

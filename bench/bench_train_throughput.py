@@ -5,13 +5,15 @@
 "Bare" = model forward, cross-entropy, backward and the AdamW step on batches already in
 memory. "Loop" = ``raster.engine.loop.train_one_epoch`` over the real DataLoader (pre-raster
 cache, m-per-class sampler, augmentation, contrastive loss, logging) for the same number of
-steps. The issue's target: loop >= 90% of bare. Prints a Markdown block for docs/benchmarks.md.
+steps. The issue's target: loop >= 90% of bare. Prints a Markdown block; ``--json-out`` writes
+the figures ``bench.run_all`` renders into docs/benchmarks.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import os
 import platform
 import sys
@@ -38,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--m-per-class", type=int, default=4)
     parser.add_argument("--num-workers", type=int, default=0)
     parser.add_argument("--out-dir", type=Path, default=Path("artifacts/bench_train"))
+    parser.add_argument("--json-out", type=Path, default=None, help="also write the figures here")
     parser.set_defaults(limit=5000, pre_rasterize=True)
     return parser
 
@@ -115,15 +118,33 @@ def main(argv: list[str] | None = None) -> int:
         log_interval=10**9,
     )
     loop = metrics["samples_per_s"]
+    augment_label = cfg.augment_mode if cfg.augment else "off"
     print("| what | samples/s |\n|---|---|")
     print(f"| bare model forward+backward+step | {bare:.1f} |")
     print(f"| full training loop (`train_one_epoch`) | {loop:.1f} |")
     print(f"| loop / bare | {loop / bare:.1%} |")
     print(
         f"\nbatch {args.batch_size}, img {cfg.img_size} px, {args.steps} timed steps, augment "
-        f"{cfg.augment_mode if cfg.augment else 'off'}, threads {torch.get_num_threads()}, "
+        f"{augment_label}, threads {torch.get_num_threads()}, "
         f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}, torch {torch.__version__}"
     )
+    if args.json_out:
+        result = {
+            "augment": augment_label,
+            "bare_samples_per_s": round(bare, 2),
+            "loop_samples_per_s": round(loop, 2),
+            "loop_over_bare": round(loop / bare, 4),
+            "batch_size": args.batch_size,
+            "img_size": cfg.img_size,
+            "steps": args.steps,
+            "warmup_steps": args.warmup_steps,
+            "limit": cfg.limit,
+            "num_workers": args.num_workers,
+            "backbone": model.config.backbone,
+            "threads": torch.get_num_threads(),
+            "cpu_count": os.cpu_count(),
+        }
+        args.json_out.write_text(json.dumps(result, indent=1) + "\n")
     return 0
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import torch
 
 from raster.data.fonts import FontLoadError
+from raster.inference.charsets import CHARSETS
 from raster.inference.cmap_writer import cmap_entries, verify_cmap, write_cmap
 from raster.inference.evaluate import evaluate_predictions, truth_labels
 from raster.inference.font_glyphs import read_font_glyphs
@@ -47,6 +48,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     g.add_argument("--k", type=int, default=None, help="kNN neighbours (default: the index's)")
     g.add_argument("--face-index", type=int, default=0, help="face of a font collection")
+    g.add_argument(
+        "--charset",
+        choices=sorted(CHARSETS),
+        default="all",
+        help="only labels of this language's characters (ar, fa, ur; all = no restriction)",
+    )
     g = parser.add_argument_group("assignment")
     g.add_argument(
         "--assign", action="store_true", help="one glyph per (codepoint, form) over the whole font"
@@ -154,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         top=args.top_k,
         batch_size=args.batch_size,
         glyphs=glyphs,
+        charset=args.charset,
     )
     if not args.quiet:
         print(format_table(ident.rows))

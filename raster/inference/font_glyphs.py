@@ -8,7 +8,7 @@ ingest code's JSON (``recording_to_contours``), so a glyph renders exactly as it
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -52,6 +52,16 @@ class FontGlyphs:
 
     def __len__(self) -> int:
         return len(self.names)
+
+    def take(self, rows) -> FontGlyphs:
+        """These glyphs at positions ``rows`` (ints), in that order; font data shared."""
+        rows = [int(r) for r in rows]
+        return replace(
+            self,
+            gids=self.gids[rows] if rows else self.gids[:0],
+            names=[self.names[r] for r in rows],
+            contours=[self.contours[r] for r in rows],
+        )
 
     def render(self, cfg: RasterConfig) -> np.ndarray:
         """Render every glyph as training does: uint8 (N, S, S), ink = 255."""

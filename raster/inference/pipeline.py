@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from raster.inference.assign import NO_LABEL, assign_labels
+from raster.inference.charsets import allowed_labels, restrict
 from raster.inference.font_glyphs import FontGlyphs, read_font_glyphs
 from raster.inference.predict import Predictor, RawOutputs, split_label, top_k
 
@@ -111,6 +112,7 @@ def identify_font(
     top: int = 5,
     batch_size: int = 256,
     glyphs: FontGlyphs | None = None,
+    charset: str = "all",
 ) -> Identification:
     """Read every outlined glyph of ``path`` (cmap ignored), render and predict it.
 
@@ -122,6 +124,7 @@ def identify_font(
         no_label_prob: the assignment's price of "no label" (see ``assign_labels``).
         top: labels reported per glyph (the choice plus runners-up).
         glyphs: already read glyphs (skips reading ``path``).
+        charset: only labels of this language's characters (see :mod:`~raster.inference.charsets`).
 
     Raises:
         FontLoadError / NoOutlinesError: unreadable font or nothing to identify.
@@ -134,7 +137,9 @@ def identify_font(
     t["render"] = time.perf_counter()
     raw = predictor.run(images, batch_size)
     t["model"] = time.perf_counter()
-    probs = predictor.probabilities(raw, method)
+    probs = restrict(
+        predictor.probabilities(raw, method), allowed_labels(predictor.labels, charset)
+    )
     t["predict"] = time.perf_counter()
     assigned = assign_labels(probs, no_label_prob) if assign else None
     t["assign"] = time.perf_counter()

@@ -1,0 +1,8 @@
+"""PDF text-layer repair: find the embedded fonts, identify the glyphs they draw, write ToUnicode.
+
+Pipeline: :mod:`~raster.pdf.document` (open, list fonts and the codes each page shows) ->
+:mod:`~raster.pdf.codes` (code -> glyph index) -> :mod:`~raster.pdf.font_program` (embedded
+program -> glyph outlines) -> :mod:`~raster.pdf.glyph_text` (identify glyphs -> text) ->
+:mod:`~raster.pdf.tounicode` (CMap text) -> :mod:`~raster.pdf.surgery` (incremental update).
+The CLI is ``python -m raster.pdf check|repair``.
+"""

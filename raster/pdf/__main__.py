@@ -1,0 +1,243 @@
+"""Check and repair the ToUnicode maps of a PDF's fonts from the glyphs they draw.
+
+``check IN.pdf`` lists every font the pages use (type, subset or not, embedded program, codes
+shown, ToUnicode or not) and, where a ToUnicode map exists, the codes whose declared text
+disagrees with what the glyph shows. ``repair IN.pdf OUT.pdf`` writes OUT.pdf: IN.pdf byte for
+byte plus an incremental update giving each font without a map (with ``--replace-suspect``:
+or with a suspect one) a ToUnicode map built from the identified glyphs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+import torch
+
+from raster.pdf.document import PdfInputError
+from raster.pdf.repair import FontReport, analyse_fonts, repair_pdf
+
+log = logging.getLogger("raster.pdf")
+
+
+def _model_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("model")
+    g.add_argument("--checkpoint", type=Path, required=True, help="trained checkpoint (.pt)")
+    g.add_argument("--index", type=Path, default=None, help="reference index directory")
+    g.add_argument("--method", choices=("classifier", "knn", "both"), default=None)
+    g.add_argument(
+        "--assign",
+        action="store_true",
+        help="one glyph per (character, form) over the font's shown glyphs; off by default: "
+        "subsets hold several alternates of one form (bench/bench_pdf.py measures both)",
+    )
+    g.add_argument("--no-label-prob", type=float, default=0.01, help="see raster.identify")
+    g.add_argument(
+        "--charset",
+        choices=("all", "ar", "fa", "ur"),
+        default="all",
+        help="the document's language: only labels of its characters (see raster.identify)",
+    )
+    g.add_argument("--device", default="cpu")
+    g = p.add_argument_group("decisions")
+    g.add_argument(
+        "--min-confidence",
+        type=float,
+        default=0.3,
+        help="codes whose glyph label is less likely stay unmapped (and are not compared)",
+    )
+    g.add_argument(
+        "--suspect-share",
+        type=float,
+        default=0.5,
+        help="a map is suspect when more than this share of compared codes disagree",
+    )
+    p.add_argument("--json-out", type=Path, default=None, help="per-font report (JSON)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m raster.pdf",
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser(
+        "check",
+        help="list fonts; compare declared ToUnicode text with the glyphs",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument("pdf", type=Path)
+    _model_args(p)
+    p = sub.add_parser(
+        "repair",
+        help="write a copy with ToUnicode maps from the glyphs",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument("pdf", type=Path)
+    p.add_argument("out", type=Path)
+    p.add_argument(
+        "--replace-suspect",
+        action="store_true",
+        help="also replace maps that disagree with the glyphs (see --suspect-share)",
+    )
+    _model_args(p)
+    return parser
+
+
+def _identifier(args):
+    from raster.inference.model import load_model
+    from raster.inference.predict import Predictor
+    from raster.inference.reference import load_index
+    from raster.pdf.glyph_text import model_identifier
+
+    loaded = load_model(args.checkpoint, torch.device(args.device))
+    index = load_index(args.index, args.checkpoint) if args.index else None
+    predictor = Predictor(loaded, index)
+    return model_identifier(
+        predictor,
+        args.method,
+        assign=args.assign,
+        no_label_prob=args.no_label_prob,
+        charset=args.charset,
+    )
+
+
+def _font_table(reports: list[FontReport], share: float) -> str:
+    head = (
+        f"{'font':<34} {'type':<18} {'subset':<6} {'program':<22} {'codes':>5} "
+        f"{'ToUnicode':<9} {'agree':>9}  note"
+    )
+    lines = [head, "-" * len(head)]
+    for r in reports:
+        f = r.font
+        kind = f.subtype + (f"/{f.descendant_subtype}" if f.descendant_subtype else "")
+        agree = (
+            f"{r.compared - len(r.disagreements)}/{r.compared}"
+            if r.declared is not None and r.guesses is not None
+            else "-"
+        )
+        note = r.error or ("SUSPECT map" if r.suspect(share) else "")
+        if r.action and not r.error:
+            note = (note + " " + r.action).strip()
+        lines.append(
+            f"{(','.join(sorted(f.resource_names)) + ' ' + f.base_font)[:34]:<34} {kind[:18]:<18} "
+            f"{'yes' if f.subset else 'no':<6} {(f.program or 'not embedded')[:22]:<22} "
+            f"{len(f.codes):>5} {'yes' if f.has_tounicode else 'MISSING':<9} {agree:>9}  {note}"
+        )
+    return "\n".join(lines)
+
+
+def _disagreement_table(reports: list[FontReport], limit: int = 40) -> str:
+    rows = [(r.font, d) for r in reports for d in r.disagreements]
+    if not rows:
+        return "no declared text disagrees with a confident identification"
+    rows.sort(key=lambda fd: -fd[1]["confidence"])
+    lines = [f"{'font':<24} {'code':>6} {'gid':>5}  declared   identified  label        conf"]
+    for font, d in rows[:limit]:
+        declared = " ".join(f"U+{ord(c):04X}" for c in d["declared"])
+        lines.append(
+            f"{font.base_font[:24]:<24} {d['code']:>6} {d['gid']:>5}  {declared:<10} "
+            f"U+{ord(d['identified']):04X}      {d['label']:<12} {d['confidence']:.3f}"
+        )
+    if len(rows) > limit:
+        lines.append(f"... and {len(rows) - limit} more (see --json-out)")
+    return "\n".join(lines)
+
+
+def _json_report(reports: list[FontReport], extra: dict) -> dict:
+    fonts = []
+    for r in reports:
+        f = r.font
+        fonts.append(
+            {
+                "object": list(f.objgen),
+                "resource_names": sorted(f.resource_names),
+                "base_font": f.base_font,
+                "subtype": f.subtype,
+                "descendant_subtype": f.descendant_subtype,
+                "encoding": f.encoding,
+                "subset": f.subset,
+                "program": f.program,
+                "has_tounicode": f.has_tounicode,
+                "codes_shown": len(f.codes),
+                "pages": sorted(f.pages),
+                "error": r.error,
+                "action": r.action,
+                "compared": r.compared,
+                "disagreements": r.disagreements,
+                "unmapped_codes": r.unmapped,
+                "guesses": [
+                    {
+                        "code": g.code,
+                        "gid": g.gid,
+                        "text": g.text,
+                        "label": g.label,
+                        "confidence": round(g.confidence, 4),
+                    }
+                    for g in r.guesses or []
+                ],
+            }
+        )
+    return {**extra, "fonts": fonts}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    logging.getLogger("faiss").setLevel(logging.WARNING)  # its loader narrates CPU probing
+    from raster.inference.model import CheckpointError
+    from raster.inference.reference import IndexMismatchError
+
+    try:
+        identifier = _identifier(args)
+        if args.command == "check":
+            reports = analyse_fonts(args.pdf, identifier, args.min_confidence)
+            written = False
+        else:
+            reports, written = repair_pdf(
+                args.pdf,
+                args.out,
+                identifier,
+                min_confidence=args.min_confidence,
+                replace_suspect=args.replace_suspect,
+                suspect_share=args.suspect_share,
+            )
+    except (PdfInputError, CheckpointError, IndexMismatchError, OSError) as exc:
+        log.error("%s", exc)
+        return 2
+    print(_font_table(reports, args.suspect_share))
+    if args.command == "check":
+        print()
+        print(_disagreement_table(reports))
+    else:
+        for r in reports:
+            if r.action == "repaired":
+                print(
+                    f"{r.font.label}: mapped {len(r.guesses) - len(r.unmapped)} of "
+                    f"{len(r.guesses)} codes; unmapped (below --min-confidence or unknown): "
+                    + (" ".join(str(c) for c in r.unmapped) or "none")
+                )
+        print(
+            f"wrote {args.out} (incremental update of {args.pdf})"
+            if written
+            else f"nothing to repair: every readable font has a map; {args.out} not written"
+        )
+    if args.json_out:
+        args.json_out.parent.mkdir(parents=True, exist_ok=True)
+        extra = {"pdf": str(args.pdf), "command": args.command, "written": written}
+        args.json_out.write_text(
+            json.dumps(_json_report(reports, extra), indent=1, ensure_ascii=False) + "\n",
+            encoding="utf-8",
+        )
+    failed = [r for r in reports if r.error]
+    for r in failed:
+        print(f"font {r.font.label}: {r.error}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,234 @@
+"""Open a PDF and list its fonts: what each is, and which character codes the pages show with it.
+
+pikepdf (qpdf) parses the file and the content streams. The walk follows what a viewer does
+with the text state: ``Tf`` selects a font from the current resources, ``q``/``Q`` save and
+restore it, ``Tj``/``TJ``/``'``/``"`` show strings, and ``Do`` enters Form XObjects (with their
+own resources, or the caller's when they have none). Annotation appearances are not walked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pikepdf
+
+_SUBSET_TAG = re.compile(r"^[A-Z]{6}\+")
+_SHOW_OPS = {"Tj", "'", '"', "TJ"}
+
+
+class PdfInputError(Exception):
+    """The PDF as a whole cannot be worked on (not a PDF, encrypted, damaged cross-references)."""
+
+
+class PdfFontError(Exception):
+    """One font cannot be worked on; the message says why (other fonts are unaffected)."""
+
+
+@dataclass
+class PdfFont:
+    """One font dictionary of the document and how the pages use it.
+
+    Attributes:
+        objgen: (object number, generation) of the font dictionary; (0, 0) if it is direct.
+        resource_names: the names it has in resource dictionaries (``/F1``, ...).
+        base_font: ``/BaseFont`` without the slash (``ABCDEF+Amiri-Regular``).
+        subtype: ``Type0``, ``TrueType``, ``Type1``, ``Type3``, ``MMType1``.
+        descendant_subtype: ``CIDFontType2``/``CIDFontType0`` for Type0 fonts, else None.
+        encoding: the ``/Encoding`` name (``Identity-H``, ``WinAnsiEncoding``), ``dict`` for an
+            encoding dictionary, ``stream`` for an embedded CMap, None when absent.
+        program: the embedded font program: ``FontFile2``, ``FontFile3/Type1C``,
+            ``FontFile3/CIDFontType0C``, ``FontFile3/OpenType``, ``FontFile``; None = not embedded.
+        has_tounicode: the font has a ``/ToUnicode`` stream.
+        codes: character code -> number of times the pages show it.
+        pages: 1-based pages that show text in this font.
+    """
+
+    objgen: tuple[int, int]
+    resource_names: set[str]
+    base_font: str
+    subtype: str
+    descendant_subtype: str | None
+    encoding: str | None
+    program: str | None
+    has_tounicode: bool
+    obj: pikepdf.Dictionary = field(repr=False)
+    codes: Counter = field(default_factory=Counter)
+    pages: set[int] = field(default_factory=set)
+
+    @property
+    def subset(self) -> bool:
+        """True when ``/BaseFont`` carries a subset tag (six capitals and ``+``)."""
+        return bool(_SUBSET_TAG.match(self.base_font))
+
+    @property
+    def code_bytes(self) -> int:
+        """Bytes per character code: 2 for Type0 fonts (Identity CMaps), 1 for simple fonts."""
+        return 2 if self.subtype == "Type0" else 1
+
+    @property
+    def label(self) -> str:
+        """How messages name the font: ``/F1 ABCDEF+Amiri (obj 12)``."""
+        names = ",".join(sorted(self.resource_names)) or "?"
+        where = f"obj {self.objgen[0]}" if self.objgen != (0, 0) else "direct"
+        return f"{names} {self.base_font} ({where})"
+
+    def descendant(self) -> pikepdf.Dictionary | None:
+        """The CIDFont dictionary of a Type0 font."""
+        if self.subtype != "Type0":
+            return None
+        desc = self.obj.get("/DescendantFonts")
+        return desc[0] if isinstance(desc, pikepdf.Array) and len(desc) else None
+
+    def descriptor(self) -> pikepdf.Dictionary | None:
+        """The ``/FontDescriptor`` (of the descendant for Type0 fonts)."""
+        holder = self.descendant() if self.subtype == "Type0" else self.obj
+        return None if holder is None else holder.get("/FontDescriptor")
+
+
+def open_pdf(path: str | Path) -> pikepdf.Pdf:
+    """Open ``path`` strictly: no silent xref reconstruction, no encrypted files.
+
+    Raises:
+        PdfInputError: unreadable, not a PDF, encrypted, or damaged (message says which).
+    """
+    path = Path(path)
+    try:
+        pdf = pikepdf.open(path, attempt_recovery=False)
+    except pikepdf.PasswordError as exc:
+        raise PdfInputError(f"{path}: encrypted with a password; decrypt it first") from exc
+    except FileNotFoundError as exc:
+        raise PdfInputError(f"{path}: no such file") from exc
+    except pikepdf.PdfError as exc:
+        raise PdfInputError(
+            f"{path}: damaged or not a PDF ({str(exc).splitlines()[0]}); "
+            "rebuild it first (e.g. `qpdf IN.pdf rebuilt.pdf`)"
+        ) from exc
+    if pdf.is_encrypted:
+        pdf.close()
+        raise PdfInputError(
+            f"{path}: encrypted; an incremental update would have to re-encrypt, decrypt it "
+            "first (e.g. `qpdf --decrypt IN.pdf plain.pdf`)"
+        )
+    return pdf
+
+
+def _name(obj) -> str | None:
+    return str(obj)[1:] if isinstance(obj, pikepdf.Name) else None
+
+
+def _describe(obj: pikepdf.Dictionary) -> PdfFont:
+    subtype = _name(obj.get("/Subtype")) or "?"
+    base = _name(obj.get("/BaseFont")) or "?"
+    enc = obj.get("/Encoding")
+    if isinstance(enc, pikepdf.Name):
+        encoding = _name(enc)
+    elif isinstance(enc, pikepdf.Stream):
+        encoding = "stream"
+    elif isinstance(enc, pikepdf.Dictionary):
+        encoding = "dict"
+    else:
+        encoding = None
+    font = PdfFont(
+        objgen=tuple(obj.objgen),
+        resource_names=set(),
+        base_font=base,
+        subtype=subtype,
+        descendant_subtype=None,
+        encoding=encoding,
+        program=None,
+        has_tounicode=isinstance(obj.get("/ToUnicode"), pikepdf.Stream),
+        obj=obj,
+    )
+    desc = font.descendant()
+    if desc is not None:
+        font.descendant_subtype = _name(desc.get("/Subtype"))
+    fd = font.descriptor()
+    if isinstance(fd, pikepdf.Dictionary):
+        for key in ("/FontFile2", "/FontFile3", "/FontFile"):
+            stream = fd.get(key)
+            if isinstance(stream, pikepdf.Stream):
+                font.program = key[1:]
+                if key == "/FontFile3":
+                    font.program += "/" + (_name(stream.get("/Subtype")) or "?")
+                break
+    return font
+
+
+def _split_codes(data: bytes, width: int) -> list[int]:
+    if width == 1:
+        return list(data)
+    return [int.from_bytes(data[i : i + 2], "big") for i in range(0, len(data) - 1, 2)]
+
+
+def _strings(operator: str, operands) -> list[bytes]:
+    if operator == "TJ":
+        return [bytes(x) for x in operands[0] if isinstance(x, pikepdf.String)]
+    return [bytes(operands[-1])] if operands and isinstance(operands[-1], pikepdf.String) else []
+
+
+class _Walker:
+    def __init__(self, fonts: dict[tuple, PdfFont]):
+        self.fonts = fonts
+        self.visited_forms: set[tuple] = set()
+
+    def font_for(self, resources, name: str) -> PdfFont | None:
+        fonts = resources.get("/Font") if resources is not None else None
+        obj = fonts.get(name) if isinstance(fonts, pikepdf.Dictionary) else None
+        if not isinstance(obj, pikepdf.Dictionary):
+            return None
+        key = tuple(obj.objgen) if obj.objgen != (0, 0) else ("direct", id(obj), name)
+        font = self.fonts.get(key)
+        if font is None:
+            font = self.fonts[key] = _describe(obj)
+        font.resource_names.add(name)
+        return font
+
+    def walk(self, stream_owner, resources, page: int) -> None:
+        try:
+            instructions = pikepdf.parse_content_stream(stream_owner)
+        except pikepdf.PdfError:
+            return  # an unreadable content stream shows nothing we could map
+        current: PdfFont | None = None
+        stack: list[PdfFont | None] = []
+        for inst in instructions:
+            if isinstance(inst, pikepdf.ContentStreamInlineImage):
+                continue
+            op = str(inst.operator)
+            operands = inst.operands
+            if op == "q":
+                stack.append(current)
+            elif op == "Q":
+                current = stack.pop() if stack else current
+            elif op == "Tf" and operands:
+                current = self.font_for(resources, str(operands[0]))
+            elif op in _SHOW_OPS and current is not None:
+                for data in _strings(op, operands):
+                    current.codes.update(_split_codes(data, current.code_bytes))
+                    current.pages.add(page)
+            elif op == "Do" and operands:
+                self.enter_form(resources, str(operands[0]), page)
+
+    def enter_form(self, resources, name: str, page: int) -> None:
+        xobjects = resources.get("/XObject") if resources is not None else None
+        form = xobjects.get(name) if isinstance(xobjects, pikepdf.Dictionary) else None
+        if not isinstance(form, pikepdf.Stream) or form.get("/Subtype") != pikepdf.Name.Form:
+            return
+        if form.objgen in self.visited_forms:
+            return  # a form shown many times (or recursively) adds no new codes
+        self.visited_forms.add(form.objgen)
+        self.walk(form, form.get("/Resources", resources), page)
+
+
+def scan_fonts(pdf: pikepdf.Pdf) -> list[PdfFont]:
+    """Every font the pages' content (and the forms it draws) selects, with the codes shown.
+
+    Fonts are listed in the order the pages first use them.
+    """
+    fonts: dict[tuple, PdfFont] = {}
+    walker = _Walker(fonts)
+    for number, page in enumerate(pdf.pages, start=1):
+        walker.walk(page, page.obj.get("/Resources"), number)
+    return list(fonts.values())

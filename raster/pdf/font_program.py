@@ -1,0 +1,117 @@
+"""The embedded font program of a PDF font, as a font file the identify code reads.
+
+``FontFile2`` (TrueType) and ``FontFile3/OpenType`` are sfnt files already. A bare CFF
+(``FontFile3/Type1C``, ``FontFile3/CIDFontType0C``) is wrapped into a minimal OpenType font with
+fontTools' FontBuilder: the CFF table as embedded, plus the head/hhea/hmtx/maxp/post tables an
+sfnt needs (no sfnt-wrapping of a bare CFF exists in fontTools; the wrapping is ours).
+Type 1 programs (``FontFile``) and Type3 fonts are not read.
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from pathlib import Path
+
+import pikepdf
+from fontTools.cffLib import CFFFontSet
+from fontTools.fontBuilder import FontBuilder
+from fontTools.ttLib import TTFont, newTable
+
+from raster.pdf.document import PdfFont, PdfFontError
+
+
+def program_bytes(font: PdfFont) -> bytes:
+    """The decoded bytes of the font's embedded program.
+
+    Raises:
+        PdfFontError: Type3, not embedded, a Type 1 program, or an undecodable stream.
+    """
+    if font.subtype == "Type3":
+        raise PdfFontError("Type3 font: its glyphs are PDF drawings, not a font program")
+    if font.program is None:
+        raise PdfFontError("not embedded: the PDF has no outlines of this font to identify")
+    if font.program == "FontFile":
+        raise PdfFontError("Type 1 program (FontFile): not read; convert the PDF's fonts first")
+    fd = font.descriptor()
+    stream = fd.get("/" + font.program.split("/")[0])
+    try:
+        return stream.read_bytes()
+    except pikepdf.PdfError as exc:
+        raise PdfFontError(f"{font.program} stream cannot be decoded ({exc})") from exc
+
+
+def _wrap_cff(data: bytes) -> TTFont:
+    cff = CFFFontSet()
+    cff.decompile(io.BytesIO(data), None)
+    top = cff[cff.fontNames[0]]
+    order = top.getGlyphOrder()
+    matrix = getattr(top, "FontMatrix", [0.001, 0, 0, 0.001, 0, 0])
+    upem = round(1 / matrix[0]) if matrix[0] else 1000
+    fb = FontBuilder(upem, isTTF=False)
+    fb.setupGlyphOrder(order)
+    fb.setupCharacterMap({})
+    table = newTable("CFF ")
+    table.cff = cff
+    fb.font["CFF "] = table
+    widths = {}
+    for name in order:
+        cs = top.CharStrings[name]
+        cs.decompile()
+        widths[name] = (int(cs.width) if getattr(cs, "width", None) is not None else 0, 0)
+    fb.setupHorizontalMetrics(widths)
+    fb.setupHorizontalHeader(ascent=int(0.8 * upem), descent=-int(0.2 * upem))
+    fb.setupMaxp()
+    fb.setupPost()
+    return fb.font
+
+
+def load_program(font: PdfFont) -> TTFont:
+    """The embedded program as a fontTools font (bare CFF wrapped into OpenType).
+
+    Raises:
+        PdfFontError: unsupported or unreadable program (message says which).
+    """
+    data = program_bytes(font)
+    try:
+        if font.program in ("FontFile3/Type1C", "FontFile3/CIDFontType0C"):
+            ttfont = _wrap_cff(data)
+        else:
+            ttfont = TTFont(io.BytesIO(data))
+        ttfont.getGlyphOrder()
+    except PdfFontError:
+        raise
+    except Exception as exc:  # fontTools raises many types on corrupt data
+        raise PdfFontError(
+            f"{font.program} program is not readable ({type(exc).__name__}: {exc})"
+        ) from exc
+    if "glyf" not in ttfont and "CFF " not in ttfont:
+        raise PdfFontError(f"{font.program} program has no glyf or CFF outlines")
+    return ttfont
+
+
+def program_file(font: PdfFont, folder: str | Path, stem: str) -> tuple[Path, TTFont]:
+    """Write the program as ``folder/stem.ttf|.otf`` (the identify code reads files).
+
+    An sfnt program is written byte for byte; a bare CFF is written wrapped.
+
+    Returns:
+        (path, the parsed font).
+    """
+    ttfont = load_program(font)
+    path = Path(folder) / (stem + (".ttf" if "glyf" in ttfont else ".otf"))
+    if font.program in ("FontFile3/Type1C", "FontFile3/CIDFontType0C"):
+        try:
+            ttfont.save(path)
+        except Exception as exc:  # compiling a damaged CFF fails in many ways
+            raise PdfFontError(
+                f"CFF program cannot be wrapped ({type(exc).__name__}: {exc})"
+            ) from exc
+    else:
+        path.write_bytes(program_bytes(font))
+    return path, ttfont
+
+
+def temporary_folder() -> tempfile.TemporaryDirectory:
+    """Where extracted programs live while a command runs."""
+    return tempfile.TemporaryDirectory(prefix="raster-pdf-")

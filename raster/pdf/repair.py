@@ -1,0 +1,154 @@
+"""Check a PDF's ToUnicode maps against its glyphs, and repair missing or suspect ones.
+
+A font's declared text for a code is *compared* when it is one character and the glyph got a
+label at ``min_confidence`` or more; it *disagrees* when the label's base character differs from
+the declared one after NFKC (so a map to presentation forms agrees with its base letters). A
+map is *suspect* when more than ``suspect_share`` of the compared codes disagree.
+"""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from raster.pdf.document import PdfFont, PdfFontError, PdfInputError, open_pdf, scan_fonts
+from raster.pdf.font_program import temporary_folder
+from raster.pdf.glyph_text import GlyphGuess, Identifier, identify_codes
+from raster.pdf.surgery import write_tounicode
+from raster.pdf.tounicode import build_tounicode, parse_tounicode
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class FontReport:
+    """What check/repair found for one font.
+
+    Attributes:
+        font: the font.
+        guesses: one per shown code (None when the font could not be read).
+        declared: code -> text of its ToUnicode (None when it has none).
+        compared: codes whose declared text was compared with a confident guess.
+        disagreements: ``{code, gid, declared, identified, label, confidence}`` per disagreement.
+        error: why the font could not be checked or repaired.
+        action: ``repaired``, ``kept`` (map present and not replaced), ``skipped`` (error).
+        unmapped: codes left out of a written map (below ``min_confidence`` or unknown).
+    """
+
+    font: PdfFont
+    guesses: list[GlyphGuess] | None = None
+    declared: dict[int, str] | None = None
+    compared: int = 0
+    disagreements: list[dict] = field(default_factory=list)
+    error: str | None = None
+    action: str = ""
+    unmapped: list[int] = field(default_factory=list)
+
+    def suspect(self, share: float) -> bool:
+        """More than ``share`` of the compared codes disagree with the glyphs."""
+        return self.compared > 0 and len(self.disagreements) > share * self.compared
+
+
+def _base_text(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def compare_declared(
+    declared: dict[int, str], guesses: list[GlyphGuess], min_confidence: float
+) -> tuple[int, list[dict]]:
+    """(codes compared, disagreements) between a ToUnicode map and the glyph guesses."""
+    compared, rows = 0, []
+    for g in guesses:
+        said = _base_text(declared.get(g.code, ""))
+        if len(said) != 1 or not g.text.strip() or g.confidence < min_confidence:
+            continue
+        compared += 1
+        if said != g.text:
+            rows.append(
+                {
+                    "code": g.code,
+                    "gid": g.gid,
+                    "declared": declared[g.code],
+                    "identified": g.text,
+                    "label": g.label,
+                    "confidence": round(g.confidence, 4),
+                }
+            )
+    return compared, rows
+
+
+def analyse_fonts(
+    path: str | Path, identifier: Identifier, min_confidence: float
+) -> list[FontReport]:
+    """Identify the shown glyphs of every font of ``path``; compare with declared maps.
+
+    Raises:
+        PdfInputError: the PDF itself cannot be read.
+    """
+    reports = []
+    with open_pdf(path) as pdf, temporary_folder() as folder:
+        for font in scan_fonts(pdf):
+            rep = FontReport(font)
+            reports.append(rep)
+            if font.has_tounicode:
+                rep.declared = parse_tounicode(font.obj["/ToUnicode"].read_bytes())
+            if not font.codes:
+                continue
+            try:
+                rep.guesses = identify_codes(font, folder, identifier)
+            except PdfFontError as exc:
+                rep.error = str(exc)
+                log.warning("%s: font %s: %s", path, font.label, exc)
+                continue
+            if rep.declared is not None:
+                rep.compared, rep.disagreements = compare_declared(
+                    rep.declared, rep.guesses, min_confidence
+                )
+    return reports
+
+
+def repair_pdf(
+    src: str | Path,
+    dst: str | Path,
+    identifier: Identifier,
+    *,
+    min_confidence: float = 0.5,
+    replace_suspect: bool = False,
+    suspect_share: float = 0.5,
+) -> tuple[list[FontReport], bool]:
+    """Write ``dst``: ``src`` plus new ToUnicode maps for fonts without one (and, with
+    ``replace_suspect``, for fonts whose map is suspect).
+
+    Returns:
+        (one report per font, whether ``dst`` was written: False when no font needed a map).
+
+    Raises:
+        PdfInputError: the PDF cannot be read, or the update failed its read-back check.
+    """
+    reports = analyse_fonts(src, identifier, min_confidence)
+    cmaps: dict[tuple[int, int], bytes] = {}
+    for rep in reports:
+        font = rep.font
+        wanted = not font.has_tounicode or (replace_suspect and rep.suspect(suspect_share))
+        if rep.error or rep.guesses is None:
+            rep.action = "skipped" if wanted or rep.error else "kept"
+            continue
+        if not wanted:
+            rep.action = "kept"
+            continue
+        if font.objgen == (0, 0):
+            rep.error, rep.action = "the font dictionary is a direct object", "skipped"
+            continue
+        mapping = {g.code: g.text for g in rep.guesses if g.text and g.confidence >= min_confidence}
+        rep.unmapped = [g.code for g in rep.guesses if g.code not in mapping]
+        cmaps[font.objgen] = build_tounicode(mapping, font.code_bytes)
+        rep.action = "repaired"
+    if not cmaps:
+        return reports, False
+    write_tounicode(src, dst, cmaps)
+    return reports, True
+
+
+__all__ = ["FontReport", "PdfInputError", "analyse_fonts", "compare_declared", "repair_pdf"]

@@ -1,0 +1,103 @@
+"""raster.pdf.codes + font_program: character code -> glyph index, per font kind."""
+
+from __future__ import annotations
+
+import struct
+
+import fontfactory
+import pytest
+from pdf_factory import hand_pdf, shaped_pdf
+
+from raster.pdf.codes import code_to_gid
+from raster.pdf.document import PdfFontError, open_pdf, scan_fonts
+from raster.pdf.font_program import load_program, program_file
+
+
+def _only_font(path):
+    with open_pdf(path) as pdf:
+        (font,) = scan_fonts(pdf)
+        ttfont = None
+        try:
+            ttfont = load_program(font)
+        except PdfFontError:
+            pass
+        gids = code_to_gid(font, ttfont) if ttfont is not None else None
+        return font, ttfont, gids
+
+
+def test_type0_truetype_follows_cid_to_gid_stream(tmp_path):
+    font_path = fontfactory.build_arabic_font(tmp_path / "ar.ttf")
+    path = shaped_pdf(font_path, ["ءببتاب"], tmp_path / "ar.pdf")
+    with open_pdf(path) as pdf:
+        (font,) = scan_fonts(pdf)
+        raw = font.descendant().CIDToGIDMap.read_bytes()
+        gids = code_to_gid(font, load_program(font))
+    naive = {c: struct.unpack(">H", raw[2 * c : 2 * c + 2])[0] for c in font.codes}
+    assert gids == naive and len(gids) == 6
+
+
+def test_simple_truetype_by_encoding_names(tmp_path, tiny_fonts):
+    order = ["notdef", "A", "O", "period"]  # the tiny TrueType font's glyph order starts so
+    path = hand_pdf(
+        tmp_path / "w.pdf", "truetype", b"AO.", tiny_fonts["truetype"], "/WinAnsiEncoding"
+    )
+    font, ttfont, gids = _only_font(path)
+    assert ttfont.getGlyphOrder()[:4] == [".notdef", *order[1:]]
+    assert gids == {ord("A"): 1, ord("O"): 2, ord("."): 3}
+    # no /Encoding on a nonsymbolic font: StandardEncoding names, the same glyphs here
+    path = hand_pdf(tmp_path / "s.pdf", "truetype", b"AO.", tiny_fonts["truetype"])
+    assert _only_font(path)[2] == {ord("A"): 1, ord("O"): 2, ord("."): 3}
+
+
+def test_simple_cff_and_cid_keyed_cff(tmp_path, tiny_fonts):
+    path = hand_pdf(tmp_path / "c.pdf", "type1c", b"OL", tiny_fonts["cff"])
+    font, ttfont, gids = _only_font(path)
+    assert ttfont.getGlyphOrder() == [".notdef", "O", "L"]
+    assert gids == {ord("O"): 1, ord("L"): 2}
+    path = hand_pdf(tmp_path / "cid.pdf", "cid-cff", b"\x00\x02\x00\x01\x00\x07", tiny_fonts["cff"])
+    font, ttfont, gids = _only_font(path)
+    assert gids == {2: 2, 1: 1}  # CID 7 is past the last glyph: no glyph
+
+
+def test_wrapped_cff_program_reads_back_the_outlines(tmp_path, tiny_fonts):
+    from fontTools.pens.recordingPen import RecordingPen
+    from fontTools.ttLib import TTFont
+
+    path = hand_pdf(tmp_path / "c.pdf", "type1c", b"O", tiny_fonts["cff"])
+    with open_pdf(path) as pdf:
+        (font,) = scan_fonts(pdf)
+        written, _ = program_file(font, tmp_path, "prog")
+    assert written.suffix == ".otf"
+    original, wrapped = TTFont(tiny_fonts["cff"]), TTFont(written)
+    for name in ("O", "L"):
+        a, b = RecordingPen(), RecordingPen()
+        original.getGlyphSet()[name].draw(a)
+        wrapped.getGlyphSet()[name].draw(b)
+        assert a.value == b.value
+    assert wrapped["head"].unitsPerEm == 1000
+
+
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [
+        ("type3", "Type3 font"),
+        ("helvetica", "not embedded"),
+        ("type1", "Type 1 program"),
+    ],
+)
+def test_unreadable_programs_say_why(tmp_path, tiny_fonts, kind, message):
+    path = hand_pdf(tmp_path / "x.pdf", kind, b"A", tiny_fonts["cff"])
+    with open_pdf(path) as pdf:
+        (font,) = scan_fonts(pdf)
+        with pytest.raises(PdfFontError, match=message):
+            load_program(font)
+
+
+def test_type0_with_another_cmap_is_not_mapped(tmp_path, tiny_fonts):
+    path = hand_pdf(
+        tmp_path / "x.pdf", "cid-cff", b"\x00\x01", tiny_fonts["cff"], encoding="/UniGB-UCS2-H"
+    )
+    with open_pdf(path) as pdf:
+        (font,) = scan_fonts(pdf)
+        with pytest.raises(PdfFontError, match="only Identity-H/V"):
+            code_to_gid(font, load_program(font))
