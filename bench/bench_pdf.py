@@ -8,7 +8,7 @@ For each font (default: the Amiri family, which the demo's model never saw): typ
 * ``scrambled``: the map's texts rotated among codes, before and after
   ``repair --replace-suspect`` (and whether ``check`` calls the map suspect),
 
-for every setting of ``--charset`` x assignment asked for. Accuracy: see
+for every setting of ``--charset`` x assignment x context asked for. Accuracy: see
 :mod:`raster.pdf.text_accuracy` (pdfminer.six extracts; 1 - edit distance / length after NFKC).
 """
 
@@ -58,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--fonts", type=Path, nargs="*", default=None, help="instead of --family")
     parser.add_argument("--charset", nargs="+", default=["all", "ar"])
     parser.add_argument("--assign", nargs="+", choices=("on", "off"), default=["on", "off"])
+    parser.add_argument("--context", nargs="+", choices=("on", "off"), default=["on", "off"])
     parser.add_argument("--min-confidence", type=float, default=0.3)
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = default)")
     parser.add_argument("--json-out", type=Path, default=None)
@@ -81,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         loaded, load_index(index_dir, args.checkpoint) if index_dir.exists() else None
     )
     source = " ".join(LINES)
-    settings = [(cs, a) for cs in args.charset for a in args.assign]
+    settings = [(cs, a, c) for cs in args.charset for a in args.assign for c in args.context]
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench_pdf_") as tmp:
         d = Path(tmp)
@@ -96,24 +97,29 @@ def main(argv: list[str] | None = None) -> int:
                 "scrambled_before": char_accuracy(extract_text(scrambled), source),
                 "settings": {},
             }
-            for charset, assign in settings:
+            for charset, assign, context in settings:
                 ident = model_identifier(predictor, assign=assign == "on", charset=charset)
                 t0 = time.perf_counter()
                 (rep,), _ = repair_pdf(
-                    stripped, d / "fixed.pdf", ident, min_confidence=args.min_confidence
+                    stripped,
+                    d / "fixed.pdf",
+                    ident,
+                    min_confidence=args.min_confidence,
+                    context=context == "on",
                 )
                 seconds = time.perf_counter() - t0
                 after = char_accuracy(extract_text(d / "fixed.pdf"), source)
-                (chk,) = analyse_fonts(scrambled, ident, args.min_confidence)
+                (chk,) = analyse_fonts(scrambled, ident, args.min_confidence, context == "on")
                 repair_pdf(
                     scrambled,
                     d / "fixed2.pdf",
                     ident,
                     min_confidence=args.min_confidence,
                     replace_suspect=True,
+                    context=context == "on",
                 )
                 fixed2 = d / "fixed2.pdf"
-                row["settings"][f"{charset}/{assign}"] = {
+                row["settings"][f"{charset}/{assign}/{context}"] = {
                     "stripped_after": after,
                     "codes": len(rep.guesses),
                     "unmapped": len(rep.unmapped),
@@ -134,13 +140,13 @@ def main(argv: list[str] | None = None) -> int:
         "fonts": rows,
         "mean": {
             key: float(np.mean([r["settings"][key]["stripped_after"] for r in rows]))
-            for key in (f"{cs}/{a}" for cs, a in settings)
+            for key in ("/".join(s) for s in settings)
         },
         "mean_producer": float(np.mean([r["producer"] for r in rows])),
         "mean_stripped_before": float(np.mean([r["stripped_before"] for r in rows])),
         "mean_scrambled_before": float(np.mean([r["scrambled_before"] for r in rows])),
     }
-    print("| setting (charset/assign) | mean accuracy after repair of the stripped PDFs |")
+    print("| charset/assign/context | mean accuracy after repair of the stripped PDFs |")
     print("|---|---:|")
     for key, value in summary["mean"].items():
         print(f"| {key} | {value:.1%} |")

@@ -55,6 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--out", type=Path, required=True, help="index directory")
     g = b.add_argument_group("run")
     g.add_argument("--k", type=int, default=DEFAULT_KNN_K, help="neighbours per kNN vote")
+    g.add_argument(
+        "--no-ligatures",
+        dest="ligatures",
+        action="store_false",
+        help="leave out the lam-alef ligature glyphs of the DB's fonts (reopens the font files)",
+    )
     g.add_argument("--batch-size", type=int, default=256)
     g.add_argument("--device", default="cpu", help="cpu|cuda|cuda:N")
     return parser
@@ -64,16 +70,26 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     logging.getLogger("faiss").setLevel(logging.WARNING)  # its loader narrates CPU probing
+    logging.getLogger("fontTools").setLevel(logging.WARNING)  # instancing narrates each table
     try:
         loaded = load_model(args.checkpoint, torch.device(args.device))
         info = build_index(
-            loaded, args.db, args.out, limit=args.limit, batch_size=args.batch_size, k=args.k
+            loaded,
+            args.db,
+            args.out,
+            limit=args.limit,
+            batch_size=args.batch_size,
+            k=args.k,
+            ligatures=args.ligatures,
         )
     except (CheckpointError, FileNotFoundError, SchemaError, ValueError) as exc:
         log.error("%s", exc)
         return 2
     cal = info["calibration"]
-    print(f"index: {info['n']} glyphs, {info['labels']} labels -> {args.out}")
+    print(
+        f"index: {info['n']} glyphs, {info['labels']} labels, "
+        f"{info['ligatures']} lam-alef ligature glyphs -> {args.out}"
+    )
     print(
         f"calibration: temperature {cal['temperature']:.3f} on {cal['temperature_fit_rows']} "
         f"val glyphs; kNN k={cal['knn_k']} tau={cal['knn_tau']:.3f} eps={cal['knn_eps']:.3g} "

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from raster.inference.predict import split_label
+from raster.inference.predict import label_codepoints
 
 
 def _span(a: int, b: int) -> set[int]:
@@ -39,13 +39,17 @@ CHARSETS: dict[str, frozenset[int] | None] = {
 
 
 def allowed_labels(labels: list[str], charset: str) -> np.ndarray | None:
-    """bool (L,) mask of the labels whose base character is in ``charset`` (None for ``all``)."""
+    """bool (L,) mask of the labels whose characters (one, or a ligature's) are all in
+    ``charset`` (None for ``all``)."""
     if charset not in CHARSETS:
         raise ValueError(f"charset must be one of {sorted(CHARSETS)}, got {charset!r}")
     allowed = CHARSETS[charset]
     if allowed is None:
         return None
-    return np.asarray([split_label(lab)[0] in allowed for lab in labels], bool)
+    return np.asarray(
+        [bool(cps := label_codepoints(lab)) and all(cp in allowed for cp in cps) for lab in labels],
+        bool,
+    )
 
 
 def restrict(probs: np.ndarray, mask: np.ndarray | None) -> np.ndarray:

@@ -28,6 +28,13 @@ def split_label(label: str) -> tuple[int | None, str]:
     return cp, (label.split("_", 1)[1] if cp is not None and "_" in label else "")
 
 
+def label_codepoints(label: str) -> tuple[int, ...]:
+    """The characters a label stands for: ``"1593_init"`` -> ``(1593,)``, a ligature label
+    ``"1604+1575_fina"`` -> ``(1604, 1575)``, anything else -> ``()``."""
+    parts = label.split("_", 1)[0].split("+")
+    return tuple(int(p) for p in parts) if all(p.isdigit() for p in parts) else ()
+
+
 @dataclass
 class RawOutputs:
     """Model outputs for N glyphs: logits float32 (N, C) and unit-norm embeddings (N, D)."""

@@ -28,7 +28,13 @@ from raster.inference.calibration import (
     knn_vote,
     softmax_t,
 )
-from raster.inference.embedding import data_config, dataset_meta, forward_datasets
+from raster.inference.embedding import (
+    data_config,
+    dataset_meta,
+    forward_datasets,
+    forward_images,
+)
+from raster.inference.ligatures import LIGATURE_GLYPH_ID, db_ligatures, render_ligatures
 from raster.inference.model import LoadedModel
 from raster.metrics.knn import knn
 
@@ -222,13 +228,16 @@ def build_index(
     batch_size: int = 256,
     k: int = DEFAULT_KNN_K,
     progress: bool = True,
+    ligatures: bool = True,
 ) -> dict:
     """Embed the checkpoint's own selection of ``db`` and write a reference index to ``out``.
 
     The rows are the run's selection (same flags, seed and train/val split, unless ``limit``
     overrides the row limit); all of them go into the index, and the validation rows
     calibrate the confidences (:func:`calibrate`). With no validation rows the temperature
-    stays 1 and the kNN vote is fitted on a sample of all rows (other fonts only).
+    stays 1 and the kNN vote is fitted on a sample of all rows (other fonts only). With
+    ``ligatures``, the lam-alef ligature glyphs of the same fonts are added after calibration
+    (see :mod:`~raster.inference.ligatures`).
 
     Returns:
         The ``index.json`` dict written.
@@ -262,6 +271,19 @@ def build_index(
         meta,
         k,
     )
+    n_ligatures = 0
+    if ligatures:
+        lig_rows = db_ligatures(db, set(fonts))
+        if lig_rows:
+            _, lig_emb = forward_images(
+                loaded, render_ligatures(lig_rows, loaded.raster), batch_size
+            )
+            emb = np.concatenate([emb, lig_emb])
+            meta = meta + [
+                {"glyph_id": LIGATURE_GLYPH_ID, "f_id": r["f_id"], "label": r["label"]}
+                for r in lig_rows
+            ]
+            n_ligatures = len(lig_rows)
     info = {
         "fingerprint": file_fingerprint(loaded.path),
         "checkpoint": str(loaded.path),
@@ -271,6 +293,7 @@ def build_index(
         "n": len(meta),
         "n_val": int(len(val)),
         "labels": len(set(labels)),
+        "ligatures": n_ligatures,
         "db": str(db),
         "data_config": cfg.to_dict(),
         "calibration": cal,

@@ -36,6 +36,13 @@ def _model_args(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument("--no-label-prob", type=float, default=0.01, help="see raster.identify")
     g.add_argument(
+        "--no-context",
+        dest="context",
+        action="store_false",
+        help="label each code from its glyph alone, not re-ranked by its neighbours' letters "
+        "and digits (see raster/pdf/context.py)",
+    )
+    g.add_argument(
         "--charset",
         choices=("all", "ar", "fa", "ur"),
         default="all",
@@ -177,6 +184,7 @@ def _json_report(reports: list[FontReport], extra: dict) -> dict:
                         "text": g.text,
                         "label": g.label,
                         "confidence": round(g.confidence, 4),
+                        "changed_by_context": g.changed_by_context,
                     }
                     for g in r.guesses or []
                 ],
@@ -195,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         identifier = _identifier(args)
         if args.command == "check":
-            reports = analyse_fonts(args.pdf, identifier, args.min_confidence)
+            reports = analyse_fonts(args.pdf, identifier, args.min_confidence, args.context)
             written = False
         else:
             reports, written = repair_pdf(
@@ -205,6 +213,7 @@ def main(argv: list[str] | None = None) -> int:
                 min_confidence=args.min_confidence,
                 replace_suspect=args.replace_suspect,
                 suspect_share=args.suspect_share,
+                context=args.context,
             )
     except (PdfInputError, CheckpointError, IndexMismatchError, OSError) as exc:
         log.error("%s", exc)

@@ -17,6 +17,7 @@ import pikepdf
 
 _SUBSET_TAG = re.compile(r"^[A-Z]{6}\+")
 _SHOW_OPS = {"Tj", "'", '"', "TJ"}
+MAX_SEQUENCE_CODES = 200_000  # context kept per font (a few hundred pages of text)
 
 
 class PdfInputError(Exception):
@@ -44,6 +45,8 @@ class PdfFont:
         has_tounicode: the font has a ``/ToUnicode`` stream.
         codes: character code -> number of times the pages show it.
         pages: 1-based pages that show text in this font.
+        sequences: the runs of codes shown (one per ``Tj``, one per ``TJ`` array), in content
+            order, capped at :data:`MAX_SEQUENCE_CODES` codes.
     """
 
     objgen: tuple[int, int]
@@ -57,6 +60,18 @@ class PdfFont:
     obj: pikepdf.Dictionary = field(repr=False)
     codes: Counter = field(default_factory=Counter)
     pages: set[int] = field(default_factory=set)
+    sequences: list[list[int]] = field(default_factory=list, repr=False)
+
+    def record(self, codes: list[int], page: int) -> None:
+        """Count one shown run of codes; keep it (up to :data:`MAX_SEQUENCE_CODES` codes in
+        all) as context for identification."""
+        if not codes:
+            return
+        self.codes.update(codes)
+        self.pages.add(page)
+        kept = sum(len(s) for s in self.sequences)
+        if kept < MAX_SEQUENCE_CODES:
+            self.sequences.append(codes[: MAX_SEQUENCE_CODES - kept])
 
     @property
     def subset(self) -> bool:
@@ -205,9 +220,10 @@ class _Walker:
             elif op == "Tf" and operands:
                 current = self.font_for(resources, str(operands[0]))
             elif op in _SHOW_OPS and current is not None:
+                run: list[int] = []
                 for data in _strings(op, operands):
-                    current.codes.update(_split_codes(data, current.code_bytes))
-                    current.pages.add(page)
+                    run += _split_codes(data, current.code_bytes)
+                current.record(run, page)
             elif op == "Do" and operands:
                 self.enter_form(resources, str(operands[0]), page)
 

@@ -15,12 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from raster.data.fonts import FontLoadError
+from raster.inference.assign import NO_LABEL
 from raster.inference.font_glyphs import FontGlyphs, NoOutlinesError, read_font_glyphs
-from raster.inference.predict import split_label
+from raster.inference.predict import label_codepoints, top_k
 from raster.pdf.codes import code_to_gid
+from raster.pdf.context import Candidates, rerank
 from raster.pdf.document import PdfFont, PdfFontError
 from raster.pdf.font_program import program_file
 
@@ -37,6 +37,7 @@ class GlyphGuess:
         text: the logical text the glyph stands for ('' when unknown).
         confidence: probability of ``label`` (1.0 for a blank glyph).
         label: the model's label (``1593_init``), :data:`BLANK`, or '' for none.
+        changed_by_context: the neighbours' vote replaced the glyph's own best label.
     """
 
     code: int
@@ -44,21 +45,18 @@ class GlyphGuess:
     text: str
     confidence: float
     label: str
+    changed_by_context: bool = False
 
 
-# glyphs -> (label per glyph, probability per glyph); '' = no label
-Identifier = Callable[[FontGlyphs], tuple[list[str], np.ndarray]]
+# glyphs -> candidate labels per glyph, [(label, probability), ...] best first ([] = no label)
+Identifier = Callable[[FontGlyphs], list[Candidates]]
+TOP_CANDIDATES = 5
 
 
 def label_text(label: str) -> str:
     """Logical text of a label: its base character, the form dropped (``1593_init`` -> U+0639);
     a ligature label ``1604+1575_lig`` gives its characters in order ('' for other labels)."""
-    head = label.split("_", 1)[0]
-    parts = head.split("+")
-    if len(parts) > 1 and all(p.isdigit() for p in parts):
-        return "".join(chr(int(p)) for p in parts)
-    cp, _ = split_label(label)
-    return chr(cp) if cp is not None else ""
+    return "".join(chr(cp) for cp in label_codepoints(label))
 
 
 def model_identifier(
@@ -72,7 +70,7 @@ def model_identifier(
     """An :data:`Identifier` running the identify pipeline (see :func:`identify_font`)."""
     from raster.inference.pipeline import identify_font
 
-    def identify(glyphs: FontGlyphs) -> tuple[list[str], np.ndarray]:
+    def identify(glyphs: FontGlyphs) -> list[Candidates]:
         ident = identify_font(
             glyphs.path,
             predictor,
@@ -82,9 +80,19 @@ def model_identifier(
             glyphs=glyphs,
             charset=charset,
         )
-        return [r["label"] for r in ident.rows], np.asarray(
-            [r["confidence"] for r in ident.rows], np.float64
-        )
+        idx, p = top_k(ident.probs, TOP_CANDIDATES)
+        out = []
+        for i in range(len(glyphs)):
+            cands = [(ident.labels[int(j)], float(q)) for j, q in zip(idx[i], p[i], strict=True)]
+            if ident.assigned is not None:  # the assignment's choice first, or no label
+                a = int(ident.assigned[i])
+                if a == NO_LABEL:
+                    cands = []
+                else:
+                    chosen = (ident.labels[a], float(ident.probs[i, a]))
+                    cands = [chosen] + [c for c in cands if c[0] != chosen[0]]
+            out.append(cands)
+        return out
 
     return identify
 
@@ -96,8 +104,13 @@ def _advance(ttfont, gid: int) -> int:
     return int(ttfont["hmtx"].metrics.get(name, (0, 0))[0])
 
 
-def identify_codes(font: PdfFont, folder: str | Path, identifier: Identifier) -> list[GlyphGuess]:
+def identify_codes(
+    font: PdfFont, folder: str | Path, identifier: Identifier, context: bool = True
+) -> list[GlyphGuess]:
     """One guess per code the document shows with ``font`` (codes mapping to no glyph skipped).
+
+    With ``context``, the candidates are re-ranked by the neighbouring codes (see
+    :mod:`~raster.pdf.context`).
 
     Raises:
         PdfFontError: the program cannot be read or its codes not mapped (message says why).
@@ -112,16 +125,20 @@ def identify_codes(font: PdfFont, folder: str | Path, identifier: Identifier) ->
         raise PdfFontError(f"embedded program: {exc}") from exc
     row_of = {} if glyphs is None else {int(g): i for i, g in enumerate(glyphs.gids)}
     shown = sorted({g for g in gid_of.values() if g in row_of})
-    found: dict[int, tuple[str, float]] = {}
+    by_gid: dict[int, Candidates] = {}
     if shown:
-        labels, conf = identifier(glyphs.take([row_of[g] for g in shown]))
-        found = {g: (lab, float(p)) for g, lab, p in zip(shown, labels, conf, strict=True)}
+        found = identifier(glyphs.take([row_of[g] for g in shown]))
+        by_gid = {g: [c for c in cands if c[0]] for g, cands in zip(shown, found, strict=True)}
+    before = {code: by_gid[gid] for code, gid in gid_of.items() if gid in by_gid}
+    after = rerank(before, font.sequences) if context else before
     guesses = []
     for code in sorted(gid_of):
         gid = gid_of[code]
-        if gid in found:
-            label, p = found[gid]
-            guesses.append(GlyphGuess(code, gid, label_text(label), p if label else 0.0, label))
+        if gid in by_gid:
+            cands = after[code]
+            label, p = cands[0] if cands else ("", 0.0)
+            moved = bool(cands) and label != before[code][0][0]
+            guesses.append(GlyphGuess(code, gid, label_text(label), p, label, moved))
         elif gid != 0 and gid not in row_of and _advance(ttfont, gid) > 0:
             guesses.append(GlyphGuess(code, gid, " ", 1.0, BLANK))
         else:

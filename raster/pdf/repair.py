@@ -80,7 +80,7 @@ def compare_declared(
 
 
 def analyse_fonts(
-    path: str | Path, identifier: Identifier, min_confidence: float
+    path: str | Path, identifier: Identifier, min_confidence: float, context: bool = True
 ) -> list[FontReport]:
     """Identify the shown glyphs of every font of ``path``; compare with declared maps.
 
@@ -97,7 +97,7 @@ def analyse_fonts(
             if not font.codes:
                 continue
             try:
-                rep.guesses = identify_codes(font, folder, identifier)
+                rep.guesses = identify_codes(font, folder, identifier, context)
             except PdfFontError as exc:
                 rep.error = str(exc)
                 log.warning("%s: font %s: %s", path, font.label, exc)
@@ -117,6 +117,7 @@ def repair_pdf(
     min_confidence: float = 0.5,
     replace_suspect: bool = False,
     suspect_share: float = 0.5,
+    context: bool = True,
 ) -> tuple[list[FontReport], bool]:
     """Write ``dst``: ``src`` plus new ToUnicode maps for fonts without one (and, with
     ``replace_suspect``, for fonts whose map is suspect).
@@ -127,7 +128,7 @@ def repair_pdf(
     Raises:
         PdfInputError: the PDF cannot be read, or the update failed its read-back check.
     """
-    reports = analyse_fonts(src, identifier, min_confidence)
+    reports = analyse_fonts(src, identifier, min_confidence, context)
     cmaps: dict[tuple[int, int], bytes] = {}
     for rep in reports:
         font = rep.font

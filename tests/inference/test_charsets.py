@@ -8,6 +8,7 @@ import pytest
 from raster.inference.charsets import CHARSETS, allowed_labels, restrict
 
 LABELS = ["1576_init", "1662_isol", "1711_fina", "65_isol", "2240_medi", "1780_isol"]
+LIGATURES = ["1604+1575_isol", "1604+2240_fina", "notalabel"]
 
 
 def test_masks_follow_the_language():
@@ -17,6 +18,8 @@ def test_masks_follow_the_language():
     assert allowed_labels(LABELS, "fa").tolist() == [True, True, True, True, False, True]
     assert allowed_labels(LABELS, "ur").tolist() == [True, True, True, True, False, True]
     assert CHARSETS["ar"] < CHARSETS["fa"] < CHARSETS["ur"]
+    # a ligature label is allowed when all its characters are
+    assert allowed_labels(LIGATURES, "ar").tolist() == [True, False, False]
     with pytest.raises(ValueError, match="charset"):
         allowed_labels(LABELS, "xx")
 

@@ -6,8 +6,6 @@ extraction) rather than the model: repaired with it, extraction must give the so
 
 from __future__ import annotations
 
-import numpy as np
-
 from raster.pdf.codes import code_to_gid
 from raster.pdf.document import open_pdf, scan_fonts
 from raster.pdf.font_program import load_program
@@ -35,8 +33,9 @@ def oracle_identifier(truth: dict[int, str], confidence: dict[int, float] | None
     confidence = confidence or {}
 
     def identify(glyphs):
-        labels = [text_label(truth[int(g)]) if int(g) in truth else "" for g in glyphs.gids]
-        conf = np.asarray([confidence.get(int(g), 0.99) for g in glyphs.gids], np.float64)
-        return labels, conf
+        return [
+            [(text_label(truth[int(g)]), confidence.get(int(g), 0.99))] if int(g) in truth else []
+            for g in glyphs.gids
+        ]
 
     return identify

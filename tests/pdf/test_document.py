@@ -73,6 +73,9 @@ def test_text_state_q_Q_TJ_and_forms(tmp_path):
     assert dict(fonts["One"].codes) == {ord("A"): 1, ord("B"): 1, ord("E"): 1}
     assert dict(fonts["Two"].codes) == {ord("C"): 1, ord("D"): 2}
     assert dict(fonts["Nine"].codes) == {ord("Z"): 1}
+    # runs kept as context: one per Tj, one per TJ array (kerning numbers skipped)
+    assert fonts["One"].sequences == [[ord("A"), ord("B")], [ord("E")]]
+    assert fonts["Two"].sequences == [[ord("C"), ord("D"), ord("D")]]
     assert not fonts["One"].subset and fonts["One"].program is None
 
 
