@@ -6,7 +6,8 @@ For each font (default: the Amiri family, which the demo's model never saw): typ
 * ``producer``: extract with the producer's own map (the ceiling of the measure),
 * ``stripped``: the map removed, before and after repair,
 * ``scrambled``: the map's texts rotated among codes, before and after
-  ``repair --replace-suspect`` (and whether ``check`` calls the map suspect),
+  ``repair --replace-suspect`` (and whether ``check`` calls the map suspect, and whether it
+  wrongly calls the producer's correct map suspect),
 
 for every setting of ``--charset`` x assignment x context asked for. Accuracy: see
 :mod:`raster.pdf.text_accuracy` (pdfminer.six extracts; 1 - edit distance / length after NFKC).
@@ -110,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
                 seconds = time.perf_counter() - t0
                 after = char_accuracy(extract_text(d / "fixed.pdf"), source)
                 (chk,) = analyse_fonts(scrambled, ident, args.min_confidence, context == "on")
+                (chk_ok,) = analyse_fonts(original, ident, args.min_confidence, context == "on")
                 repair_pdf(
                     scrambled,
                     d / "fixed2.pdf",
@@ -125,6 +127,9 @@ def main(argv: list[str] | None = None) -> int:
                     "unmapped": len(rep.unmapped),
                     "repair_s": round(seconds, 2),
                     "scrambled_flagged": chk.suspect(0.5),
+                    "scrambled_agree": f"{chk.agreements}/{chk.compared} (expected {chk.expected_agreement:.1f})",
+                    "producer_flagged": chk_ok.suspect(0.5),
+                    "producer_agree": f"{chk_ok.agreements}/{chk_ok.compared} (expected {chk_ok.expected_agreement:.1f})",
                     "scrambled_after": (
                         char_accuracy(extract_text(fixed2), source) if fixed2.exists() else None
                     ),

@@ -60,7 +60,8 @@ def _model_args(p: argparse.ArgumentParser) -> None:
         "--suspect-share",
         type=float,
         default=0.5,
-        help="a map is suspect when more than this share of compared codes disagree",
+        help="a map is suspect when it agrees with fewer codes than this share of what a "
+        "correct map would (the compared guesses' summed confidence)",
     )
     p.add_argument("--json-out", type=Path, default=None, help="per-font report (JSON)")
 
@@ -123,7 +124,7 @@ def _font_table(reports: list[FontReport], share: float) -> str:
         f = r.font
         kind = f.subtype + (f"/{f.descendant_subtype}" if f.descendant_subtype else "")
         agree = (
-            f"{r.compared - len(r.disagreements)}/{r.compared}"
+            f"{r.agreements}/{r.compared}"
             if r.declared is not None and r.guesses is not None
             else "-"
         )
@@ -138,17 +139,24 @@ def _font_table(reports: list[FontReport], share: float) -> str:
     return "\n".join(lines)
 
 
+def _codepoints(text: str) -> str:
+    return " ".join(f"U+{ord(c):04X}" for c in text)
+
+
 def _disagreement_table(reports: list[FontReport], limit: int = 40) -> str:
     rows = [(r.font, d) for r in reports for d in r.disagreements]
     if not rows:
         return "no declared text disagrees with a confident identification"
     rows.sort(key=lambda fd: -fd[1]["confidence"])
-    lines = [f"{'font':<24} {'code':>6} {'gid':>5}  declared   identified  label        conf"]
+    lines = [
+        f"{'font':<24} {'code':>6} {'gid':>5}  {'declared':<14} {'identified':<14} "
+        f"{'label':<16} conf"
+    ]
     for font, d in rows[:limit]:
-        declared = " ".join(f"U+{ord(c):04X}" for c in d["declared"])
         lines.append(
-            f"{font.base_font[:24]:<24} {d['code']:>6} {d['gid']:>5}  {declared:<10} "
-            f"U+{ord(d['identified']):04X}      {d['label']:<12} {d['confidence']:.3f}"
+            f"{font.base_font[:24]:<24} {d['code']:>6} {d['gid']:>5}  "
+            f"{_codepoints(d['declared']):<14} {_codepoints(d['identified']):<14} "
+            f"{d['label']:<16} {d['confidence']:.3f}"
         )
     if len(rows) > limit:
         lines.append(f"... and {len(rows) - limit} more (see --json-out)")
@@ -175,6 +183,7 @@ def _json_report(reports: list[FontReport], extra: dict) -> dict:
                 "error": r.error,
                 "action": r.action,
                 "compared": r.compared,
+                "expected_agreement": round(r.expected_agreement, 2),
                 "disagreements": r.disagreements,
                 "unmapped_codes": r.unmapped,
                 "guesses": [

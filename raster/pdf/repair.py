@@ -3,7 +3,10 @@
 A font's declared text for a code is *compared* when it is one character and the glyph got a
 label at ``min_confidence`` or more; it *disagrees* when the label's base character differs from
 the declared one after NFKC (so a map to presentation forms agrees with its base letters). A
-map is *suspect* when more than ``suspect_share`` of the compared codes disagree.
+map is *suspect* when it agrees with fewer codes than ``suspect_share`` times the agreement a
+correct map would show: the sum of the compared guesses' (calibrated) confidences. So a weak
+model, whose confident guesses are often wrong, does not call a correct map suspect, while a
+scrambled map, which agrees almost nowhere, is caught whatever the model's accuracy.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ class FontReport:
         guesses: one per shown code (None when the font could not be read).
         declared: code -> text of its ToUnicode (None when it has none).
         compared: codes whose declared text was compared with a confident guess.
+        expected_agreement: sum of those guesses' confidences (agreements a correct map shows
+            on average).
         disagreements: ``{code, gid, declared, identified, label, confidence}`` per disagreement.
         error: why the font could not be checked or repaired.
         action: ``repaired``, ``kept`` (map present and not replaced), ``skipped`` (error).
@@ -41,14 +46,19 @@ class FontReport:
     guesses: list[GlyphGuess] | None = None
     declared: dict[int, str] | None = None
     compared: int = 0
+    expected_agreement: float = 0.0
     disagreements: list[dict] = field(default_factory=list)
     error: str | None = None
     action: str = ""
     unmapped: list[int] = field(default_factory=list)
 
+    @property
+    def agreements(self) -> int:
+        return self.compared - len(self.disagreements)
+
     def suspect(self, share: float) -> bool:
-        """More than ``share`` of the compared codes disagree with the glyphs."""
-        return self.compared > 0 and len(self.disagreements) > share * self.compared
+        """Fewer agreements than ``share`` x the expected agreement of a correct map."""
+        return self.compared > 0 and self.agreements < share * self.expected_agreement
 
 
 def _base_text(text: str) -> str:
@@ -57,14 +67,16 @@ def _base_text(text: str) -> str:
 
 def compare_declared(
     declared: dict[int, str], guesses: list[GlyphGuess], min_confidence: float
-) -> tuple[int, list[dict]]:
-    """(codes compared, disagreements) between a ToUnicode map and the glyph guesses."""
-    compared, rows = 0, []
+) -> tuple[int, float, list[dict]]:
+    """(codes compared, their summed confidence, disagreements) between a ToUnicode map and
+    the glyph guesses."""
+    compared, expected, rows = 0, 0.0, []
     for g in guesses:
         said = _base_text(declared.get(g.code, ""))
         if len(said) != 1 or not g.text.strip() or g.confidence < min_confidence:
             continue
         compared += 1
+        expected += g.confidence
         if said != g.text:
             rows.append(
                 {
@@ -76,7 +88,7 @@ def compare_declared(
                     "confidence": round(g.confidence, 4),
                 }
             )
-    return compared, rows
+    return compared, expected, rows
 
 
 def analyse_fonts(
@@ -103,7 +115,7 @@ def analyse_fonts(
                 log.warning("%s: font %s: %s", path, font.label, exc)
                 continue
             if rep.declared is not None:
-                rep.compared, rep.disagreements = compare_declared(
+                rep.compared, rep.expected_agreement, rep.disagreements = compare_declared(
                     rep.declared, rep.guesses, min_confidence
                 )
     return reports

@@ -157,3 +157,14 @@ def test_cli_encrypted_input_gives_one_line_and_no_output(tiny_pdfs, tmp_path, c
     assert main(argv) == 2
     assert not out.exists()
     assert any("encrypted" in r.getMessage() for r in caplog.records)
+
+
+def test_suspect_weighs_agreements_against_the_models_confidence():
+    from raster.pdf.repair import FontReport
+
+    rep = FontReport(font=None, compared=10, expected_agreement=6.0)
+    rep.disagreements = [{}] * 8  # 2 agreements < 0.5 x 6
+    assert rep.suspect(0.5)
+    rep.disagreements = [{}] * 7  # 3 agreements: not fewer than 0.5 x 6
+    assert not rep.suspect(0.5)
+    assert not FontReport(font=None).suspect(0.5)  # nothing compared, nothing to suspect
