@@ -188,6 +188,13 @@ def resolve_device(name: str) -> torch.device:
     return device
 
 
+def weights_only(payload: dict) -> dict:
+    """A checkpoint payload without the optimizer, scheduler, scaler and RNG states: it
+    rebuilds the model (``load_trained_model``) but cannot resume training."""
+    drop = ("optimizer", "scheduler", "scaler", "rng_state")
+    return {k: v for k, v in payload.items() if k not in drop} | {"weights_only": True}
+
+
 def configure_threads() -> int:
     """Respect OMP_NUM_THREADS/MKL_NUM_THREADS when set; else use every core."""
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -373,6 +380,13 @@ def _run(args: argparse.Namespace, ctx: DistContext) -> int:
     args_dict = plain(vars(args))
     if args.resume is not None:
         ckpt = load_checkpoint(args.resume, map_location=device)
+        if "optimizer" not in ckpt:
+            log.error(
+                "%s holds weights only (best.pt is exported so); resume from last.pt or "
+                "epoch_N.pt",
+                args.resume,
+            )
+            return 2
         if ckpt["label_to_index"] != bundle.label_to_index:
             log.error(
                 "%s: its label map differs from this data selection (same --db/--limit/--seed?)",
@@ -527,8 +541,8 @@ def _run(args: argparse.Namespace, ctx: DistContext) -> int:
             if ctx.is_main:  # one writer for the log and the checkpoints
                 _write_log_line(log_file, plain(record))
                 payload = checkpoint_payload(epoch, record)
-                if improved:
-                    save_checkpoint(out_dir / "best.pt", payload)
+                if improved:  # weights only: what embed/index/identify load, 1/3 of the size
+                    save_checkpoint(out_dir / "best.pt", weights_only(payload))
                 save_checkpoint(out_dir / "last.pt", payload)
                 if args.save_every > 0 and (epoch + 1) % args.save_every == 0:
                     save_checkpoint(out_dir / f"epoch_{epoch}.pt", payload)

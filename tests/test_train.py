@@ -113,6 +113,11 @@ def test_resume_equals_uninterrupted(db, tmp_path):
     line_b = _log(resumed / "train_log.jsonl")[-1]
     for key in line_a.keys() - TIME_KEYS:
         assert line_a[key] == line_b[key], key
+    # best.pt is exported with the weights only: loadable, smaller, not resumable
+    best = load_checkpoint(tmp_path / "straight" / "best.pt")
+    assert best["weights_only"] and "optimizer" not in best and "model" in best
+    argv = _args(db, tmp_path / "again", 2, "--resume", str(tmp_path / "straight" / "best.pt"))
+    assert train.main(argv) == 2
 
 
 def test_guide_quick_test_flags_are_accepted(db, tmp_path):
