@@ -382,8 +382,7 @@ def _run(args: argparse.Namespace, ctx: DistContext) -> int:
         ckpt = load_checkpoint(args.resume, map_location=device)
         if "optimizer" not in ckpt:
             log.error(
-                "%s holds weights only (best.pt is exported so); resume from last.pt or "
-                "epoch_N.pt",
+                "%s holds weights only (best.pt is exported so); resume from last.pt or epoch_N.pt",
                 args.resume,
             )
             return 2

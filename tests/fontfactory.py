@@ -329,3 +329,56 @@ def replay_contours(contours: list, pen) -> None:
                 pen.closePath()
             else:
                 raise AssertionError(f"unknown command {op!r}")
+
+
+def build_type1_program() -> bytes:
+    """A Type 1 font program as PDFs embed it (``FontFile``: cleartext, eexec part, zeros).
+
+    Glyphs: ``A`` (a 500 x 700 box, advance 600) and ``B`` (300 x 300, advance 400), built-in
+    encoding A -> 65, B -> 66. No library writes a Type 1 font from scratch, so the program
+    text is spelled out here and encrypted with fontTools' eexec.
+    """
+    from fontTools.misc import eexec
+    from fontTools.misc.psCharStrings import T1CharString
+
+    def charstring(program: list) -> bytes:
+        cs = T1CharString(program=program)
+        cs.compile()
+        return eexec.encrypt(b"\0\0\0\0" + cs.bytecode, 4330)[0]  # lenIV 4
+
+    def box(w, h, adv):
+        return [0, adv, "hsbw", 50, 0, "rmoveto", w, 0, "rlineto", 0, h, "rlineto", -w, 0]
+
+    glyphs = {
+        ".notdef": [0, 500, "hsbw", "endchar"],
+        "A": [*box(500, 700, 600), "rlineto", "closepath", "endchar"],
+        "B": [*box(300, 300, 400), "rlineto", "closepath", "endchar"],
+    }
+    private = [
+        b"dup /Private 8 dict dup begin",
+        b"/RD {string currentfile exch readstring pop} executeonly def",
+        b"/ND {noaccess def} executeonly def",
+        b"/NP {noaccess put} executeonly def",
+        b"/BlueValues [] def",
+        b"/MinFeature {16 16} def",
+        b"/password 5839 def",
+        b"/lenIV 4 def",
+        b"/Subrs 0 array ND",
+        b"2 index /CharStrings %d dict dup begin" % len(glyphs),
+    ]
+    for name, program in glyphs.items():
+        cs = charstring(program)
+        private.append(b"/%s %d RD " % (name.encode(), len(cs)) + cs + b" ND")
+    private += [b"end", b"end", b"readonly put", b"noaccess put"]
+    private += [b"dup /FontName get exch definefont pop", b"mark currentfile closefile", b""]
+    clear = (
+        b"%!PS-AdobeFont-1.0: TinyType1 001\n11 dict begin\n"
+        b"/FontInfo 1 dict dup begin /FullName (Tiny Type1) readonly def end readonly def\n"
+        b"/FontName /TinyType1 def\n"
+        b"/Encoding 256 array 0 1 255 {1 index exch /.notdef put} for "
+        b"dup 65 /A put dup 66 /B put readonly def\n"
+        b"/PaintType 0 def\n/FontType 1 def\n/FontMatrix [0.001 0 0 0.001 0 0] readonly def\n"
+        b"/FontBBox {0 0 1000 1000} readonly def\ncurrentdict end\ncurrentfile eexec\n"
+    )
+    encrypted = eexec.encrypt(b"\0\0\0\0" + b"\n".join(private), 55665)[0]
+    return clear + encrypted + b"\n" + (b"0" * 64 + b"\n") * 8 + b"cleartomark\n"

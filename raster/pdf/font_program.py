@@ -3,8 +3,9 @@
 ``FontFile2`` (TrueType) and ``FontFile3/OpenType`` are sfnt files already. A bare CFF
 (``FontFile3/Type1C``, ``FontFile3/CIDFontType0C``) is wrapped into a minimal OpenType font with
 fontTools' FontBuilder: the CFF table as embedded, plus the head/hhea/hmtx/maxp/post tables an
-sfnt needs (no sfnt-wrapping of a bare CFF exists in fontTools; the wrapping is ours).
-Type 1 programs (``FontFile``) and Type3 fonts are not read.
+sfnt needs (no sfnt-wrapping of a bare CFF exists in fontTools; the wrapping is ours). A Type 1
+program (``FontFile``) is read with fontTools' t1Lib and its glyphs redrawn into a CFF-based
+OpenType font, its built-in encoding kept as the CFF encoding. Type3 fonts are not read.
 """
 
 from __future__ import annotations
@@ -16,6 +17,10 @@ from pathlib import Path
 import pikepdf
 from fontTools.cffLib import CFFFontSet
 from fontTools.fontBuilder import FontBuilder
+from fontTools.pens.boundsPen import BoundsPen
+from fontTools.pens.recordingPen import RecordingPen
+from fontTools.pens.t2CharStringPen import T2CharStringPen
+from fontTools.t1Lib import T1Font
 from fontTools.ttLib import TTFont, newTable
 
 from raster.pdf.document import PdfFont, PdfFontError
@@ -25,14 +30,12 @@ def program_bytes(font: PdfFont) -> bytes:
     """The decoded bytes of the font's embedded program.
 
     Raises:
-        PdfFontError: Type3, not embedded, a Type 1 program, or an undecodable stream.
+        PdfFontError: Type3, not embedded, or an undecodable stream.
     """
     if font.subtype == "Type3":
         raise PdfFontError("Type3 font: its glyphs are PDF drawings, not a font program")
     if font.program is None:
         raise PdfFontError("not embedded: the PDF has no outlines of this font to identify")
-    if font.program == "FontFile":
-        raise PdfFontError("Type 1 program (FontFile): not read; convert the PDF's fonts first")
     fd = font.descriptor()
     stream = fd.get("/" + font.program.split("/")[0])
     try:
@@ -66,6 +69,43 @@ def _wrap_cff(data: bytes) -> TTFont:
     return fb.font
 
 
+def _wrap_type1(data: bytes) -> TTFont:
+    t1 = T1Font.__new__(T1Font)  # t1Lib reads files; the PDF gives bytes (cleartext + eexec)
+    t1.data, t1.encoding = data, "ascii"
+    glyph_set = t1.getGlyphSet()
+    names = [".notdef"] + sorted(n for n in glyph_set.keys() if n != ".notdef")
+    matrix = t1["FontMatrix"]
+    upem = round(1 / matrix[0]) if matrix[0] else 1000
+    charstrings, widths = {}, {}
+    for name in names:
+        if name not in glyph_set:  # a font without .notdef
+            pen = T2CharStringPen(0, None)
+            charstrings[name], widths[name] = pen.getCharString(), (0, 0)
+            continue
+        probe = RecordingPen()
+        glyph_set[name].draw(probe)  # sets .width
+        width = int(round(glyph_set[name].width))
+        pen, bounds = T2CharStringPen(width, None), BoundsPen(None)
+        probe.replay(pen)
+        probe.replay(bounds)
+        lsb = int(round(bounds.bounds[0])) if bounds.bounds else 0
+        charstrings[name], widths[name] = pen.getCharString(), (width, lsb)
+    fb = FontBuilder(upem, isTTF=False)
+    fb.setupGlyphOrder(names)
+    fb.setupCharacterMap({})
+    font_name = str(t1["FontName"]) if "FontName" in t1.font else "Type1"
+    fb.setupCFF(font_name, {}, charstrings, {})
+    encoding = t1["Encoding"]
+    if isinstance(encoding, list):  # the program's own encoding, for codes without /Encoding
+        top = fb.font["CFF "].cff.topDictIndex[0]
+        top.Encoding = [n if n in charstrings else ".notdef" for n in encoding]
+    fb.setupHorizontalMetrics(widths)
+    fb.setupHorizontalHeader(ascent=int(0.8 * upem), descent=-int(0.2 * upem))
+    fb.setupMaxp()
+    fb.setupPost()
+    return fb.font
+
+
 def load_program(font: PdfFont) -> TTFont:
     """The embedded program as a fontTools font (bare CFF wrapped into OpenType).
 
@@ -76,6 +116,8 @@ def load_program(font: PdfFont) -> TTFont:
     try:
         if font.program in ("FontFile3/Type1C", "FontFile3/CIDFontType0C"):
             ttfont = _wrap_cff(data)
+        elif font.program == "FontFile":
+            ttfont = _wrap_type1(data)
         else:
             ttfont = TTFont(io.BytesIO(data))
         ttfont.getGlyphOrder()
@@ -100,12 +142,12 @@ def program_file(font: PdfFont, folder: str | Path, stem: str) -> tuple[Path, TT
     """
     ttfont = load_program(font)
     path = Path(folder) / (stem + (".ttf" if "glyf" in ttfont else ".otf"))
-    if font.program in ("FontFile3/Type1C", "FontFile3/CIDFontType0C"):
+    if font.program in ("FontFile3/Type1C", "FontFile3/CIDFontType0C", "FontFile"):
         try:
             ttfont.save(path)
         except Exception as exc:  # compiling a damaged CFF fails in many ways
             raise PdfFontError(
-                f"CFF program cannot be wrapped ({type(exc).__name__}: {exc})"
+                f"{font.program} program cannot be wrapped ({type(exc).__name__}: {exc})"
             ) from exc
     else:
         path.write_bytes(program_bytes(font))

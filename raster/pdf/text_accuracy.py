@@ -61,9 +61,11 @@ def extract_text(path: str | Path) -> str:
     lines: list[list[str]] = []
     for page in extract_pages(str(path)):
         for box in page:
+            # text lines come grouped in boxes, or alone when pdfminer finds no box for them
+            found = [box] if isinstance(box, LTTextLine) else box
             if not isinstance(box, LTTextContainer):
                 continue
-            for line in box:
+            for line in found:
                 if isinstance(line, LTTextLine):
                     units = [
                         _CID.sub("\ufffd", ch.get_text())

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import fontfactory
 import pikepdf
 from fontTools.ttLib import TTFont
 
@@ -19,15 +20,21 @@ __all__ = ["hand_pdf", "scramble_tounicode", "shaped_pdf", "strip_tounicode"]
 
 
 def _program_stream(pdf: pikepdf.Pdf, font_path: Path, kind: str) -> tuple[str, pikepdf.Stream]:
-    data = font_path.read_bytes()
     if kind in ("Type1C", "CIDFontType0C"):
-        tt = TTFont(io.BytesIO(data))
+        tt = TTFont(io.BytesIO(font_path.read_bytes()))
         stream = pdf.make_stream(tt["CFF "].compile(tt))
         stream.Subtype = pikepdf.Name("/" + kind)
         return "/FontFile3", stream
-    if kind == "FontFile":
+    if kind == "FontFile":  # Length1/2/3: cleartext, eexec part, trailing zeros (PDF 9.9)
+        data = fontfactory.build_type1_program()
+        clear = data.index(b"eexec\n") + len(b"eexec\n")
+        trailer = len(data) - data.index(b"\n" + b"0" * 64)
+        stream = pdf.make_stream(data)
+        stream.Length1, stream.Length2, stream.Length3 = clear, len(data) - clear - trailer, trailer
+        return "/FontFile", stream
+    if kind == "FontFile-junk":
         return "/FontFile", pdf.make_stream(b"%!PS-AdobeFont-1.0: not really\n")
-    return "/FontFile2", pdf.make_stream(data)
+    return "/FontFile2", pdf.make_stream(font_path.read_bytes())
 
 
 def hand_pdf(
@@ -42,7 +49,9 @@ def hand_pdf(
 
     Kinds: ``truetype`` (simple /TrueType, FontFile2), ``type1c`` (simple /Type1, FontFile3
     Type1C), ``cid-cff`` (Type0 + CIDFontType0, FontFile3 CIDFontType0C, Identity-H),
-    ``type1`` (a FontFile Type 1 program), ``helvetica`` (not embedded), ``type3``.
+    ``type1`` (the FontFile Type 1 program of ``fontfactory.build_type1_program``; ``font_path``
+    unused), ``type1-junk`` (a FontFile that is not a font), ``helvetica`` (not embedded),
+    ``type3``.
     """
     pdf = pikepdf.new()
     descriptor = pikepdf.Dictionary(
@@ -62,8 +71,9 @@ def hand_pdf(
         font = pikepdf.Dictionary(
             Type=pikepdf.Name.Font, Subtype=pikepdf.Name.TrueType, BaseFont=pikepdf.Name("/Tiny")
         )
-    elif kind in ("type1c", "type1"):
-        key, stream = _program_stream(pdf, font_path, "Type1C" if kind == "type1c" else "FontFile")
+    elif kind in ("type1c", "type1", "type1-junk"):
+        program = {"type1c": "Type1C", "type1": "FontFile", "type1-junk": "FontFile-junk"}[kind]
+        key, stream = _program_stream(pdf, font_path, program)
         descriptor[key] = stream
         font = pikepdf.Dictionary(
             Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name("/Tiny")

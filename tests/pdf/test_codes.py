@@ -82,7 +82,7 @@ def test_wrapped_cff_program_reads_back_the_outlines(tmp_path, tiny_fonts):
     [
         ("type3", "Type3 font"),
         ("helvetica", "not embedded"),
-        ("type1", "Type 1 program"),
+        ("type1-junk", "FontFile program is not readable"),
     ],
 )
 def test_unreadable_programs_say_why(tmp_path, tiny_fonts, kind, message):
@@ -91,6 +91,32 @@ def test_unreadable_programs_say_why(tmp_path, tiny_fonts, kind, message):
         (font,) = scan_fonts(pdf)
         with pytest.raises(PdfFontError, match=message):
             load_program(font)
+
+
+def test_type1_program_is_read_and_mapped_by_its_own_encoding(tmp_path):
+    from fontTools.pens.recordingPen import RecordingPen
+
+    path = hand_pdf(tmp_path / "t1.pdf", "type1", b"BAB")
+    font, ttfont, gids = _only_font(path)
+    assert font.program == "FontFile" and ttfont.getGlyphOrder() == [".notdef", "A", "B"]
+    assert gids == {ord("A"): 1, ord("B"): 2}  # no /Encoding: the program's built-in one
+    pen = RecordingPen()
+    ttfont.getGlyphSet()["B"].draw(pen)
+    assert pen.value == [
+        ("moveTo", ((50, 0),)),
+        ("lineTo", ((350, 0),)),
+        ("lineTo", ((350, 300),)),
+        ("lineTo", ((50, 300),)),
+        ("closePath", ()),
+    ]
+    assert ttfont["hmtx"]["B"] == (400, 50)
+    with open_pdf(path) as pdf:
+        (font,) = scan_fonts(pdf)
+        written, _ = program_file(font, tmp_path, "t1")
+    assert written.suffix == ".otf"
+    from raster.inference.font_glyphs import read_font_glyphs
+
+    assert read_font_glyphs(written).names == ["A", "B"]  # the wrapped font re-reads
 
 
 def test_type0_with_another_cmap_is_not_mapped(tmp_path, tiny_fonts):

@@ -109,6 +109,16 @@ def test_a_bad_font_is_reported_and_the_others_repaired(tmp_path, tiny_fonts):
     assert "Type3 font" in by_type["Type3"].error and written
 
 
+def test_type1_font_repaired_end_to_end(tmp_path):
+    path = hand_pdf(tmp_path / "t1.pdf", "type1", b"BAB")
+    reports, written = repair_pdf(path, tmp_path / "f.pdf", oracle_identifier({1: "A", 2: "B"}))
+    assert written and reports[0].action == "repaired"
+    assert extract_text(tmp_path / "f.pdf") == "B A B"  # no /Widths: one line per glyph
+    with pikepdf.open(tmp_path / "f.pdf") as pdf:
+        cmap = pdf.get_object(*reports[0].font.objgen).ToUnicode.read_bytes()
+    assert parse_tounicode(cmap) == {65: "A", 66: "B"} and b"<00> <FF>" in cmap
+
+
 # --- the CLI with the tiny trained model (it memorized the tiny Arabic font's glyphs) ---
 
 TINY_TEXT = "ءببتاب"
