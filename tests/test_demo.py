@@ -27,3 +27,21 @@ def test_summary_rows_and_weighted_total():
     assert lines[3] == "| B.ttf | 300 | 90.0% | 100.0% | 90.0% | – | – | – |"
     # all: label (50 + 270) / 400 = 80%, char (60 + 300) / 400 = 90%, isol (30 + 270) / 360.
     assert lines[4] == "| **all** | 400 | 80.0% | 90.0% | 83.3% | 50.0% | – | – |"
+
+
+def test_demo_runs_what_train_recommends():
+    from raster import demo, train
+
+    d = demo.build_parser().parse_args([])
+    argv = demo.holdout_training_argv(
+        d.db, d.run_dir, epochs=d.epochs, img_size=d.img_size, time_budget=d.time_budget
+    )
+    pairs = {  # the flags with values
+        a: b
+        for a, b in zip(argv, argv[1:], strict=False)
+        if a.startswith("--") and not b.startswith("--")
+    }
+    for flag in ("--img-size", "--epochs", "--time-budget", "--val-frac"):
+        assert f"{flag} {pairs[flag].removesuffix('.0')}" in train.RECOMMENDED
+    for flag in ("--pre-rasterize", "--font-disjoint"):
+        assert flag in argv and flag in train.RECOMMENDED
