@@ -131,6 +131,8 @@ def _font_table(reports: list[FontReport], share: float) -> str:
         note = r.error or ("SUSPECT map" if r.suspect(share) else "")
         if r.action and not r.error:
             note = (note + " " + r.action).strip()
+        elif not note and not f.has_tounicode and f.codes:
+            note = "text extracts as (cid:N) or guesses: `repair` maps it"
         lines.append(
             f"{(','.join(sorted(f.resource_names)) + ' ' + f.base_font)[:34]:<34} {kind[:18]:<18} "
             f"{'yes' if f.subset else 'no':<6} {(f.program or 'not embedded')[:22]:<22} "
