@@ -144,6 +144,15 @@ def _summary(reports: list[dict]) -> str:
             f"| **all** | {total['n']} | {total['label'] / total['n']:.1%} | "
             f"{total['char'] / total['n']:.1%} | " + " | ".join(cells) + " |"
         )
+    letters = [rep["letters"] for rep in reports if rep.get("letters", {}).get("glyphs")]
+    if letters:
+        n = sum(r["glyphs"] for r in letters)
+        label = sum(r["top1_label"] * r["glyphs"] for r in letters) / n
+        char = sum(r["top1_char"] * r["glyphs"] for r in letters) / n
+        lines += [
+            "",
+            f"Arabic letters only ({n} glyphs): label top-1 {label:.1%}, char top-1 {char:.1%}",
+        ]
     return "\n".join(lines)
 
 

@@ -20,7 +20,7 @@ import torch
 from raster.data.fonts import FontLoadError
 from raster.inference.charsets import CHARSETS
 from raster.inference.cmap_writer import cmap_entries, verify_cmap, write_cmap
-from raster.inference.evaluate import evaluate_predictions, truth_labels
+from raster.inference.evaluate import arabic_letters, evaluate_predictions, truth_labels
 from raster.inference.font_glyphs import read_font_glyphs
 from raster.inference.model import CheckpointError, load_model
 from raster.inference.pipeline import format_table, identify_font, write_rows
@@ -104,6 +104,10 @@ def _evaluate(ident, args) -> dict:
             truth, ident.glyphs.gids, ident.labels, ident.probs, k=args.top_k
         ),
     }
+    letters = arabic_letters(truth)
+    report["letters"] = evaluate_predictions(
+        letters, ident.glyphs.gids, ident.labels, ident.probs, k=args.top_k
+    )
     if ident.assigned is not None:
         report["assign"] = evaluate_predictions(
             truth, ident.glyphs.gids, ident.labels, ident.probs, ident.assigned, k=args.top_k
@@ -124,6 +128,12 @@ def _evaluate(ident, args) -> dict:
                 f"    {form}: n={f['n']} label top-1 {f['top1_label']:.1%} "
                 f"top-{k} {f[f'top{k}_label']:.1%}, char top-1 {f['top1_char']:.1%}"
             )
+    r = report["letters"]
+    if r["glyphs"]:
+        print(
+            f"[letters] {r['glyphs']} Arabic-letter glyphs (no digits, marks, signs, Latin): "
+            f"label top-1 {r['top1_label']:.1%}, char top-1 {r['top1_char']:.1%}"
+        )
     worst = report["assign" if "assign" in report else "plain"]["worst_confusions"]
     if worst:
         print(

@@ -27,6 +27,16 @@ def test_summary_rows_and_weighted_total():
     assert lines[3] == "| B.ttf | 300 | 90.0% | 100.0% | 90.0% | – | – | – |"
     # all: label (50 + 270) / 400 = 80%, char (60 + 300) / 400 = 90%, isol (30 + 270) / 360.
     assert lines[4] == "| **all** | 400 | 80.0% | 90.0% | 83.3% | 50.0% | – | – |"
+    assert len(lines) == 5  # no letters line without letters reports
+
+
+def test_summary_letters_line_weighs_by_glyphs():
+    a = _report("A", 10, 0.5, 0.5, {})
+    b = _report("B", 10, 0.5, 0.5, {})
+    a["letters"] = {"glyphs": 30, "top1_label": 0.9, "top1_char": 1.0}
+    b["letters"] = {"glyphs": 10, "top1_label": 0.5, "top1_char": 0.6}
+    last = _summary([a, b]).splitlines()[-1]
+    assert last == "Arabic letters only (40 glyphs): label top-1 80.0%, char top-1 90.0%"
 
 
 def test_demo_runs_what_train_recommends():

@@ -41,7 +41,10 @@ def test_identify_reproduces_the_fonts_labels(setup, tmp_path, method, capsys):
     assert r["plain"]["glyphs"] == 12
     assert r["plain"]["top1_label"] == 1.0 and r["plain"]["top1_char"] == 1.0
     assert set(r["plain"]["per_form"]) == {"isol", "init", "medi", "fina"}
-    assert "label top-1 100.0%" in capsys.readouterr().out
+    # beh x4, alef x2, teh x2, hamza; not fatha, the digit or A
+    assert r["letters"]["glyphs"] == 9 and r["letters"]["top1_label"] == 1.0
+    out = capsys.readouterr().out
+    assert "label top-1 100.0%" in out and "[letters] 9 Arabic-letter glyphs" in out
 
 
 def test_outputs_and_assignment(setup, tmp_path, capsys):

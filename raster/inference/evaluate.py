@@ -15,6 +15,7 @@ import numpy as np
 from raster.data.fonts import FontFace
 from raster.data.glyph_rows import DEFAULT_RANGES, face_rows, repertoire
 from raster.data.schema import FORMS
+from raster.data.unicode_tables import char_class
 from raster.inference.assign import NO_LABEL
 from raster.inference.predict import split_label
 
@@ -45,6 +46,17 @@ def truth_labels(face: FontFace, ranges=DEFAULT_RANGES) -> dict[int, GlyphTruth]
             frozenset(int(r["codepoint"]) for r in rs),
         )
     return out
+
+
+def arabic_letters(truth: dict[int, GlyphTruth]) -> dict[int, GlyphTruth]:
+    """The glyphs all of whose true characters are Arabic letters (``char_class``
+    ``arabic_letter``): what the project's quality goal counts (no digits, marks, punctuation,
+    Quranic signs or Latin)."""
+    return {
+        gid: t
+        for gid, t in truth.items()
+        if t.codepoints and all(char_class(cp) == "arabic_letter" for cp in t.codepoints)
+    }
 
 
 def _rate(hits: list[bool]) -> float | None:

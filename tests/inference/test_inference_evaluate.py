@@ -53,3 +53,13 @@ def test_truth_labels_of_the_tiny_arabic_font(tiny_fonts):
     assert by_name["teh"].labels == {"1578_isol", "1578_init", "1578_medi"}
     assert by_name["teh"].form == "isol"
     assert "jeem" not in by_name and "jeem.body" not in by_name  # composed: no single glyph
+
+
+def test_arabic_letters_keeps_only_letter_glyphs():
+    from raster.inference.evaluate import GlyphTruth, arabic_letters
+
+    def t(*cps):
+        return GlyphTruth(frozenset(f"{c}_isol" for c in cps), "isol", frozenset(cps))
+
+    truth = {1: t(0x628), 2: t(0x661), 3: t(0x64E), 4: t(0x41), 5: t(0x628, 0x661), 6: t(0x6A9)}
+    assert sorted(arabic_letters(truth)) == [1, 6]  # beh, keheh; not digit, mark, Latin, mixed
