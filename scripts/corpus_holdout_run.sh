@@ -55,7 +55,7 @@ for font in $("$PY" -c 'from raster.data.bundled import bundled_font_paths
 print(" ".join(str(p) for p in bundled_font_paths() if p.name.startswith("Amiri")))'); do
   name=$(basename "$font" .ttf)
   "$PY" -m raster.identify "$font" --checkpoint "$RUN/best.pt" --index "$RUN/ref" --evaluate \
-    --quiet --json-out "$RUN/identify/$name.json" | grep -E '^\[plain\]'
+    --quiet --json-out "$RUN/identify/$name.json" | grep -E '^\[(plain|letters)\]'
 done
 
 "$PY" -m bench.bench_pdf --checkpoint "$RUN/best.pt" --index "$RUN/ref" --json-out "$RUN/bench_pdf.json"
