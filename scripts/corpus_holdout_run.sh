@@ -3,13 +3,14 @@
 # without any Amiri font, then identify the bundled Amiri fonts and repair PDFs set in them.
 #
 #   bash scripts/install_corpus_fonts.sh && bash scripts/fetch_fontsource_fonts.sh   # once
-#   bash scripts/corpus_holdout_run.sh [RUN_DIR] [MINUTES]
+#   bash scripts/corpus_holdout_run.sh [RUN_DIR] [MINUTES] [EPOCHS]
 #
 # Steps are skipped when their output exists (delete RUN_DIR to start over).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUN=${1:-runs/corpus64}
 MINUTES=${2:-70}
+EPOCHS=${3:-14}
 PY=${PY:-.venv/bin/python}
 DB=dataset/corpus.db
 TRAIN_DB=dataset/corpus_noamiri.db
@@ -45,7 +46,7 @@ fi
 if [ ! -f "$RUN/best.pt" ]; then
   read -r -a ARGV < <("$PY" -c "from pathlib import Path
 from raster.demo import holdout_training_argv
-print(' '.join(holdout_training_argv(Path('$TRAIN_DB'), Path('$RUN'), epochs=14, img_size=64, time_budget=$MINUTES)))")
+print(' '.join(holdout_training_argv(Path('$TRAIN_DB'), Path('$RUN'), epochs=$EPOCHS, img_size=64, time_budget=$MINUTES)))")
   "$PY" -m raster.train "${ARGV[@]}"
 fi
 
