@@ -27,9 +27,7 @@ import numpy as np
 import torch
 
 from raster.data.bundled import bundled_font_paths
-from raster.inference.model import load_model
-from raster.inference.predict import Predictor
-from raster.inference.reference import load_index
+from raster.inference.predict import load_predictor
 from raster.pdf.glyph_text import model_identifier
 from raster.pdf.repair import analyse_fonts, repair_pdf
 from raster.pdf.samples import scramble_tounicode, shaped_pdf, strip_tounicode
@@ -78,10 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.threads > 0:
         torch.set_num_threads(args.threads)
     index_dir = args.index or args.checkpoint.parent / "ref"
-    loaded = load_model(args.checkpoint)
-    predictor = Predictor(
-        loaded, load_index(index_dir, args.checkpoint) if index_dir.exists() else None
-    )
+    predictor = load_predictor(args.checkpoint, index_dir if index_dir.exists() else None)
     source = " ".join(LINES)
     settings = [(cs, a, c) for cs in args.charset for a in args.assign for c in args.context]
     rows = []

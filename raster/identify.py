@@ -22,10 +22,10 @@ from raster.inference.charsets import CHARSETS
 from raster.inference.cmap_writer import cmap_entries, verify_cmap, write_cmap
 from raster.inference.evaluate import arabic_letters, evaluate_predictions, truth_labels
 from raster.inference.font_glyphs import read_font_glyphs
-from raster.inference.model import CheckpointError, load_model
+from raster.inference.model import CheckpointError
 from raster.inference.pipeline import format_table, identify_font, write_rows
-from raster.inference.predict import METHODS, Predictor
-from raster.inference.reference import IndexMismatchError, load_index
+from raster.inference.predict import METHODS, load_predictor
+from raster.inference.reference import IndexMismatchError
 
 log = logging.getLogger("raster.identify")
 
@@ -150,10 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.threads > 0:
         torch.set_num_threads(args.threads)
     try:
-        loaded = load_model(args.checkpoint, torch.device(args.device))
-        index = load_index(args.index, args.checkpoint) if args.index else None
-        if args.method in ("knn", "both") and index is None:
-            raise CheckpointError(f"--method {args.method} needs --index")
+        predictor = load_predictor(args.checkpoint, args.index, args.device, args.method, args.k)
         glyphs = read_font_glyphs(args.font, args.face_index)
     except FontLoadError as exc:
         log.error("%s: %s", args.font, exc)
@@ -161,7 +158,6 @@ def main(argv: list[str] | None = None) -> int:
     except (CheckpointError, IndexMismatchError) as exc:
         log.error("%s", exc)
         return 2
-    predictor = Predictor(loaded, index, k=args.k)
     ident = identify_font(
         args.font,
         predictor,

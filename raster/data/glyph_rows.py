@@ -126,7 +126,7 @@ class ParsedFont:
     note: str | None = None
 
 
-class _Outlines:
+class FaceOutlines:
     """Decomposed outlines per glyph index, recorded once per face."""
 
     def __init__(self, face: FontFace):
@@ -147,7 +147,7 @@ class _Outlines:
         )
 
 
-def _row_for(shaped: ShapedForm, outlines: _Outlines, skip_composed: bool) -> dict | None:
+def _row_for(shaped: ShapedForm, outlines: FaceOutlines, skip_composed: bool) -> dict | None:
     """Contours/gid/name/shaping of one shaped form, or None when it yields no row."""
     inked = [g for g in shaped.glyphs if outlines.has_outline(g.gid)]
     if not inked:
@@ -203,7 +203,7 @@ def face_rows(face: FontFace, codepoints: Sequence[int], skip_composed: bool = F
         return parsed
     shaper = Shaper(face.hb_data, face.hb_index, face.location)
     glyph_ids = font.getReverseGlyphMap()
-    outlines = _Outlines(face)
+    outlines = FaceOutlines(face)
     for cp in codepoints:
         forms = shape_forms(shaper, cmap, glyph_ids, cp)
         if not forms:

@@ -18,18 +18,16 @@ import sqlite3
 from pathlib import Path
 
 import numpy as np
-from fontTools.pens.recordingPen import DecomposingRecordingPen
 
 from raster.data.contours import parse_contours
 from raster.data.fonts import FontLoadError, iter_faces
-from raster.data.glyph_rows import recording_to_contours
+from raster.data.glyph_rows import FaceOutlines, recording_to_contours
 from raster.data.render import RasterConfig, render_many
 from raster.data.shaping import ZWJ, Shaper
 
 LAM = 0x0644
 ALEFS = (0x0627, 0x0622, 0x0623, 0x0625)  # alef, with madda above, hamza above, hamza below
 LIGATURE_GLYPH_ID = -1
-_DRAW_OPS = ("moveTo", "lineTo", "curveTo", "qCurveTo")
 
 log = logging.getLogger(__name__)
 
@@ -49,18 +47,17 @@ def face_ligatures(face) -> list[tuple[str, str]]:
     if LAM not in cmap:
         return []
     shaper = Shaper(face.hb_data, face.hb_index, face.location)
-    glyph_set, order = font.getGlyphSet(), font.getGlyphOrder()
+    outlines = FaceOutlines(face)
     out = []
     for alef in ALEFS:
         if alef not in cmap:
             continue
         for form, text in (("isol", chr(LAM) + chr(alef)), ("fina", ZWJ + chr(LAM) + chr(alef))):
-            drawn = []
-            for g in shaper.shape(text):
-                pen = DecomposingRecordingPen(glyph_set, skipMissingComponents=True)
-                glyph_set[order[g.gid]].draw(pen)
-                if g.gid != 0 and any(op in _DRAW_OPS for op, _ in pen.value):
-                    drawn.append(pen.value)
+            drawn = [
+                outlines.recording(g.gid)
+                for g in shaper.shape(text)
+                if g.gid != 0 and outlines.has_outline(g.gid)
+            ]
             if len(drawn) == 1:  # two outlined glyphs: lam and alef drawn apart, no ligature
                 contours = recording_to_contours(drawn[0])
                 out.append(

@@ -16,8 +16,8 @@ import numpy as np
 from raster.data.selection import label_codepoint
 from raster.inference.calibration import knn_vote, softmax_t
 from raster.inference.embedding import forward_images
-from raster.inference.model import LoadedModel
-from raster.inference.reference import DEFAULT_KNN_K, ReferenceIndex
+from raster.inference.model import CheckpointError, LoadedModel, load_model
+from raster.inference.reference import DEFAULT_KNN_K, ReferenceIndex, load_index
 
 METHODS = ("classifier", "knn", "both")
 
@@ -112,6 +112,24 @@ class Predictor:
         if method == "both":
             return 0.5 * (self.classifier_probs(raw) + self.knn_probs(raw))
         raise ValueError(f"method must be one of {METHODS}; got {method!r}")
+
+
+def load_predictor(
+    checkpoint, index=None, device: str = "cpu", method: str | None = None, k: int | None = None
+) -> Predictor:
+    """Checkpoint (+ the reference index it made, when given) -> :class:`Predictor`.
+
+    Raises:
+        CheckpointError / IndexMismatchError: unreadable checkpoint, an index of another
+            checkpoint, or a ``method`` that needs the index without one.
+    """
+    import torch
+
+    loaded = load_model(checkpoint, torch.device(device))
+    ref = load_index(index, checkpoint) if index else None
+    if method in ("knn", "both") and ref is None:
+        raise CheckpointError(f"--method {method} needs --index")
+    return Predictor(loaded, ref, k=k)
 
 
 def top_k(probs: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -15,8 +15,6 @@ import logging
 import sys
 from pathlib import Path
 
-import torch
-
 from raster.pdf.document import PdfInputError
 from raster.pdf.repair import FontReport, analyse_fonts, repair_pdf
 
@@ -97,14 +95,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _identifier(args):
-    from raster.inference.model import load_model
-    from raster.inference.predict import Predictor
-    from raster.inference.reference import load_index
+    from raster.inference.predict import load_predictor
     from raster.pdf.glyph_text import model_identifier
 
-    loaded = load_model(args.checkpoint, torch.device(args.device))
-    index = load_index(args.index, args.checkpoint) if args.index else None
-    predictor = Predictor(loaded, index)
+    predictor = load_predictor(args.checkpoint, args.index, args.device, args.method)
     return model_identifier(
         predictor,
         args.method,

@@ -61,6 +61,7 @@ class PdfFont:
     codes: Counter = field(default_factory=Counter)
     pages: set[int] = field(default_factory=set)
     sequences: list[list[int]] = field(default_factory=list, repr=False)
+    _kept: int = field(default=0, repr=False)  # codes in ``sequences`` (a scan adds many runs)
 
     def record(self, codes: list[int], page: int) -> None:
         """Count one shown run of codes; keep it (up to :data:`MAX_SEQUENCE_CODES` codes in
@@ -69,9 +70,10 @@ class PdfFont:
             return
         self.codes.update(codes)
         self.pages.add(page)
-        kept = sum(len(s) for s in self.sequences)
-        if kept < MAX_SEQUENCE_CODES:
-            self.sequences.append(codes[: MAX_SEQUENCE_CODES - kept])
+        if self._kept < MAX_SEQUENCE_CODES:
+            kept = codes[: MAX_SEQUENCE_CODES - self._kept]
+            self.sequences.append(kept)
+            self._kept += len(kept)
 
     @property
     def subset(self) -> bool:

@@ -44,6 +44,15 @@ def program_bytes(font: PdfFont) -> bytes:
         raise PdfFontError(f"{font.program} stream cannot be decoded ({exc})") from exc
 
 
+def _finish_sfnt(fb: FontBuilder, widths: dict, upem: int) -> TTFont:
+    """The tables an sfnt needs around the CFF table: hmtx (advance, lsb), hhea, maxp, post."""
+    fb.setupHorizontalMetrics(widths)
+    fb.setupHorizontalHeader(ascent=int(0.8 * upem), descent=-int(0.2 * upem))
+    fb.setupMaxp()
+    fb.setupPost()
+    return fb.font
+
+
 def _wrap_cff(data: bytes) -> TTFont:
     cff = CFFFontSet()
     cff.decompile(io.BytesIO(data), None)
@@ -62,11 +71,7 @@ def _wrap_cff(data: bytes) -> TTFont:
         cs = top.CharStrings[name]
         cs.decompile()
         widths[name] = (int(cs.width) if getattr(cs, "width", None) is not None else 0, 0)
-    fb.setupHorizontalMetrics(widths)
-    fb.setupHorizontalHeader(ascent=int(0.8 * upem), descent=-int(0.2 * upem))
-    fb.setupMaxp()
-    fb.setupPost()
-    return fb.font
+    return _finish_sfnt(fb, widths, upem)
 
 
 def _wrap_type1(data: bytes) -> TTFont:
@@ -99,11 +104,7 @@ def _wrap_type1(data: bytes) -> TTFont:
     if isinstance(encoding, list):  # the program's own encoding, for codes without /Encoding
         top = fb.font["CFF "].cff.topDictIndex[0]
         top.Encoding = [n if n in charstrings else ".notdef" for n in encoding]
-    fb.setupHorizontalMetrics(widths)
-    fb.setupHorizontalHeader(ascent=int(0.8 * upem), descent=-int(0.2 * upem))
-    fb.setupMaxp()
-    fb.setupPost()
-    return fb.font
+    return _finish_sfnt(fb, widths, upem)
 
 
 def load_program(font: PdfFont) -> TTFont:
