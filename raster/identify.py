@@ -26,6 +26,7 @@ from raster.inference.model import CheckpointError
 from raster.inference.pipeline import format_table, identify_font, write_rows
 from raster.inference.predict import METHODS, load_predictor
 from raster.inference.reference import IndexMismatchError
+from raster.paths import OutputPathError, check_outputs
 
 log = logging.getLogger("raster.identify")
 
@@ -150,12 +151,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.threads > 0:
         torch.set_num_threads(args.threads)
     try:
+        check_outputs(
+            {"--out": args.out, "--write-cmap": args.write_cmap, "--json-out": args.json_out},
+            [args.font, args.checkpoint, args.index],
+        )
         predictor = load_predictor(args.checkpoint, args.index, args.device, args.method, args.k)
         glyphs = read_font_glyphs(args.font, args.face_index)
     except FontLoadError as exc:
         log.error("%s: %s", args.font, exc)
         return 2
-    except (CheckpointError, IndexMismatchError) as exc:
+    except (CheckpointError, IndexMismatchError, OutputPathError) as exc:
         log.error("%s", exc)
         return 2
     ident = identify_font(
@@ -191,8 +196,16 @@ def main(argv: list[str] | None = None) -> int:
         write_rows(ident.rows, args.out, summary)
     if args.write_cmap:
         entries = cmap_entries(ident.rows, args.min_confidence)
+        if not entries:
+            log.error(
+                "%s: no prediction reaches --min-confidence %g: a font with an empty cmap "
+                "would map no text, not written (lower --min-confidence)",
+                args.write_cmap,
+                args.min_confidence,
+            )
+            return 1
         write_cmap(args.font, args.write_cmap, entries, args.face_index)
-        checks = verify_cmap(args.write_cmap, entries)
+        checks = verify_cmap(args.write_cmap, entries, args.face_index)
         bad = [c for c in checks if not c.ok]
         print(
             f"wrote {args.write_cmap}: {len(entries)} cmap entries; HarfBuzz shapes "

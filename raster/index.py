@@ -56,10 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
     g = b.add_argument_group("run")
     g.add_argument("--k", type=int, default=DEFAULT_KNN_K, help="neighbours per kNN vote")
     g.add_argument(
-        "--no-ligatures",
-        dest="ligatures",
-        action="store_false",
-        help="leave out the lam-alef ligature glyphs of the DB's fonts (reopens the font files)",
+        "--ligatures",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="add the lam-alef ligature glyphs of the DB's fonts (reopens the font files); "
+        "--no-ligatures leaves them out",
     )
     g.add_argument("--batch-size", type=int, default=256)
     g.add_argument("--device", default="cpu", help="cpu|cuda|cuda:N")

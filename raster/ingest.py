@@ -2,7 +2,8 @@
 
 Labels come from HarfBuzz shaping (isol/init/medi/fina as the Unicode joining type allows),
 contours from the fonts' outlines. Incremental: each font is one transaction, and a font whose
-hash is already in the database is skipped, so an interrupted run can simply be restarted.
+hash is already in the database with this repertoire is skipped, so an interrupted run can
+simply be restarted; with a wider ``--ranges`` a known font gets the labels it lacks.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ import multiprocessing
 import sqlite3
 import sys
 import time
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections import Counter, deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +26,7 @@ from tqdm import tqdm
 
 from raster.data.fonts import INSTANCE_MODES, FontLoadError, find_font_files, iter_faces
 from raster.data.glyph_rows import DEFAULT_RANGES, ParsedFont, face_rows, parse_ranges, repertoire
-from raster.data.schema import FONT_METRIC_COLUMNS, FORMS, connect
+from raster.data.schema import FONT_METRIC_COLUMNS, FORMS, SchemaError, connect, inspect_db
 from raster.data.unicode_tables import unicode_version
 
 log = logging.getLogger(__name__)
@@ -45,6 +48,18 @@ GLYPH_COLUMNS = (
 FONT_COLUMNS = ("file_hash", *FONT_METRIC_COLUMNS, "family", "style", "path", "instance")
 
 
+class IngestAborted(RuntimeError):
+    """The database cannot be written (disk full, read-only, I/O error): the run stops."""
+
+
+WORKER_DIED = "the process parsing it died (killed, or out of memory); font skipped"
+
+
+def format_ranges(ranges: Sequence[tuple[int, int]]) -> str:
+    """``((0x600, 0x6FF), (0x21, 0x7E))`` -> ``'0600-06FF,0021-007E'`` (what ``--ranges`` reads)."""
+    return ",".join(f"{lo:04X}-{hi:04X}" for lo, hi in ranges)
+
+
 @dataclass
 class Outcome:
     """What parsing one face gave: ``kind`` is 'font', 'present', 'empty' or 'error'."""
@@ -62,6 +77,7 @@ class RunStats:
 
     added: int = 0
     present: int = 0
+    extended: int = 0
     empty: int = 0
     failed: int = 0
     glyphs: int = 0
@@ -75,6 +91,7 @@ class RunStats:
         return {
             "fonts_added": self.added,
             "fonts_already_present": self.present,
+            "fonts_extended": self.extended,
             "fonts_without_glyphs": self.empty,
             "fonts_failed": self.failed,
             "glyphs_added": self.glyphs,
@@ -141,15 +158,22 @@ def _parse_in_worker(path: Path) -> list[Outcome]:
     )
 
 
-def write_font(conn: sqlite3.Connection, parsed: ParsedFont) -> bool:
+def write_font(
+    conn: sqlite3.Connection, parsed: ParsedFont, ranges: str | None = None
+) -> tuple[bool, list[dict]]:
     """Insert one face and its glyph rows in a single transaction.
+
+    A face already in the database gets only the rows whose label it lacks (a wider
+    repertoire), and its ``ingest_ranges`` becomes ``ranges``.
 
     Args:
         conn: connection in autocommit mode (``isolation_level=None``).
         parsed: the face's rows.
+        ranges: the repertoire, as :func:`format_ranges` writes it.
 
     Returns:
-        False when the hash is already in the database (nothing written), else True.
+        ``(new, rows)``: whether the face was new, and the glyph rows written (empty: the face
+        was known with every label).
 
     Raises:
         sqlite3.Error: the insert failed; the transaction is rolled back, so the database
@@ -157,30 +181,71 @@ def write_font(conn: sqlite3.Connection, parsed: ParsedFont) -> bool:
     """
     conn.execute("BEGIN IMMEDIATE")
     try:
-        if conn.execute(
-            "SELECT 1 FROM fonts WHERE file_hash = ?", (parsed.font["file_hash"],)
-        ).fetchone():
-            conn.execute("ROLLBACK")
-            return False
+        file_hash = parsed.font["file_hash"]
+        if conn.execute("SELECT 1 FROM fonts WHERE file_hash = ?", (file_hash,)).fetchone():
+            have = {r[0] for r in conn.execute("SELECT label FROM glyphs WHERE f_id = ?", (file_hash,))}
+            rows = [r for r in parsed.rows if r["label"] not in have]
+            _insert_glyphs(conn, rows)
+            conn.execute(
+                "UPDATE fonts SET n_glyphs = COALESCE(n_glyphs, 0) + ?, "
+                "ingest_ranges = COALESCE(?, ingest_ranges) WHERE file_hash = ?",
+                (len(rows), ranges, file_hash),
+            )
+            conn.execute("COMMIT")
+            return False, rows
         font = dict(
             parsed.font,
             n_glyphs=len(parsed.rows),
             added_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            ingest_ranges=ranges,
         )
-        cols = (*FONT_COLUMNS, "n_glyphs", "added_at")
+        cols = (*FONT_COLUMNS, "n_glyphs", "added_at", "ingest_ranges")
         conn.execute(
             f"INSERT INTO fonts ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
             [font.get(c) for c in cols],
         )
-        conn.executemany(
-            f"INSERT INTO glyphs ({', '.join(GLYPH_COLUMNS)}) VALUES ({', '.join('?' * len(GLYPH_COLUMNS))})",
-            ([row[c] for c in GLYPH_COLUMNS] for row in parsed.rows),
-        )
+        _insert_glyphs(conn, parsed.rows)
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        # SQLite rolls back by itself on some errors (SQLITE_FULL): a second ROLLBACK would
+        # raise "no transaction is active" and hide the real error
+        if conn.in_transaction:
+            try:
+                conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
         raise
-    return True
+    return True, parsed.rows
+
+
+def _insert_glyphs(conn: sqlite3.Connection, rows: list[dict]) -> None:
+    conn.executemany(
+        f"INSERT INTO glyphs ({', '.join(GLYPH_COLUMNS)}) "
+        f"VALUES ({', '.join('?' * len(GLYPH_COLUMNS))})",
+        ([row[c] for c in GLYPH_COLUMNS] for row in rows),
+    )
+
+
+def done_hashes(conn: sqlite3.Connection, codepoints: Sequence[int]) -> frozenset[str]:
+    """Faces already ingested with a repertoire holding every one of ``codepoints``.
+
+    A face whose ``ingest_ranges`` is unknown (NULL: an older database, the user's original
+    one) or narrower is parsed again, and :func:`write_font` adds the labels it lacks.
+    """
+    want = set(codepoints)
+    covered: dict[str, bool] = {}
+    out = set()
+    for file_hash, spec in conn.execute("SELECT file_hash, ingest_ranges FROM fonts"):
+        if spec is None:
+            continue
+        if spec not in covered:
+            try:
+                covered[spec] = want <= set(repertoire(parse_ranges(spec)))
+            except (ValueError, argparse.ArgumentTypeError):
+                covered[spec] = False
+        if covered[spec]:
+            out.add(file_hash)
+    return frozenset(out)
 
 
 def write_meta(conn: sqlite3.Connection, ranges: Sequence[tuple[int, int]], instances: str) -> None:
@@ -189,7 +254,7 @@ def write_meta(conn: sqlite3.Connection, ranges: Sequence[tuple[int, int]], inst
         "ingest_tool": "raster.ingest",
         "ingest_version": INGEST_VERSION,
         "unicode_joining_table": unicode_version(),
-        "last_ingest_ranges": ",".join(f"{lo:04X}-{hi:04X}" for lo, hi in ranges),
+        "last_ingest_ranges": format_ranges(ranges),
         "last_ingest_instances": instances,
         "last_ingest_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
@@ -226,36 +291,89 @@ def ingest(
     for p, reason in problems:
         _report_failure(stats, str(p), reason)
     codepoints = repertoire(ranges)
+    spec = format_ranges(ranges)
+    db_path = Path(db_path)
+    created = inspect_db(db_path).kind == "missing"
     conn = connect(db_path, create=True)
-    conn.isolation_level = None  # explicit BEGIN/COMMIT per font in write_font
-    known = frozenset(r[0] for r in conn.execute("SELECT file_hash FROM fonts"))
-    write_meta(conn, ranges, instances)
-    bar = tqdm(
-        total=len(files), unit="file", desc="ingest", disable=not progress or None, file=sys.stderr
-    )
     try:
-        if workers > 1 and len(files) > 1:
-            ctx = multiprocessing.get_context(
-                "fork"
-            )  # workers inherit imports; they never touch conn
-            with ctx.Pool(
-                workers, _init_worker, (instances, codepoints, skip_composed, known)
-            ) as pool:
-                for outcomes in pool.imap(_parse_in_worker, files, chunksize=1):
-                    _store(conn, outcomes, stats, bar)
-        else:
-            for path in files:
-                _store(
-                    conn,
-                    parse_font_file(path, instances, codepoints, skip_composed, known),
-                    stats,
-                    bar,
+        conn.isolation_level = None  # explicit BEGIN/COMMIT per font in write_font
+        known = done_hashes(conn, codepoints)
+        bar = tqdm(
+            total=len(files), unit="file", desc="ingest", disable=not progress or None,
+            file=sys.stderr,
+        )
+        try:
+            if workers > 1 and len(files) > 1:
+                results = parse_in_workers(
+                    files, workers, (instances, codepoints, skip_composed, known)
                 )
+            else:
+                results = (
+                    parse_font_file(path, instances, codepoints, skip_composed, known)
+                    for path in files
+                )
+            for outcomes in results:
+                _store(conn, outcomes, stats, bar, spec, db_path)
+        finally:
+            bar.close()
+        if stats.added or stats.extended or not created:
+            write_meta(conn, ranges, instances)
     finally:
-        bar.close()
         conn.close()
+        if created and stats.added == 0:
+            _remove_db(db_path)
     stats.seconds = time.perf_counter() - t0
     return stats
+
+
+def _remove_db(db_path: Path) -> None:
+    """Delete a database this run created and filled with nothing (and its WAL files)."""
+    for p in (db_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm")):
+        p.unlink(missing_ok=True)
+
+
+def parse_in_workers(
+    files: Sequence[Path], workers: int, initargs: tuple
+) -> Iterator[list[Outcome]]:
+    """Parse ``files`` in ``workers`` processes; yield each file's outcomes in order.
+
+    A worker that dies (SIGKILL, the OOM killer) breaks the whole pool
+    (``BrokenProcessPool``); the files then in flight are parsed again one at a time, each in
+    a fresh single-process pool, so the one that kills its worker is named (an 'error'
+    outcome) and the run goes on with a new pool.
+    """
+    ctx = multiprocessing.get_context("fork")  # workers inherit imports; they never touch conn
+    todo = deque(files)
+    while todo:
+        inflight: deque[tuple[Path, object]] = deque()
+        with ProcessPoolExecutor(workers, ctx, _init_worker, initargs) as pool:
+            broken = False
+            while (todo or inflight) and not broken:
+                while todo and len(inflight) < 2 * workers:
+                    path = todo.popleft()
+                    inflight.append((path, pool.submit(_parse_in_worker, path)))
+                path, fut = inflight[0]
+                try:
+                    result = fut.result()
+                except BrokenProcessPool:
+                    broken = True
+                    break
+                inflight.popleft()
+                yield result
+        for path, fut in inflight:  # after a break: the finished keep their result
+            try:
+                yield fut.result()
+            except BrokenProcessPool:
+                yield _parse_alone(path, ctx, initargs)
+
+
+def _parse_alone(path: Path, ctx, initargs: tuple) -> list[Outcome]:
+    with ProcessPoolExecutor(1, ctx, _init_worker, initargs) as pool:
+        try:
+            return pool.submit(_parse_in_worker, path).result()
+        except BrokenProcessPool:
+            log.debug("%s: worker died", path)
+            return [Outcome("error", str(path), reason=WORKER_DIED)]
 
 
 def _report_failure(stats: RunStats, label: str, reason: str) -> None:
@@ -264,7 +382,14 @@ def _report_failure(stats: RunStats, label: str, reason: str) -> None:
     tqdm.write(f"{label}: {reason}", file=sys.stderr)
 
 
-def _store(conn: sqlite3.Connection, outcomes: list[Outcome], stats: RunStats, bar: tqdm) -> None:
+def _store(
+    conn: sqlite3.Connection,
+    outcomes: list[Outcome],
+    stats: RunStats,
+    bar: tqdm,
+    ranges: str | None = None,
+    db_path: Path | str = "database",
+) -> None:
     for o in outcomes:
         if o.kind == "error":
             _report_failure(stats, o.label, o.reason or "unknown error")
@@ -276,16 +401,25 @@ def _store(conn: sqlite3.Connection, outcomes: list[Outcome], stats: RunStats, b
             log.info("%s: skipped, %s", o.label, o.reason)
         else:
             try:
-                written = write_font(conn, o.parsed)
-            except sqlite3.Error as exc:
+                written = write_font(conn, o.parsed, ranges)
+            except sqlite3.IntegrityError as exc:  # this font's rows: the next one may work
                 _report_failure(stats, o.label, f"database write failed ({exc}); font not stored")
                 continue
-            if not written:  # the same font reached twice in one run (e.g. a copied file)
+            except sqlite3.Error as exc:  # disk full, read-only, I/O: no font can be stored
+                raise IngestAborted(
+                    f"{db_path}: database write failed ({exc}) at {o.label}; stopped, the "
+                    f"{stats.added} fonts added before it are kept"
+                ) from exc
+            is_new, new = written
+            if not new:  # known font (or reached twice in one run): nothing new
                 stats.present += 1
                 continue
-            stats.added += 1
-            stats.glyphs += len(o.parsed.rows)
-            for row in o.parsed.rows:
+            if is_new:
+                stats.added += 1
+            else:  # a known font: only the labels it lacked were added
+                stats.extended += 1
+            stats.glyphs += len(new)
+            for row in new:
                 if row["label"] not in stats.labels:
                     stats.labels.add(row["label"])
                     stats.labels_per_form[row["form"]] += 1
@@ -297,7 +431,8 @@ def format_summary(stats: RunStats, db_path: str | Path) -> str:
     """The end-of-run summary printed by :func:`main`."""
     lines = [
         f"database: {db_path}",
-        f"fonts added: {stats.added}",
+        f"fonts added: {stats.added}"
+        + (f" (and {stats.extended} known fonts got the labels they lacked)" if stats.extended else ""),
         f"fonts skipped: {stats.present} already present, {stats.empty} without repertoire glyphs, {stats.failed} failed",
     ]
     for label, reason in stats.empties:
@@ -379,19 +514,24 @@ def main(argv: list[str] | None = None) -> int:
         paths.extend(bundled_font_paths())
     if not paths:
         parser.error("give font files or folders, or --bundled")
-    stats = ingest(
-        args.db,
-        paths,
-        instances=args.instances,
-        ranges=args.ranges,
-        skip_composed=args.skip_composed,
-        workers=args.workers,
-        progress=not args.no_progress,
-    )
+    try:
+        stats = ingest(
+            args.db,
+            paths,
+            instances=args.instances,
+            ranges=args.ranges,
+            skip_composed=args.skip_composed,
+            workers=args.workers,
+            progress=not args.no_progress,
+        )
+    except (SchemaError, IngestAborted, OSError, sqlite3.Error) as exc:
+        where = f"{exc.filename}: " if isinstance(exc, OSError) and exc.filename else ""
+        print(f"raster.ingest: error: {where}{exc.strerror if isinstance(exc, OSError) and exc.strerror else exc}", file=sys.stderr)
+        return 2
     print(format_summary(stats, args.db))
     if args.strict and stats.failed:
         return 1
-    if stats.added == 0 and stats.present == 0:
+    if stats.added == 0 and stats.present == 0 and stats.extended == 0:
         print("nothing could be ingested", file=sys.stderr)
         return 1
     return 0

@@ -52,7 +52,7 @@ def test_summarize_exact(tiny_db):
         ("Tiny Presentation", 6, 6),
         ("Tiny Arabic", 18, 18),
     ]
-    assert s["meta"]["schema_version"] == "1"
+    assert s["meta"]["schema_version"] == "2"
 
 
 def test_summarize_user_schema(tmp_path):

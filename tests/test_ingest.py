@@ -134,7 +134,7 @@ def test_fonts_table(tiny_db, tiny_fonts):
         assert font["n_glyphs"] == len(EXPECTED[family])
         assert font["added_at"] and font["style"] == "Regular" and font["instance"] is None
     assert fonts["Tiny CFF"]["path"] == str(tiny_fonts["cff"])
-    assert meta["schema_version"] == "1"
+    assert meta["schema_version"] == "2"
     assert meta["ingest_version"] == ingest.INGEST_VERSION
 
 
@@ -255,7 +255,7 @@ def test_font_without_cmap_is_skipped(tmp_path, tiny_fonts, capsys):
     assert _run(db, tiny_fonts["no_cmap"]) == 1
     out = capsys.readouterr().out
     assert f"{tiny_fonts['no_cmap']}: no cmap table (no Unicode mapping)" in out
-    assert _count(db, "fonts") == 0
+    assert not db.exists()  # nothing ingested: no empty database left behind
 
 
 def test_ranges_and_skip_composed(tmp_path, tiny_fonts):

@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".otc", ".woff", ".woff2")
 COLLECTION_SUFFIXES = (".ttc", ".otc")
 INSTANCE_MODES = ("default", "named")
+#: tables the labels depend on (the Unicode mapping, contextual forms, mark positions, metrics):
+#: each must lie inside the file and decompile, or the face is skipped with the reason
+LABEL_TABLES = ("cmap", "GSUB", "GPOS", "GDEF", "head", "hhea", "maxp", "hmtx", "OS/2")
 
 
 class FontLoadError(Exception):
@@ -109,6 +112,10 @@ def find_font_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple
             for child in sorted(p.rglob("*")):
                 if child.is_file() and child.suffix.lower() in FONT_SUFFIXES:
                     add(child)
+                elif child.is_symlink() and not child.exists():
+                    problems.append((child, _dangling(child)))
+        elif p.is_symlink() and not p.exists():
+            problems.append((p, _dangling(p)))
         elif p.is_file():
             if p.suffix.lower() in FONT_SUFFIXES:
                 add(p)
@@ -117,6 +124,44 @@ def find_font_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple
         else:
             problems.append((p, "no such file or folder"))
     return fonts, problems
+
+
+def _dangling(link: Path) -> str:
+    try:
+        target = link.readlink()
+    except OSError:
+        return "dangling symbolic link"
+    return f"dangling symbolic link (its target {target} does not exist)"
+
+
+def check_label_tables(font: TTFont, data_size: int | None = None) -> None:
+    """Raise :class:`FontLoadError` when a table of :data:`LABEL_TABLES` is damaged.
+
+    A truncated file keeps its table directory: HarfBuzz then drops a GSUB or GPOS that lies
+    past the end without a word, and the contextual forms come out as the isolated glyph.
+    Each table must lie inside the file (``data_size`` bytes; sfnt only, not WOFF) and its
+    top level must decompile (fontTools; subtables load lazily, so this stays cheap).
+    """
+    reader = getattr(font, "reader", None)
+    entries = getattr(reader, "tables", {}) if reader is not None else {}
+    for tag in LABEL_TABLES:
+        if tag not in entries:
+            continue
+        entry = entries[tag]
+        if data_size is not None and font.flavor is None:
+            end = entry.offset + entry.length
+            if end > data_size:
+                raise FontLoadError(
+                    f"table {tag.strip()} is truncated (it ends at byte {end}, the file at "
+                    f"{data_size}); the labels depend on it, font skipped"
+                )
+        try:
+            font[tag]
+        except Exception as exc:  # fontTools raises many exception types on damaged tables
+            raise FontLoadError(
+                f"table {tag.strip()} is damaged ({type(exc).__name__}: {exc}); the labels "
+                "depend on it, font skipped"
+            ) from exc
 
 
 def _sfnt_bytes(font: TTFont) -> bytes:
@@ -184,6 +229,10 @@ def iter_faces(
             raise FontLoadError(
                 f"face {index}: no glyf/CFF outlines (bitmap-only or SVG fonts are not supported)"
             )
+        try:
+            check_label_tables(font, len(data))
+        except FontLoadError as exc:
+            raise FontLoadError(f"face {index}: {exc}" if len(fonts) > 1 else str(exc)) from exc
         if font.flavor is None and data[:4] != b"ttcf":
             hb_data, hb_index = data, 0
         elif font.flavor is None:

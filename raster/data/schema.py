@@ -7,10 +7,18 @@ adds are optional when reading.
 
 from __future__ import annotations
 
+import logging
+import os
+import re
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 
-SCHEMA_VERSION = 1
+log = logging.getLogger(__name__)
+
+#: 1: the first schema of this project; 2: adds ``fonts.ingest_ranges`` (the repertoire each
+#: font was ingested with, so a wider ``--ranges`` adds the missing labels)
+SCHEMA_VERSION = 2
 
 FORMS = ("isol", "init", "medi", "fina")
 
@@ -50,7 +58,8 @@ CREATE TABLE IF NOT EXISTS fonts (
     path         TEXT,
     instance     TEXT,              -- NULL: default instance; else 'wght=700,wdth=100'
     n_glyphs     INTEGER,           -- rows this font contributed
-    added_at     TEXT
+    added_at     TEXT,
+    ingest_ranges TEXT              -- '0600-06FF,...': the repertoire ingested; NULL: unknown
 );
 CREATE TABLE IF NOT EXISTS glyphs (
     glyph_id      INTEGER PRIMARY KEY,
@@ -76,42 +85,210 @@ CREATE TABLE IF NOT EXISTS meta (
 
 
 class SchemaError(RuntimeError):
-    """The database is missing a table or column the anchor query needs."""
+    """The database is missing a table or column the anchor query needs, or is not ours."""
 
 
-def connect(db_path: str | Path, create: bool = False) -> sqlite3.Connection:
+def _ddl_columns() -> dict[str, list[tuple[str, str]]]:
+    """``{table: [(column, declaration), ...]}`` of :data:`DDL`, in order."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for table, body in re.findall(r"CREATE TABLE IF NOT EXISTS (\w+) \((.*?)\n\);", DDL, re.S):
+        cols = []
+        for line in body.splitlines():
+            line = line.split("--")[0].strip().rstrip(",")
+            if line:
+                name, decl = line.split(None, 1)
+                cols.append((name, decl))
+        out[table] = cols
+    return out
+
+
+@dataclass(frozen=True)
+class DbKind:
+    """What an existing SQLite file holds (see :func:`inspect_db`).
+
+    Attributes:
+        kind: 'missing' (no file), 'empty' (no tables), 'ours' (this project's schema, maybe an
+            older version), 'anchor' (the user's original glyphs.db schema) or 'foreign'.
+        tables: the tables it holds.
+        missing: ``(table, column)`` pairs of :data:`DDL` it lacks ('ours'/'anchor').
+    """
+
+    kind: str
+    tables: tuple[str, ...] = ()
+    missing: tuple[tuple[str, str], ...] = ()
+
+
+ANCHOR_COLUMNS = {
+    "glyphs": {"glyph_id", "f_id", "label", "contours", "joining_group", "char_class"},
+    "fonts": {"file_hash", *FONT_METRIC_COLUMNS},
+}
+
+
+def _open_ro(db_path: Path) -> sqlite3.Connection:
+    """Read-only connection; ``immutable`` where the folder or file cannot be written (a WAL
+    database needs its -shm file, which a read-only folder cannot hold)."""
+    folder = db_path.parent if str(db_path.parent) else Path(".")
+    writable = os.access(folder, os.W_OK) and os.access(db_path, os.W_OK)
+    uri = db_path.resolve().as_uri() + ("?mode=ro" if writable else "?immutable=1")
+    return sqlite3.connect(uri, uri=True)
+
+
+def inspect_db(db_path: str | Path) -> DbKind:
+    """Classify the SQLite file at ``db_path`` without changing it.
+
+    Raises:
+        SchemaError: the file exists but is not a SQLite database (one line naming it).
+    """
+    db_path = Path(db_path)
+    if not db_path.exists():
+        return DbKind("missing")
+    if db_path.is_dir():
+        raise SchemaError(f"{db_path}: is a folder, not a glyph database")
+    if db_path.stat().st_size == 0:
+        return DbKind("empty")
+    try:
+        conn = _open_ro(db_path)
+        try:
+            tables = tuple(
+                sorted(
+                    r[0]
+                    for r in conn.execute(
+                        "SELECT name FROM sqlite_master WHERE type = 'table' "
+                        "AND name NOT LIKE 'sqlite_%'"
+                    )
+                )
+            )
+            columns = {t: table_columns(conn, t) for t in tables}
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise SchemaError(f"{db_path}: not a SQLite database ({exc})") from exc
+    if not tables:
+        return DbKind("empty")
+    if any(not need <= columns.get(t, set()) for t, need in ANCHOR_COLUMNS.items()):
+        return DbKind("foreign", tables)
+    missing = tuple(
+        (t, c) for t, cols in _ddl_columns().items() if t in columns for c, _ in cols
+        if c not in columns[t]
+    )
+    kind = "ours" if "meta" in tables else "anchor"
+    return DbKind(kind, tables, missing)
+
+
+def _backup(db_path: Path) -> Path:
+    """Copy the database (consistent, through SQLite's backup API) next to it; never overwrite."""
+    n = 0
+    while True:
+        dest = db_path.with_name(db_path.name + (".bak" if n == 0 else f".bak{n}"))
+        if not dest.exists():
+            break
+        n += 1
+    src = sqlite3.connect(str(db_path))
+    dst = sqlite3.connect(str(dest))
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+    return dest
+
+
+def migrate(conn: sqlite3.Connection, db_path: Path, info: DbKind, backup: bool = True) -> str:
+    """Add the columns of :data:`DDL` that ``db_path`` lacks, in place; rows and ids are kept.
+
+    Args:
+        conn: an open connection to ``db_path`` (autocommit or not; committed here).
+        db_path: the file (for the backup and the note).
+        info: what :func:`inspect_db` found.
+        backup: first copy the file to ``<name>.bak`` (``.bak1``, ... if taken); only done for
+            the user's original schema (this project's older schemas only gain NULL columns).
+
+    Returns:
+        The one-line note a command prints.
+    """
+    decl = {(t, c): d for t, cols in _ddl_columns().items() for c, d in cols}
+    saved = _backup(db_path) if backup and info.kind == "anchor" else None
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for table, column in info.missing:
+            d = decl[(table, column)]
+            d = d.replace("PRIMARY KEY", "").replace("NOT NULL", "")  # ALTER cannot add these
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {d}")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    rows = conn.execute("SELECT COUNT(*) FROM glyphs").fetchone()[0]
+    what = "the original glyphs.db schema" if info.kind == "anchor" else "an older schema"
+    added = ", ".join(f"{t}.{c}" for t, c in info.missing) or "no columns"
+    note = (
+        f"{db_path}: migrated from {what} to schema {SCHEMA_VERSION} in place "
+        f"(added {added}; all {rows} glyph rows and their ids kept)"
+    )
+    return note + (f"; backup: {saved}" if saved else "")
+
+
+def connect(
+    db_path: str | Path, create: bool = False, backup: bool = True
+) -> sqlite3.Connection:
     """Open a glyph database.
 
     Args:
         db_path: path of the SQLite file.
-        create: create the file and the schema if missing; otherwise the file must exist.
+        create: open for writing: create the file and the schema if missing, migrate this
+            project's older schema or the user's original ``glyphs.db`` schema in place (with a
+            backup first, see :func:`migrate`). Otherwise the file must exist and is opened
+            read-only (``immutable`` in a read-only folder).
+        backup: with ``create``, copy a database before migrating it.
 
     Returns:
         A connection with ``row_factory = sqlite3.Row``.
 
     Raises:
         FileNotFoundError: ``create`` is false and the file does not exist.
-        SchemaError: the database lacks the tables/columns of the anchor query.
+        SchemaError: the file is not a SQLite database, belongs to another application, or
+            lacks the tables/columns of the anchor query.
     """
     db_path = Path(db_path)
     if not create and not db_path.exists():
         raise FileNotFoundError(f"{db_path}: no such glyph database")
-    if create:
+    info = inspect_db(db_path)
+    if info.kind == "foreign":
+        raise SchemaError(
+            f"{db_path}: not a glyph database (it holds tables {', '.join(info.tables)}, not "
+            "glyphs and fonts with the anchor columns); refusing to "
+            + ("change it" if create else "read it")
+        )
+    if not create:
+        if info.kind == "empty":
+            raise SchemaError(f"{db_path}: empty database (no glyphs table); run raster.ingest")
+        conn = _open_ro(db_path)
+        conn.row_factory = sqlite3.Row
+        check_schema(conn, db_path)
+        return conn
+    if info.kind == "missing":
         db_path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(db_path))
     conn.row_factory = sqlite3.Row
-    if create:
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.executescript(DDL)
-        conn.execute(
-            "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
-            (str(SCHEMA_VERSION),),
-        )
-        conn.commit()
+    note = None
+    if info.missing:
+        note = migrate(conn, db_path, info, backup)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.executescript(DDL)
+    conn.execute(
+        "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
+        (str(SCHEMA_VERSION),),
+    )
+    conn.execute(
+        "UPDATE meta SET value = ? WHERE key = 'schema_version' AND CAST(value AS INTEGER) < ?",
+        (str(SCHEMA_VERSION), SCHEMA_VERSION),
+    )
+    conn.commit()
+    if note:
+        log.warning("%s", note)
     check_schema(conn, db_path)
     return conn
-
-
 def table_columns(conn: sqlite3.Connection, table: str) -> set[str]:
     """Names of the columns of ``table`` (empty when the table does not exist)."""
     return {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}

@@ -95,10 +95,17 @@ class GlyphTable:
         )
 
 
+MAX_CODEPOINT = 0x10FFFF
+
+
 def label_codepoint(label: str) -> int | None:
-    """The decimal codepoint prefix of a label (``"1593_init"`` -> 1593), or None."""
+    """The decimal codepoint prefix of a label (``"1593_init"`` -> 1593), or None (also for a
+    number outside Unicode, U+0000..U+10FFFF)."""
     head = label.split("_", 1)[0]
-    return int(head) if head.isdigit() else None
+    if not (head.isascii() and head.isdigit()):
+        return None
+    cp = int(head)
+    return cp if cp <= MAX_CODEPOINT else None
 
 
 def is_shaped_label(label: str, codepoint: int | None = None) -> bool:

@@ -10,16 +10,19 @@ extracted from documents set in the font comes back as real characters.
 from __future__ import annotations
 
 import io
+import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from fontTools.ttLib import TTFont, newTable
+from fontTools.ttLib import TTCollection, TTFont, newTable
 from fontTools.ttLib.tables._c_m_a_p import CmapSubtable
 
 from raster.data.shaping import Shaper, form_text
 from raster.data.unicode_tables import presentation_forms
 
 BMP_LIMIT = 0xFFFF
+COLLECTION_SUFFIXES = (".ttc", ".otc")
 
 
 @dataclass(frozen=True)
@@ -89,10 +92,16 @@ def write_cmap(
 
     Subtables: format 4 (Windows Unicode BMP 3/1 and Unicode 0/3) for codepoints up to
     U+FFFF; with any codepoint beyond, also format 12 (3/10 and 0/4) holding all of them.
-    The output is plain sfnt unless ``out`` ends in .woff/.woff2.
+    The output is plain sfnt unless ``out`` ends in .woff/.woff2; when it ends in .ttc/.otc it
+    is a collection: every face of ``src``, face ``face_index`` with the new cmap. The file is
+    written to a temporary name in ``out``'s folder and moved into place when complete.
+
+    Raises:
+        ValueError: ``entries`` is empty (a font without a cmap maps no text).
     """
+    if not entries:
+        raise ValueError("no cmap entries: refusing to write a font that maps no character")
     src, out = Path(src), Path(out)
-    font = TTFont(src, fontNumber=face_index)
     mapping = {e.codepoint: e.name for e in entries}
     bmp = {cp: n for cp, n in mapping.items() if cp <= BMP_LIMIT}
     cmap = newTable("cmap")
@@ -100,11 +109,30 @@ def write_cmap(
     cmap.tables = [_subtable(4, 0, 3, bmp), _subtable(4, 3, 1, bmp)]
     if len(bmp) < len(mapping):
         cmap.tables += [_subtable(12, 0, 4, mapping), _subtable(12, 3, 10, mapping)]
-    font["cmap"] = cmap
     suffix = out.suffix.lower()
-    font.flavor = suffix[1:] if suffix in (".woff", ".woff2") else None
+    if suffix in COLLECTION_SUFFIXES:
+        if src.read_bytes()[:4] == b"ttcf":
+            target = TTCollection(src)
+        else:
+            target = TTCollection()
+            target.fonts = [TTFont(src)]
+        for f in target.fonts:
+            f.flavor = None
+        target.fonts[face_index]["cmap"] = cmap
+    else:
+        target = TTFont(src, fontNumber=face_index)
+        target["cmap"] = cmap
+        target.flavor = suffix[1:] if suffix in (".woff", ".woff2") else None
     out.parent.mkdir(parents=True, exist_ok=True)
-    font.save(out)
+    fd, tmp_name = tempfile.mkstemp(prefix=out.name + ".", suffix=".part", dir=out.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        tmp.chmod(src.stat().st_mode & 0o777)  # mkstemp makes 0600: keep the input's mode
+        target.save(tmp)
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
     return out
 
 
@@ -121,7 +149,9 @@ class ShapingCheck:
         return self.got == (self.entry.gid,)
 
 
-def verify_cmap(path: str | Path, entries: list[CmapEntry]) -> list[ShapingCheck]:
+def verify_cmap(
+    path: str | Path, entries: list[CmapEntry], face_index: int = 0
+) -> list[ShapingCheck]:
     """Shape each entry's text with HarfBuzz in the written font.
 
     The text is the base character in its form's joining context (:func:`form_text`) when the
@@ -130,7 +160,9 @@ def verify_cmap(path: str | Path, entries: list[CmapEntry]) -> list[ShapingCheck
     Returns:
         One :class:`ShapingCheck` per entry (``ok``: the predicted glyph came out alone).
     """
-    font = TTFont(path)
+    path = Path(path)
+    collection = path.suffix.lower() in COLLECTION_SUFFIXES
+    font = TTFont(path, fontNumber=face_index if collection else -1)
     font.flavor = None
     buf = io.BytesIO()
     font.save(buf)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from raster.data.selection import label_codepoint
+from raster.data.selection import MAX_CODEPOINT, label_codepoint
 from raster.inference.calibration import knn_vote, softmax_t
 from raster.inference.embedding import forward_images
 from raster.inference.model import CheckpointError, LoadedModel, load_model
@@ -32,7 +32,9 @@ def label_codepoints(label: str) -> tuple[int, ...]:
     """The characters a label stands for: ``"1593_init"`` -> ``(1593,)``, a ligature label
     ``"1604+1575_fina"`` -> ``(1604, 1575)``, anything else -> ``()``."""
     parts = label.split("_", 1)[0].split("+")
-    return tuple(int(p) for p in parts) if all(p.isdigit() for p in parts) else ()
+    if not all(p.isascii() and p.isdigit() and int(p) <= MAX_CODEPOINT for p in parts):
+        return ()  # not a codepoint label, or a number outside Unicode
+    return tuple(int(p) for p in parts)
 
 
 @dataclass

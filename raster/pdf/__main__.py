@@ -15,6 +15,7 @@ import logging
 import sys
 from pathlib import Path
 
+from raster.paths import OutputPathError, check_outputs
 from raster.pdf.document import PdfInputError
 from raster.pdf.repair import FontReport, analyse_fonts, repair_pdf
 
@@ -34,11 +35,11 @@ def _model_args(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument("--no-label-prob", type=float, default=0.01, help="see raster.identify")
     g.add_argument(
-        "--no-context",
-        dest="context",
-        action="store_false",
-        help="label each code from its glyph alone, not re-ranked by its neighbours' letters "
-        "and digits (see raster/pdf/context.py)",
+        "--context",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="re-rank each code's labels by its neighbours' letters and digits (see "
+        "raster/pdf/context.py); --no-context labels each code from its glyph alone",
     )
     g.add_argument(
         "--charset",
@@ -206,9 +207,15 @@ def main(argv: list[str] | None = None) -> int:
     from raster.inference.reference import IndexMismatchError
 
     try:
+        check_outputs(
+            {"OUT": getattr(args, "out", None), "--json-out": args.json_out},
+            [args.pdf, args.checkpoint, args.index],
+        )
         identifier = _identifier(args)
         if args.command == "check":
-            reports = analyse_fonts(args.pdf, identifier, args.min_confidence, args.context)
+            reports = analyse_fonts(
+                args.pdf, identifier, args.min_confidence, args.context, allow_encrypted=True
+            )
             written = False
         else:
             reports, written = repair_pdf(
@@ -220,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
                 suspect_share=args.suspect_share,
                 context=args.context,
             )
-    except (PdfInputError, CheckpointError, IndexMismatchError, OSError) as exc:
+    except (PdfInputError, CheckpointError, IndexMismatchError, OutputPathError, OSError) as exc:
         log.error("%s", exc)
         return 2
     print(_font_table(reports, args.suspect_share))

@@ -105,8 +105,13 @@ class PdfFont:
         return None if holder is None else holder.get("/FontDescriptor")
 
 
-def open_pdf(path: str | Path) -> pikepdf.Pdf:
+def open_pdf(path: str | Path, allow_encrypted: bool = False) -> pikepdf.Pdf:
     """Open ``path`` strictly: no silent xref reconstruction, no encrypted files.
+
+    Args:
+        path: the PDF.
+        allow_encrypted: accept a file encrypted with an empty user password (reading only:
+            ``check``; ``repair`` would have to re-encrypt its update).
 
     Raises:
         PdfInputError: unreadable, not a PDF, encrypted, or damaged (message says which).
@@ -118,12 +123,16 @@ def open_pdf(path: str | Path) -> pikepdf.Pdf:
         raise PdfInputError(f"{path}: encrypted with a password; decrypt it first") from exc
     except FileNotFoundError as exc:
         raise PdfInputError(f"{path}: no such file") from exc
+    except IsADirectoryError as exc:
+        raise PdfInputError(f"{path}: is a folder, not a PDF") from exc
+    except OSError as exc:
+        raise PdfInputError(f"{path}: cannot read ({exc.strerror or exc})") from exc
     except pikepdf.PdfError as exc:
         raise PdfInputError(
             f"{path}: damaged or not a PDF ({str(exc).splitlines()[0]}); "
             "rebuild it first (e.g. `qpdf IN.pdf rebuilt.pdf`)"
         ) from exc
-    if pdf.is_encrypted:
+    if pdf.is_encrypted and not allow_encrypted:
         pdf.close()
         raise PdfInputError(
             f"{path}: encrypted; an incremental update would have to re-encrypt, decrypt it "
@@ -190,6 +199,7 @@ class _Walker:
     def __init__(self, fonts: dict[tuple, PdfFont]):
         self.fonts = fonts
         self.visited_forms: set[tuple] = set()
+        self.problems: list[str] = []
 
     def font_for(self, resources, name: str) -> PdfFont | None:
         fonts = resources.get("/Font") if resources is not None else None
@@ -206,8 +216,12 @@ class _Walker:
     def walk(self, stream_owner, resources, page: int) -> None:
         try:
             instructions = pikepdf.parse_content_stream(stream_owner)
-        except pikepdf.PdfError:
-            return  # an unreadable content stream shows nothing we could map
+        except pikepdf.PdfError as exc:  # its text cannot be read: the caller says so
+            what = "a form's" if isinstance(stream_owner, pikepdf.Stream) else "its"
+            self.problems.append(
+                f"page {page}: {what} content stream does not decode ({_first_line(exc)})"
+            )
+            return
         current: PdfFont | None = None
         stack: list[PdfFont | None] = []
         for inst in instructions:
@@ -240,13 +254,40 @@ class _Walker:
         self.walk(form, form.get("/Resources", resources), page)
 
 
-def scan_fonts(pdf: pikepdf.Pdf) -> list[PdfFont]:
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).splitlines() or [type(exc).__name__])[0]
+
+
+#: qpdf warnings that mean objects are missing or not where the xref says (damage, not style)
+_DAMAGE_WARNINGS = re.compile(r"expected \d+ \d+ obj|not found|xref|offset|EOF|damaged", re.I)
+
+
+def scan_fonts(pdf: pikepdf.Pdf, problems: list[str] | None = None) -> list[PdfFont]:
     """Every font the pages' content (and the forms it draws) selects, with the codes shown.
 
     Fonts are listed in the order the pages first use them.
+
+    Args:
+        pdf: the open document.
+        problems: when given, receives one line per damage found on the way: a content stream
+            that does not decode, an object that is not where the cross-reference table says
+            (qpdf reads such objects as null: a blanked font program looks "not embedded").
     """
     fonts: dict[tuple, PdfFont] = {}
     walker = _Walker(fonts)
     for number, page in enumerate(pdf.pages, start=1):
         walker.walk(page, page.obj.get("/Resources"), number)
+    for font in fonts.values():  # touch what the callers read, so qpdf reports its damage
+        font.descriptor()
+    if problems is not None:
+        problems.extend(walker.problems)
+        problems.extend(w for w in pdf.get_warnings() if _DAMAGE_WARNINGS.search(w))
     return list(fonts.values())
+
+
+def damage_error(path: str | Path, problems: list[str]) -> PdfInputError:
+    """The one-line error for a PDF with ``problems`` (see :func:`scan_fonts`)."""
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return PdfInputError(
+        f"{path}: damaged: {problems[0]}{more}; rebuild it first (e.g. `qpdf IN.pdf rebuilt.pdf`)"
+    )

@@ -16,7 +16,16 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from raster.pdf.document import PdfFont, PdfFontError, PdfInputError, open_pdf, scan_fonts
+import pikepdf
+
+from raster.pdf.document import (
+    PdfFont,
+    PdfFontError,
+    PdfInputError,
+    damage_error,
+    open_pdf,
+    scan_fonts,
+)
 from raster.pdf.font_program import temporary_folder
 from raster.pdf.glyph_text import GlyphGuess, Identifier, identify_codes
 from raster.pdf.surgery import write_tounicode
@@ -92,20 +101,40 @@ def compare_declared(
 
 
 def analyse_fonts(
-    path: str | Path, identifier: Identifier, min_confidence: float, context: bool = True
+    path: str | Path,
+    identifier: Identifier,
+    min_confidence: float,
+    context: bool = True,
+    allow_encrypted: bool = False,
 ) -> list[FontReport]:
     """Identify the shown glyphs of every font of ``path``; compare with declared maps.
 
+    Args:
+        allow_encrypted: read a file encrypted with an empty user password (``check``).
+
     Raises:
-        PdfInputError: the PDF itself cannot be read.
+        PdfInputError: the PDF itself cannot be read, or is damaged (a content stream that
+            does not decode, objects missing where the cross-references point).
     """
     reports = []
-    with open_pdf(path) as pdf, temporary_folder() as folder:
-        for font in scan_fonts(pdf):
+    with open_pdf(path, allow_encrypted) as pdf, temporary_folder() as folder:
+        problems: list[str] = []
+        fonts = scan_fonts(pdf, problems)
+        if problems:
+            raise damage_error(path, problems)
+        for font in fonts:
             rep = FontReport(font)
             reports.append(rep)
             if font.has_tounicode:
-                rep.declared = parse_tounicode(font.obj["/ToUnicode"].read_bytes())
+                try:
+                    rep.declared = parse_tounicode(font.obj["/ToUnicode"].read_bytes())
+                except (pikepdf.PdfError, ValueError) as exc:
+                    rep.error = (
+                        "its ToUnicode map does not decode "
+                        f"({(str(exc).splitlines() or [type(exc).__name__])[0]})"
+                    )
+                    log.warning("%s: font %s: %s", path, font.label, rep.error)
+                    continue
             if not font.codes:
                 continue
             try:

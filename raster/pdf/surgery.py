@@ -9,6 +9,7 @@ leaves a damaged file behind.
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -49,6 +50,7 @@ def write_tounicode(src: str | Path, dst: str | Path, cmaps: dict[tuple[int, int
     fd, tmp_name = tempfile.mkstemp(prefix=dst.name + ".", suffix=".part", dir=dst.parent)
     os.close(fd)
     tmp = Path(tmp_name)
+    tmp.chmod(stat.S_IMODE(src.stat().st_mode))  # mkstemp makes 0600: keep the input's mode
     try:
         with open(tmp, "wb") as fh:
             writer.write(fh)

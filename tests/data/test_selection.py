@@ -82,7 +82,7 @@ def test_label_filters(tmp_path):
 
 def test_skip_composed(tmp_path):
     db = make_db(tmp_path / "g.db", n_labels=2, per_label=3)
-    conn = schema.connect(db)
+    conn = schema.connect(db, create=True)
     conn.execute("UPDATE glyphs SET shaping='composed' WHERE glyph_id IN (1, 2)")
     conn.commit()
     conn.close()
@@ -99,7 +99,7 @@ def test_extra_columns_loaded(tmp_path):
 
 def test_null_upem_inferred_once_per_font(tmp_path, caplog):
     db = make_db(tmp_path / "g.db", n_labels=2, per_label=2, upem=None)
-    conn = schema.connect(db)
+    conn = schema.connect(db, create=True)
     # font0: half its glyphs are 2048 units tall, so the 95th percentile of heights is 2048
     for k in range(40):
         h = 2048 if k % 2 else 600 + 20 * k

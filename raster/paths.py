@@ -1,0 +1,86 @@
+"""Check a command's output paths before anything is written: never over an input, never a folder.
+
+Every command calls :func:`check_outputs` once, after parsing its flags, with each output it may
+write and each input it reads. Paths are compared resolved (symlinks followed) and, where both
+exist, by device and inode (hard links), so ``--out FONT`` or a symlink to the input PDF is
+refused before the input is touched.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+
+class OutputPathError(ValueError):
+    """An output path would overwrite an input, is a folder, or cannot be written."""
+
+
+def _same(a: Path, b: Path) -> bool:
+    try:
+        if a.resolve() == b.resolve():
+            return True
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except (OSError, RuntimeError):  # a symlink loop: not the same as anything we read
+        return False
+
+
+def _writable_folder(path: Path) -> str | None:
+    """Why files cannot be created at ``path`` (to be made with its parents), or None."""
+    p = path.absolute()
+    while not p.exists():
+        if p.is_symlink():  # dangling symlink in the way
+            return f"{p} is a dangling symbolic link"
+        p = p.parent
+    if not p.is_dir():
+        return f"{p} is not a folder"
+    if not os.access(p, os.W_OK | os.X_OK):
+        return f"folder {p} is not writable"
+    return None
+
+
+def check_outputs(
+    outputs: Mapping[str, str | Path | None],
+    inputs: Iterable[str | Path | None],
+    folders: Mapping[str, str | Path | None] | None = None,
+) -> None:
+    """Refuse outputs that would destroy an input or cannot be written, before any work.
+
+    Args:
+        outputs: ``{flag: file}`` the command may write (None: not asked for).
+        inputs: files or folders the command reads (None entries are ignored).
+        folders: ``{flag: folder}`` outputs that are folders (created if missing).
+
+    Raises:
+        OutputPathError: one line naming the path, the flag and the reason.
+    """
+    ins = [Path(p) for p in inputs if p is not None]
+    files = {flag: Path(p) for flag, p in outputs.items() if p is not None}
+    dirs = {flag: Path(p) for flag, p in (folders or {}).items() if p is not None}
+    for flag, out in {**files, **dirs}.items():
+        for src in ins:
+            if _same(out, src):
+                raise OutputPathError(
+                    f"{out}: {flag} names the input {src}; refusing to overwrite it, give "
+                    "another path"
+                )
+    seen: dict[Path, str] = {}
+    for flag, out in files.items():
+        key = out.resolve()
+        if key in seen:
+            raise OutputPathError(f"{out}: given to both {seen[key]} and {flag}")
+        seen[key] = flag
+        if out.is_dir():
+            raise OutputPathError(f"{out}: {flag} names a folder; give a file name")
+        if out.exists() and not os.access(out, os.W_OK):
+            raise OutputPathError(f"{out}: {flag} is not writable")
+        why = _writable_folder(out.parent)
+        if why:
+            raise OutputPathError(f"{out}: cannot write {flag} ({why})")
+    for flag, out in dirs.items():
+        if out.exists() and not out.is_dir():
+            raise OutputPathError(f"{out}: {flag} names a file; give a folder")
+        why = _writable_folder(out)
+        if why:
+            raise OutputPathError(f"{out}: cannot write {flag} ({why})")
