@@ -24,6 +24,7 @@ from torch.utils.data import DataLoader
 
 from raster.data.augment import augment_batch
 from raster.data.samplers import EpochShuffleSampler, MPerClassSampler
+from raster.data.schema import db_fingerprint
 from raster.dataset import DataConfig, add_data_args, build_datasets
 from raster.engine.checkpoint import (
     load_checkpoint,
@@ -433,8 +434,11 @@ def _run(args: argparse.Namespace, ctx: DistContext) -> int:
         args.sampler,
     )
 
+    db_fp = db_fingerprint(args.db) if ctx.is_main else None
+
     def checkpoint_payload(epoch: int, metrics: dict) -> dict:
         return {
+            "db_fingerprint": db_fp,
             "model": model.state_dict(),
             "optimizer": optimizer.state_dict(),
             "scheduler": scheduler.state_dict(),

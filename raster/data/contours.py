@@ -18,6 +18,8 @@ from typing import Any
 # Verb codes: the same numbers as skia.Path.Verb, so the rasterizer can pass them through.
 MOVE, LINE, QUAD, CUBIC, CLOSE = 0, 1, 2, 4, 5
 _POINTS_PER_VERB = {MOVE: 1, LINE: 1, QUAD: 2, CUBIC: 3, CLOSE: 0}
+#: no font draws this far out (TrueType coordinates are 16-bit); larger ones overflow renderers
+MAX_COORD = 1e6
 
 
 class MalformedContours(ValueError):
@@ -63,6 +65,8 @@ def _decode(text: str | bytes | bytearray, glyph_id: int | None) -> Any:
         return json.loads(text, parse_constant=_reject_constant)
     except (ValueError, TypeError) as exc:  # JSONDecodeError is a ValueError
         raise MalformedContours(glyph_id, f"bad JSON ({exc})") from None
+    except RecursionError:  # e.g. 200,000 nested brackets
+        raise MalformedContours(glyph_id, "bad JSON (nested too deeply)") from None
 
 
 def parse_contours(
@@ -139,8 +143,14 @@ def parse_contours(
     if not coords:
         raise MalformedContours(glyph_id, "empty (no points)")
     # One check per glyph: any NaN/inf (e.g. 1e999 in the JSON) makes the sum non-finite.
-    if not math.isfinite(math.fsum(coords)):
+    try:
+        finite = math.isfinite(math.fsum(coords))
+    except OverflowError:  # e.g. two coordinates of 1e308
+        finite = True
+    if not finite:
         raise MalformedContours(glyph_id, "non-finite coordinate")
+    if max(coords) > MAX_COORD or min(coords) < -MAX_COORD:
+        raise MalformedContours(glyph_id, f"coordinate beyond ±{MAX_COORD:g} font units")
     if len(verbs) == verbs.count(MOVE) + verbs.count(CLOSE):
         raise MalformedContours(glyph_id, "empty (no segments)")
     return Outline(bytes(verbs), coords)

@@ -98,6 +98,17 @@ class GlyphTable:
 MAX_CODEPOINT = 0x10FFFF
 
 
+def upem_problem(upem) -> str | None:
+    """Why a ``fonts.upem`` value cannot scale a glyph (not a positive finite number), or None."""
+    try:
+        value = float(upem)
+    except (TypeError, ValueError):
+        return f"upem {upem!r} is not a number"
+    if not (math.isfinite(value) and value > 0):
+        return f"upem {upem!r} is not a positive number"
+    return None
+
+
 def label_codepoint(label: str) -> int | None:
     """The decimal codepoint prefix of a label (``"1593_init"`` -> 1593), or None (also for a
     number outside Unicode, U+0000..U+10FFFF)."""
@@ -294,6 +305,11 @@ def select_glyphs(cfg: SelectionConfig, conn: sqlite3.Connection | None = None):
             continue
         upem = r["upem"]
         inf = upem is None
+        if not inf:
+            why = upem_problem(upem)
+            if why:
+                bad.append((gid, why))
+                continue
         if inf:
             upem = inferred.get(r["font_hash"])
             if upem is None:

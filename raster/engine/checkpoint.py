@@ -8,6 +8,7 @@ the run's arguments, the label map, the raster config and the metrics, so ``embe
 from __future__ import annotations
 
 import os
+import pickle
 import random
 from pathlib import Path
 from typing import Any
@@ -78,11 +79,21 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such checkpoint")
+    if path.is_dir():
+        raise ValueError(f"{path}: is a folder, not a checkpoint file")
     try:
         ckpt = torch.load(path, map_location=map_location, weights_only=True)
-    except Exception as exc:  # torch raises several types for foreign/corrupt files
+    except pickle.UnpicklingError as exc:
+        # torch's message advises weights_only=False, which would run the file's code: the
+        # file holds objects a glyph-raster checkpoint never does, so it is refused as such
         raise ValueError(
-            f"{path}: not a readable checkpoint ({exc.__class__.__name__}: {exc})"
+            f"{path}: not a glyph-raster checkpoint (it holds Python objects beyond tensors "
+            "and plain data; refused without running them)"
+        ) from exc
+    except Exception as exc:  # torch raises several types for foreign/corrupt files
+        first = (str(exc).splitlines() or [""])[0]
+        raise ValueError(
+            f"{path}: not a readable checkpoint ({exc.__class__.__name__}: {first})"
         ) from exc
     if not isinstance(ckpt, dict) or ckpt.get("format") != CHECKPOINT_FORMAT or "model" not in ckpt:
         raise ValueError(f"{path}: not a glyph-raster checkpoint (format {CHECKPOINT_FORMAT})")

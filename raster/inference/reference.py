@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from raster.data.schema import db_fingerprint
 from raster.dataset import build_datasets
 from raster.engine.checkpoint import file_fingerprint
 from raster.eval_similarity import load_meta
@@ -219,6 +220,29 @@ def calibrate(
     return out
 
 
+def warn_if_other_db(loaded: LoadedModel, db: str | Path) -> bool:
+    """Warn when ``db`` is not the database the checkpoint trained on (its fingerprint).
+
+    The index recreates the run's train/val split from ``db``; on another database the
+    "validation" glyphs may be glyphs the model trained on, and the calibration comes out
+    over-confident. Returns True when it warned.
+    """
+    want = loaded.ckpt.get("db_fingerprint")
+    if not want:
+        return False
+    if db_fingerprint(db) == want:
+        return False
+    trained = (loaded.ckpt.get("args") or {}).get("db", "?")
+    log.warning(
+        "%s is not the database %s trained on (%s; fingerprints differ): its validation split "
+        "may hold glyphs the model trained on, so the calibration may be over-confident",
+        db,
+        loaded.path,
+        trained,
+    )
+    return True
+
+
 def build_index(
     loaded: LoadedModel,
     db: str | Path,
@@ -243,6 +267,7 @@ def build_index(
         The ``index.json`` dict written.
     """
     t0 = time.perf_counter()
+    warn_if_other_db(loaded, db)
     cfg = data_config(loaded, db, training_selection=True, limit=limit)
     bundle = build_datasets(cfg)
     parts = [bundle.train, bundle.val]
