@@ -183,7 +183,9 @@ def write_font(
     try:
         file_hash = parsed.font["file_hash"]
         if conn.execute("SELECT 1 FROM fonts WHERE file_hash = ?", (file_hash,)).fetchone():
-            have = {r[0] for r in conn.execute("SELECT label FROM glyphs WHERE f_id = ?", (file_hash,))}
+            have = {
+                r[0] for r in conn.execute("SELECT label FROM glyphs WHERE f_id = ?", (file_hash,))
+            }
             rows = [r for r in parsed.rows if r["label"] not in have]
             _insert_glyphs(conn, rows)
             conn.execute(
@@ -299,7 +301,10 @@ def ingest(
         conn.isolation_level = None  # explicit BEGIN/COMMIT per font in write_font
         known = done_hashes(conn, codepoints)
         bar = tqdm(
-            total=len(files), unit="file", desc="ingest", disable=not progress or None,
+            total=len(files),
+            unit="file",
+            desc="ingest",
+            disable=not progress or None,
             file=sys.stderr,
         )
         try:
@@ -432,7 +437,11 @@ def format_summary(stats: RunStats, db_path: str | Path) -> str:
     lines = [
         f"database: {db_path}",
         f"fonts added: {stats.added}"
-        + (f" (and {stats.extended} known fonts got the labels they lacked)" if stats.extended else ""),
+        + (
+            f" (and {stats.extended} known fonts got the labels they lacked)"
+            if stats.extended
+            else ""
+        ),
         f"fonts skipped: {stats.present} already present, {stats.empty} without repertoire glyphs, {stats.failed} failed",
     ]
     for label, reason in stats.empties:
@@ -526,7 +535,10 @@ def main(argv: list[str] | None = None) -> int:
         )
     except (SchemaError, IngestAborted, OSError, sqlite3.Error) as exc:
         where = f"{exc.filename}: " if isinstance(exc, OSError) and exc.filename else ""
-        print(f"raster.ingest: error: {where}{exc.strerror if isinstance(exc, OSError) and exc.strerror else exc}", file=sys.stderr)
+        print(
+            f"raster.ingest: error: {where}{exc.strerror if isinstance(exc, OSError) and exc.strerror else exc}",
+            file=sys.stderr,
+        )
         return 2
     print(format_summary(stats, args.db))
     if args.strict and stats.failed:

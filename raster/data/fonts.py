@@ -156,12 +156,32 @@ def check_label_tables(font: TTFont, data_size: int | None = None) -> None:
                     f"{data_size}); the labels depend on it, font skipped"
                 )
         try:
-            font[tag]
+            table = font[tag]
+            if tag in ("GSUB", "GPOS"):
+                _probe_layout(table.table)
         except Exception as exc:  # fontTools raises many exception types on damaged tables
             raise FontLoadError(
                 f"table {tag.strip()} is damaged ({type(exc).__name__}: {exc}); the labels "
                 "depend on it, font skipped"
             ) from exc
+
+
+def _probe_layout(table) -> None:
+    """Read a GSUB/GPOS table's version and the headers of its script, feature and lookup
+    lists (not the lookups' subtables: ~10 ms on Amiri, where decompiling all takes ~1 s)."""
+    if table.Version not in (0x00010000, 0x00010001):
+        raise ValueError(f"unknown version {table.Version:#010x}")
+    for name, count in (
+        ("ScriptList", "ScriptCount"),
+        ("FeatureList", "FeatureCount"),
+        ("LookupList", "LookupCount"),
+    ):
+        part = getattr(table, name, None)
+        if part is not None:
+            getattr(part, count)
+    if getattr(table, "LookupList", None) is not None:
+        for lookup in table.LookupList.Lookup:
+            _ = lookup.LookupType
 
 
 def _sfnt_bytes(font: TTFont) -> bytes:

@@ -168,7 +168,10 @@ def inspect_db(db_path: str | Path) -> DbKind:
     if any(not need <= columns.get(t, set()) for t, need in ANCHOR_COLUMNS.items()):
         return DbKind("foreign", tables)
     missing = tuple(
-        (t, c) for t, cols in _ddl_columns().items() if t in columns for c, _ in cols
+        (t, c)
+        for t, cols in _ddl_columns().items()
+        if t in columns
+        for c, _ in cols
         if c not in columns[t]
     )
     kind = "ours" if "meta" in tables else "anchor"
@@ -229,9 +232,7 @@ def migrate(conn: sqlite3.Connection, db_path: Path, info: DbKind, backup: bool 
     return note + (f"; backup: {saved}" if saved else "")
 
 
-def connect(
-    db_path: str | Path, create: bool = False, backup: bool = True
-) -> sqlite3.Connection:
+def connect(db_path: str | Path, create: bool = False, backup: bool = True) -> sqlite3.Connection:
     """Open a glyph database.
 
     Args:
@@ -289,6 +290,8 @@ def connect(
         log.warning("%s", note)
     check_schema(conn, db_path)
     return conn
+
+
 def table_columns(conn: sqlite3.Connection, table: str) -> set[str]:
     """Names of the columns of ``table`` (empty when the table does not exist)."""
     return {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
