@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from raster.cli import add_threads_arg, apply_threads
 from raster.data.render import RasterConfig
 from raster.engine.loop import LossConfig
 from raster.inference.embedding import forward_images
@@ -40,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--n", type=int, default=2048, help="images per timed pass")
     g.add_argument("--batch-size", type=int, default=256)
     g.add_argument("--repeats", type=int, default=3, help="best of N passes")
-    g.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch's default)")
+    add_threads_arg(g)
     g.add_argument("--seed", type=int, default=0)
     g.add_argument("--json-out", type=Path, default=None, help="also write the result here")
     return parser
@@ -81,8 +82,7 @@ def time_embedding(loaded: LoadedModel, images: np.ndarray, batch_size: int, rep
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.threads > 0:
-        torch.set_num_threads(args.threads)
+    apply_threads(args.threads)
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
     rows = []

@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from raster.cli import setup_logging
 from raster.data.holdout import copy_without_family
 from raster.data.render import RasterConfig, render_contours
 from raster.data.schema import FORMS
@@ -303,7 +304,7 @@ def markdown(res: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    setup_logging(timestamps=True)
     if args.latency_only:
         return latency_only(args)
     work: Path = args.work_dir

@@ -23,6 +23,7 @@ from pathlib import Path
 from fontTools.ttLib import TTCollection, TTFont
 
 from raster import ingest
+from raster.cli import setup_logging
 from raster.data.bundled import bundled_font_paths
 from raster.data.fonts import FONT_SUFFIXES
 from raster.dbstats import summarize
@@ -211,7 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING)
+    setup_logging(logging.WARNING)
     bundled = bundled_font_paths()
     if args.max_files > 0:
         bundled = bundled[: args.max_files]

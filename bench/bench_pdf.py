@@ -24,8 +24,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-import torch
 
+from raster.cli import add_threads_arg, apply_threads, setup_logging
 from raster.data.bundled import bundled_font_paths
 from raster.inference.predict import load_predictor
 from raster.pdf.glyph_text import model_identifier
@@ -59,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--assign", nargs="+", choices=("on", "off"), default=["on", "off"])
     parser.add_argument("--context", nargs="+", choices=("on", "off"), default=["on", "off"])
     parser.add_argument("--min-confidence", type=float, default=0.3)
-    parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = default)")
+    add_threads_arg(parser)
     parser.add_argument("--json-out", type=Path, default=None)
     return parser
 
@@ -72,9 +72,8 @@ def _fonts(args) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
-    if args.threads > 0:
-        torch.set_num_threads(args.threads)
+    setup_logging(logging.WARNING)
+    apply_threads(args.threads)
     index_dir = args.index or args.checkpoint.parent / "ref"
     predictor = load_predictor(args.checkpoint, index_dir if index_dir.exists() else None)
     source = " ".join(LINES)

@@ -13,9 +13,10 @@ import sqlite3
 import sys
 from pathlib import Path
 
+from raster.cli import EXIT_INPUT, EXIT_OK, command, setup_logging
 from raster.data.schema import FORMS, SchemaError, connect, table_columns
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("raster.dbstats")
 
 # SQL for the form of a row: the label's suffix after '_' ('1593_init' -> 'init').
 _FORM_FROM_LABEL = "substr(label, instr(label, '_') + 1)"
@@ -168,19 +169,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@command("raster.dbstats")
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    setup_logging(logging.WARNING)
     try:
         stats = summarize(args.db, fewest=args.fewest)
     except (FileNotFoundError, SchemaError) as exc:  # their messages name the file
         print(exc, file=sys.stderr)
-        return 1
+        return EXIT_INPUT
     except sqlite3.DatabaseError as exc:
         print(f"{args.db}: not a readable SQLite database ({exc})", file=sys.stderr)
-        return 1
+        return EXIT_INPUT
     print(json.dumps(stats, indent=1) if args.json else format_summary(stats, args.top))
-    return 0
+    return EXIT_OK
 
 
 if __name__ == "__main__":

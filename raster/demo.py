@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from raster import dbstats, identify, ingest, train
+from raster.cli import EXIT_OK, EXIT_PARTIAL, command, setup_logging
 from raster.data.bundled import bundled_font_paths
 from raster.data.holdout import copy_without_family
 
@@ -102,7 +103,7 @@ def _train(args: argparse.Namespace, train_db: Path) -> int:
     done = run / "done.json"
     if done.exists():
         log.info("step 3/5: model already trained (%s); --fresh retrains", done)
-        return 0
+        return EXIT_OK
     argv = holdout_training_argv(
         train_db, run, epochs=args.epochs, img_size=args.img_size, time_budget=args.time_budget
     )
@@ -156,10 +157,10 @@ def _summary(reports: list[dict]) -> str:
     return "\n".join(lines)
 
 
+@command("raster.demo")
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
-    logging.getLogger("faiss").setLevel(logging.WARNING)  # its loader narrates CPU probing
+    setup_logging()
     if args.fresh:
         args.db.unlink(missing_ok=True)
         shutil.rmtree(args.run_dir, ignore_errors=True)
@@ -172,9 +173,9 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(dbstats.format_summary(dbstats.summarize(args.db)))
     if not (stats.added or stats.present):
-        return 1
+        return EXIT_PARTIAL
     if args.ingest_only:
-        return 0
+        return EXIT_OK
 
     run: Path = args.run_dir
     run.mkdir(parents=True, exist_ok=True)
@@ -230,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from raster import report
     except ImportError:
-        return 0
+        return EXIT_OK
     return report.main([str(run)])
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from raster.cli import EXIT_INPUT, EXIT_OK, add_progress_arg, apply_progress, command, setup_logging
 from raster.data.schema import SchemaError
 from raster.dataset import build_datasets
 from raster.inference.embedding import data_config, dataset_meta, forward_datasets
@@ -42,12 +43,15 @@ def build_parser() -> argparse.ArgumentParser:
     g = parser.add_argument_group("run")
     g.add_argument("--batch-size", type=int, default=256)
     g.add_argument("--device", default="cpu", help="cpu|cuda|cuda:N")
+    add_progress_arg(g)
     return parser
 
 
+@command("raster.embed")
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    setup_logging()
+    apply_progress(args)
     try:
         loaded = load_model(args.checkpoint, torch.device(args.device))
         bundle = build_datasets(
@@ -55,8 +59,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     except (CheckpointError, FileNotFoundError, SchemaError, ValueError) as exc:
         log.error("%s", exc)
-        return 2
-    _, emb = forward_datasets(loaded, [bundle.train], args.batch_size, progress=True)
+        return EXIT_INPUT
+    _, emb = forward_datasets(loaded, [bundle.train], args.batch_size)
     meta = dataset_meta(bundle.train, bundle.index_to_label)
     for path in (args.out_embeds, args.out_meta):
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -72,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         args.out_embeds,
         args.out_meta,
     )
-    return 0
+    return EXIT_OK
 
 
 if __name__ == "__main__":

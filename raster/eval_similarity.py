@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from raster.cli import EXIT_INPUT, EXIT_OK, command, setup_logging
 from raster.metrics.retrieval import evaluate_embeddings
 
 log = logging.getLogger("raster.eval_similarity")
@@ -82,26 +83,26 @@ def select_rows(labels: np.ndarray, args: argparse.Namespace) -> np.ndarray:
     return keep[counts[inverse] >= args.min_cluster]
 
 
+@command("raster.eval_similarity")
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
-    logging.getLogger("faiss").setLevel(logging.WARNING)  # its loader narrates CPU probing
+    setup_logging()
     try:
         emb = np.load(args.embeds, mmap_mode="r")
         meta = load_meta(args.meta)
     except (OSError, ValueError) as exc:
         log.error("%s", exc)
-        return 2
+        return EXIT_INPUT
     if emb.ndim != 2 or emb.shape[0] != len(meta):
         log.error(
             "%s has shape %s but %s has %d rows", args.embeds, emb.shape, args.meta, len(meta)
         )
-        return 2
+        return EXIT_INPUT
     labels = np.array([str(m["label"]) for m in meta])
     keep = select_rows(labels, args)
     if len(keep) < 2:
         log.error("fewer than 2 rows left after selection; nothing to evaluate")
-        return 2
+        return EXIT_INPUT
     groups = np.array([str(meta[i].get("f_id")) for i in keep]) if args.by_font else None
     result = evaluate_embeddings(
         np.asarray(emb[keep]),
@@ -122,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json_out:
         args.json_out.parent.mkdir(parents=True, exist_ok=True)
         args.json_out.write_text(json.dumps(result, indent=2) + "\n")
-    return 0
+    return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -15,16 +15,23 @@ import logging
 import sys
 from pathlib import Path
 
-import torch
-
+from raster.cli import (
+    EXIT_INPUT,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    add_model_args,
+    add_threads_arg,
+    apply_threads,
+    command,
+    setup_logging,
+)
 from raster.data.fonts import FontLoadError
-from raster.inference.charsets import CHARSETS
 from raster.inference.cmap_writer import cmap_entries, verify_cmap, write_cmap
 from raster.inference.evaluate import arabic_letters, evaluate_predictions, truth_labels
 from raster.inference.font_glyphs import read_font_glyphs
 from raster.inference.model import CheckpointError
 from raster.inference.pipeline import format_table, identify_font, write_rows
-from raster.inference.predict import METHODS, load_predictor
+from raster.inference.predict import load_predictor
 from raster.inference.reference import IndexMismatchError
 from raster.paths import OutputPathError, check_outputs
 
@@ -39,31 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("font", type=Path, help="font file (.ttf/.otf/.ttc/.woff/.woff2)")
     g = parser.add_argument_group("model")
-    g.add_argument("--checkpoint", type=Path, required=True, help="trained checkpoint (.pt)")
-    g.add_argument("--index", type=Path, default=None, help="reference index directory")
-    g.add_argument(
-        "--method",
-        choices=METHODS,
-        default=None,
-        help="default: both with --index, else classifier",
-    )
+    add_model_args(g)  # --checkpoint --index --method --no-label-prob --charset --device
     g.add_argument("--k", type=int, default=None, help="kNN neighbours (default: the index's)")
     g.add_argument("--face-index", type=int, default=0, help="face of a font collection")
-    g.add_argument(
-        "--charset",
-        choices=sorted(CHARSETS),
-        default="all",
-        help="only labels of this language's characters (ar, fa, ur; all = no restriction)",
-    )
     g = parser.add_argument_group("assignment")
     g.add_argument(
         "--assign", action="store_true", help="one glyph per (codepoint, form) over the whole font"
-    )
-    g.add_argument(
-        "--no-label-prob",
-        type=float,
-        default=0.01,
-        help="a glyph stays unlabelled unless a label beats this probability",
     )
     g = parser.add_argument_group("output")
     g.add_argument("--top-k", type=int, default=5, help="labels reported per glyph")
@@ -90,9 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     g.add_argument("--json-out", type=Path, default=None, help="evaluation report (JSON)")
     g = parser.add_argument_group("run")
-    g.add_argument("--device", default="cpu", help="cpu|cuda|cuda:N")
     g.add_argument("--batch-size", type=int, default=256)
-    g.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch's default)")
+    add_threads_arg(g)
     return parser
 
 
@@ -144,12 +131,11 @@ def _evaluate(ident, args) -> dict:
     return report
 
 
+@command("raster.identify")
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
-    logging.getLogger("faiss").setLevel(logging.WARNING)  # its loader narrates CPU probing
-    if args.threads > 0:
-        torch.set_num_threads(args.threads)
+    setup_logging()
+    apply_threads(args.threads)
     try:
         check_outputs(
             {"--out": args.out, "--write-cmap": args.write_cmap, "--json-out": args.json_out},
@@ -159,10 +145,10 @@ def main(argv: list[str] | None = None) -> int:
         glyphs = read_font_glyphs(args.font, args.face_index)
     except FontLoadError as exc:
         log.error("%s: %s", args.font, exc)
-        return 2
+        return EXIT_INPUT
     except (CheckpointError, IndexMismatchError, OutputPathError) as exc:
         log.error("%s", exc)
-        return 2
+        return EXIT_INPUT
     ident = identify_font(
         args.font,
         predictor,
@@ -203,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
                 args.write_cmap,
                 args.min_confidence,
             )
-            return 1
+            return EXIT_PARTIAL
         write_cmap(args.font, args.write_cmap, entries, args.face_index)
         checks = verify_cmap(args.write_cmap, entries, args.face_index)
         bad = [c for c in checks if not c.ok]
@@ -225,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.json_out:
             args.json_out.parent.mkdir(parents=True, exist_ok=True)
             args.json_out.write_text(json.dumps(report, indent=2) + "\n")
-    return 0
+    return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import torch
 
+from raster.cli import EXIT_INPUT, EXIT_OK, add_progress_arg, apply_progress, command, setup_logging
 from raster.data.schema import SchemaError
 from raster.inference.model import CheckpointError, load_model
 from raster.inference.reference import (
@@ -64,13 +65,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     g.add_argument("--batch-size", type=int, default=256)
     g.add_argument("--device", default="cpu", help="cpu|cuda|cuda:N")
+    add_progress_arg(g)
     return parser
 
 
+@command("raster.index")
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
-    logging.getLogger("faiss").setLevel(logging.WARNING)  # its loader narrates CPU probing
+    setup_logging()
+    apply_progress(args)
     logging.getLogger("fontTools").setLevel(logging.WARNING)  # instancing narrates each table
     try:
         loaded = load_model(args.checkpoint, torch.device(args.device))
@@ -85,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     except (CheckpointError, FileNotFoundError, SchemaError, ValueError) as exc:
         log.error("%s", exc)
-        return 2
+        return EXIT_INPUT
     cal = info["calibration"]
     print(
         f"index: {info['n']} glyphs, {info['labels']} labels, "
@@ -96,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         f"val glyphs; kNN k={cal['knn_k']} tau={cal['knn_tau']:.3f} eps={cal['knn_eps']:.3g} "
         f"on {cal['knn_fit_rows']} queries (other fonts only)"
     )
-    return 0
+    return EXIT_OK
 
 
 if __name__ == "__main__":

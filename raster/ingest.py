@@ -24,12 +24,23 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from raster.cli import (
+    EXIT_INPUT,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    add_progress_arg,
+    apply_progress,
+    command,
+    setup_logging,
+)
 from raster.data.fonts import INSTANCE_MODES, FontLoadError, find_font_files, iter_faces
 from raster.data.glyph_rows import DEFAULT_RANGES, ParsedFont, face_rows, parse_ranges, repertoire
 from raster.data.schema import FONT_METRIC_COLUMNS, FORMS, SchemaError, connect, inspect_db
 from raster.data.unicode_tables import unicode_version
+from raster.errors import IngestAborted
+from raster.progress import progress_bar
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("raster.ingest")
 
 INGEST_VERSION = "1"
 GLYPH_COLUMNS = (
@@ -46,10 +57,6 @@ GLYPH_COLUMNS = (
     "same_as_isol",
 )
 FONT_COLUMNS = ("file_hash", *FONT_METRIC_COLUMNS, "family", "style", "path", "instance")
-
-
-class IngestAborted(RuntimeError):
-    """The database cannot be written (disk full, read-only, I/O error): the run stops."""
 
 
 WORKER_DIED = "the process parsing it died (killed, or out of memory); font skipped"
@@ -271,7 +278,7 @@ def ingest(
     ranges: Sequence[tuple[int, int]] = DEFAULT_RANGES,
     skip_composed: bool = False,
     workers: int = 1,
-    progress: bool = True,
+    progress: bool | None = None,
 ) -> RunStats:
     """Ingest fonts into the database at ``db_path`` (created if missing).
 
@@ -282,7 +289,7 @@ def ingest(
         ranges: inclusive codepoint ranges of the repertoire.
         skip_composed: drop forms that shape to several glyphs.
         workers: processes parsing fonts; the calling process is the only writer.
-        progress: show a tqdm bar.
+        progress: show a progress bar (None: when stderr is a terminal).
 
     Returns:
         The run's counts. Each failure is also reported as one ``path: reason`` line on stderr.
@@ -300,12 +307,8 @@ def ingest(
     try:
         conn.isolation_level = None  # explicit BEGIN/COMMIT per font in write_font
         known = done_hashes(conn, codepoints)
-        bar = tqdm(
-            total=len(files),
-            unit="file",
-            desc="ingest",
-            disable=not progress or None,
-            file=sys.stderr,
+        bar = progress_bar(
+            total=len(files), unit="file", desc="ingest", enabled=progress, mininterval=0.1
         )
         try:
             if workers > 1 and len(files) > 1:
@@ -502,18 +505,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers", type=int, default=1, help="processes that parse fonts in parallel (one writer)"
     )
     run.add_argument("--strict", action="store_true", help="exit non-zero when any font fails")
-    run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_progress_arg(run)
     run.add_argument("-v", "--verbose", action="store_true", help="log every skipped font")
     return parser
 
 
+@command("raster.ingest")
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    setup_logging(logging.INFO if args.verbose else logging.WARNING)
+    apply_progress(args)
     if args.workers < 1:
         parser.error("--workers must be >= 1")
     paths: list[str | Path] = list(args.paths)
@@ -531,7 +533,7 @@ def main(argv: list[str] | None = None) -> int:
             ranges=args.ranges,
             skip_composed=args.skip_composed,
             workers=args.workers,
-            progress=not args.no_progress,
+            progress=args.progress,
         )
     except (SchemaError, IngestAborted, OSError, sqlite3.Error) as exc:
         where = f"{exc.filename}: " if isinstance(exc, OSError) and exc.filename else ""
@@ -539,14 +541,14 @@ def main(argv: list[str] | None = None) -> int:
             f"raster.ingest: error: {where}{exc.strerror if isinstance(exc, OSError) and exc.strerror else exc}",
             file=sys.stderr,
         )
-        return 2
+        return EXIT_INPUT
     print(format_summary(stats, args.db))
     if args.strict and stats.failed:
-        return 1
+        return EXIT_PARTIAL
     if stats.added == 0 and stats.present == 0 and stats.extended == 0:
         print("nothing could be ingested", file=sys.stderr)
-        return 1
-    return 0
+        return EXIT_PARTIAL
+    return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -12,9 +12,7 @@ import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-
-class OutputPathError(ValueError):
-    """An output path would overwrite an input, is a folder, or cannot be written."""
+from raster.errors import OutputPathError  # noqa: F401  (re-exported)
 
 
 def _same(a: Path, b: Path) -> bool:

@@ -12,12 +12,13 @@ import sys
 from pathlib import Path
 
 from PIL import Image
-from tqdm import tqdm
 
+from raster.cli import EXIT_INPUT, EXIT_OK, add_progress_arg, apply_progress, command, setup_logging
 from raster.data.render import NORMALIZATIONS, RasterConfig, get_rasterizer
 from raster.data.selection import SelectionConfig, select_glyphs
+from raster.progress import progress_bar
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("raster.rasterize")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,12 +38,15 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--img-size", type=int, default=128, help="image side, a multiple of 16")
     o.add_argument("--normalization", choices=NORMALIZATIONS, default="em")
     o.add_argument("--black-on-white", action="store_true", help="invert for viewing")
+    add_progress_arg(o)
     return p
 
 
+@command("raster.rasterize")
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    setup_logging()
+    apply_progress(args)
     try:
         cfg = RasterConfig(img_size=args.img_size, normalization=args.normalization)
         table, _ = select_glyphs(
@@ -56,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_INPUT
     if args.glyph_ids:
         missing = sorted(set(args.glyph_ids) - set(table.glyph_ids.tolist()))
         if missing:
@@ -64,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out_dir.mkdir(parents=True, exist_ok=True)
     r = get_rasterizer(cfg)
     n_shrunk = 0
-    for i in tqdm(range(len(table)), desc="rasterize", unit="glyph", disable=len(table) < 500):
+    for i in progress_bar(range(len(table)), desc="rasterize", unit="glyph"):
         img, shrunk = r.render(table.outlines[i], float(table.upems[i]))
         n_shrunk += shrunk
         if args.black_on_white:
@@ -73,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         safe = "".join(c if c.isalnum() or c in "_-" else "-" for c in table.labels[i])
         Image.fromarray(img).save(args.out_dir / f"{gid}_{safe}.png")
     log.info("wrote %d PNGs to %s (%d shrunk to fit)", len(table), args.out_dir, n_shrunk)
-    return 0
+    return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import torch
 
+from raster.cli import EXIT_INPUT, EXIT_OK, command, setup_logging
 from raster.data.fonts import FontLoadError
 from raster.reporting import plots
 from raster.reporting.data import (
@@ -34,7 +35,7 @@ from raster.reporting.data import (
     wrong_identifications,
 )
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("raster.report")
 
 FIG_DIR = "report"
 SUMMARY_KEYS = (
@@ -392,10 +393,10 @@ def write_report(args) -> Path:
     return out
 
 
+@command("raster.report")
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
-    logging.getLogger("faiss").setLevel(logging.WARNING)  # its loader narrates CPU probing
+    setup_logging()
     logging.getLogger("matplotlib").setLevel(logging.WARNING)
     from raster.inference.model import CheckpointError
 
@@ -403,9 +404,9 @@ def main(argv: list[str] | None = None) -> int:
         out = write_report(args)
     except (ReportInputError, CheckpointError) as exc:
         log.error("%s", exc)
-        return 2
+        return EXIT_INPUT
     print(f"wrote {out}")
-    return 0
+    return EXIT_OK
 
 
 if __name__ == "__main__":

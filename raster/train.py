@@ -22,6 +22,17 @@ import torch
 import yaml
 from torch.utils.data import DataLoader
 
+from raster.cli import (
+    EXIT_DIVERGED,
+    EXIT_INPUT,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_OUT_OF_SYNC,
+    add_progress_arg,
+    apply_progress,
+    command,
+    setup_logging,
+)
 from raster.data.augment import augment_batch
 from raster.data.samplers import EpochShuffleSampler, MPerClassSampler
 from raster.data.schema import db_fingerprint
@@ -48,6 +59,7 @@ from raster.engine.loop import (
     train_one_epoch,
 )
 from raster.engine.optim import ScheduleConfig, build_optimizer, build_scheduler
+from raster.errors import DeviceError
 from raster.models.glyph_net import ModelConfig, build_model
 
 log = logging.getLogger("raster.train")
@@ -93,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--no-amp", action="store_true", help="disable bf16 autocast on CUDA")
     g.add_argument("--log-interval", type=int, default=200, help="steps between log lines")
     g.add_argument("--suppress-warnings", action="store_true", help="silence Python warnings")
+    add_progress_arg(g)
     g.add_argument(
         "--time-budget",
         type=float,
@@ -194,7 +207,7 @@ def resolve_device(name: str) -> torch.device:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     device = torch.device(name)
     if device.type == "cuda" and not torch.cuda.is_available():
-        raise SystemExit("error: --device cuda asked for, but no CUDA device is available")
+        raise DeviceError("--device cuda asked for, but no CUDA device is available")
     return device
 
 
@@ -299,6 +312,7 @@ def _format_epoch(rec: dict) -> str:
     return " ".join(parts)
 
 
+@command("raster.train")
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     ctx = init_distributed(resolve_device(args.device))
@@ -310,14 +324,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace, ctx: DistContext) -> int:
     # Only rank 0 talks; the others report warnings and errors.
-    logging.basicConfig(
-        level=logging.INFO if ctx.is_main else logging.WARNING,
-        format="%(asctime)s %(name)s: %(message)s",
-        datefmt="%H:%M:%S",
-        stream=sys.stderr,
-    )
+    setup_logging(logging.INFO if ctx.is_main else logging.WARNING, timestamps=True)
     if args.suppress_warnings:
         warnings.filterwarnings("ignore")
+    apply_progress(args)
     threads = configure_threads()
     device = ctx.device
     amp = not args.no_amp
@@ -341,7 +351,7 @@ def _run(args: argparse.Namespace, ctx: DistContext) -> int:
     num_classes = len(bundle.label_to_index)
     if len(train_ds) == 0:
         log.error("no training glyphs after filtering; nothing to train")
-        return 2
+        return EXIT_INPUT
 
     model_cfg = ModelConfig(
         num_classes=num_classes,
@@ -395,13 +405,13 @@ def _run(args: argparse.Namespace, ctx: DistContext) -> int:
                 "%s holds weights only (best.pt is exported so); resume from last.pt or epoch_N.pt",
                 args.resume,
             )
-            return 2
+            return EXIT_INPUT
         if ckpt["label_to_index"] != bundle.label_to_index:
             log.error(
                 "%s: its label map differs from this data selection (same --db/--limit/--seed?)",
                 args.resume,
             )
-            return 2
+            return EXIT_INPUT
         model.load_state_dict(ckpt["model"])
         optimizer.load_state_dict(ckpt["optimizer"])
         scheduler.load_state_dict(ckpt["scheduler"])
@@ -564,7 +574,7 @@ def _run(args: argparse.Namespace, ctx: DistContext) -> int:
                 break
     except NonFiniteLossError as exc:
         log.error("%s", exc)
-        return 3
+        return EXIT_DIVERGED
     except KeyboardInterrupt:
         # Keep the weights trained so far; epoch stays the last complete one, so --resume
         # redoes the interrupted epoch.
@@ -575,12 +585,12 @@ def _run(args: argparse.Namespace, ctx: DistContext) -> int:
             out_dir / "last.pt",
             last_epoch_done + 1,
         )
-        return 0
+        return EXIT_INTERRUPTED
 
     if ctx.enabled:
         if not replicas_in_sync(ctx, model):
             log.error("rank %d: model replicas differ after training", ctx.rank)
-            return 4
+            return EXIT_OUT_OF_SYNC
         log.info("model replicas identical on all %d ranks", ctx.world_size)
     if best["epoch"] >= 0:
         log.info(
@@ -590,8 +600,8 @@ def _run(args: argparse.Namespace, ctx: DistContext) -> int:
             out_dir,
         )
     if record and not math.isfinite(record.get("train_loss", 0.0)):
-        return 3
-    return 0
+        return EXIT_DIVERGED
+    return EXIT_OK
 
 
 if __name__ == "__main__":

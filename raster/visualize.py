@@ -18,10 +18,11 @@ matplotlib.use("Agg")  # files only; no display needed
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.font_manager import FontProperties  # noqa: E402
 
+from raster.cli import EXIT_INPUT, EXIT_OK, command, setup_logging
 from raster.data.render import NORMALIZATIONS, RasterConfig, get_rasterizer  # noqa: E402
 from raster.data.selection import SelectionConfig, label_codepoint, select_glyphs  # noqa: E402
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("raster.visualize")
 
 
 def label_font() -> FontProperties | None:
@@ -70,9 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+@command("raster.visualize")
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    setup_logging()
     n = args.rows * args.cols
     try:
         cfg = RasterConfig(img_size=args.img_size, normalization=args.normalization)
@@ -87,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_INPUT
     r = get_rasterizer(cfg)
     fp = label_font()
     forms = table.extras.get("form") or [None] * len(table)
@@ -113,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     fig.savefig(args.out, dpi=110)
     plt.close(fig)
     log.info("wrote a %dx%d grid of %d glyphs to %s", args.rows, args.cols, len(table), args.out)
-    return 0
+    return EXIT_OK
 
 
 if __name__ == "__main__":

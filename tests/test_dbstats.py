@@ -92,5 +92,5 @@ def test_cli(tiny_db, tmp_path, capsys):
     assert "fonts: 4  glyphs: 30  labels: 22" in out
     assert "labels with a single glyph: 14" in out
     missing = tmp_path / "none.db"
-    assert dbstats.main(["--db", str(missing)]) == 1
+    assert dbstats.main(["--db", str(missing)]) == 2  # EXIT_INPUT
     assert capsys.readouterr().err.strip() == f"{missing}: no such glyph database"

@@ -243,7 +243,7 @@ def test_config_file_sets_defaults_but_flags_win(tmp_path):
         train.parse_args(["--db", "x", "--config", str(cfg)])
 
 
-def test_ctrl_c_saves_last_checkpoint_and_exits_zero(db, tmp_path, monkeypatch):
+def test_ctrl_c_saves_last_checkpoint_and_exits_130(db, tmp_path, monkeypatch):
     real = train.train_one_epoch
 
     def interrupted(*args, epoch, **kwargs):
@@ -252,7 +252,7 @@ def test_ctrl_c_saves_last_checkpoint_and_exits_zero(db, tmp_path, monkeypatch):
         return real(*args, epoch=epoch, **kwargs)
 
     monkeypatch.setattr(train, "train_one_epoch", interrupted)
-    assert train.main(_args(db, tmp_path / "int", 3)) == 0
+    assert train.main(_args(db, tmp_path / "int", 3)) == 130  # EXIT_INTERRUPTED
     # The last complete epoch is recorded, so --resume redoes the interrupted one.
     assert load_checkpoint(tmp_path / "int" / "last.pt")["epoch"] == 0
 

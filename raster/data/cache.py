@@ -28,10 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
 
 from raster.data.contours import Outline
 from raster.data.render import RasterConfig, render_many
+from raster.progress import progress_bar
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ def render_into(
     n = len(outlines)
     dtype = out.dtype.name
     shrunk = np.zeros(n, bool)
-    bar = tqdm(total=n, desc=desc, unit="glyph", disable=n < 2 * CHUNK, mininterval=1.0)
+    bar = progress_bar(total=n, desc=desc, unit="glyph", enabled=False if n < 2 * CHUNK else None)
     tasks = (
         (s, outlines[s : s + CHUNK], upems[s : s + CHUNK], glyph_ids[s : s + CHUNK], cfg, dtype)
         for s in range(0, n, CHUNK)

@@ -15,20 +15,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from raster.errors import MalformedContours  # noqa: F401  (re-exported)
+
 # Verb codes: the same numbers as skia.Path.Verb, so the rasterizer can pass them through.
 MOVE, LINE, QUAD, CUBIC, CLOSE = 0, 1, 2, 4, 5
 _POINTS_PER_VERB = {MOVE: 1, LINE: 1, QUAD: 2, CUBIC: 3, CLOSE: 0}
 #: no font draws this far out (TrueType coordinates are 16-bit); larger ones overflow renderers
 MAX_COORD = 1e6
-
-
-class MalformedContours(ValueError):
-    """A row's ``contours`` cannot be drawn; the message names the glyph_id and the reason."""
-
-    def __init__(self, glyph_id: int | None, reason: str):
-        self.glyph_id = glyph_id
-        self.reason = reason
-        super().__init__(f"glyph_id {glyph_id}: malformed contours: {reason}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from fontTools.ttLib import TTCollection, TTFont
 from fontTools.varLib import instancer
 
 from raster.data.schema import FONT_METRIC_COLUMNS
+from raster.errors import FontLoadError  # noqa: F401  (re-exported)
 
 log = logging.getLogger(__name__)
 
@@ -27,10 +28,6 @@ INSTANCE_MODES = ("default", "named")
 #: tables the labels depend on (the Unicode mapping, contextual forms, mark positions, metrics):
 #: each must lie inside the file and decompile, or the face is skipped with the reason
 LABEL_TABLES = ("cmap", "GSUB", "GPOS", "GDEF", "head", "hhea", "maxp", "hmtx", "OS/2")
-
-
-class FontLoadError(Exception):
-    """A font file cannot be read or is not supported; ``str()`` is the one-line reason."""
 
 
 @dataclass

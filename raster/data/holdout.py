@@ -9,9 +9,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-
-class HoldoutError(ValueError):
-    """The family is not in the database."""
+from raster.errors import HoldoutError  # noqa: F401  (re-exported)
 
 
 def copy_without_family(src: str | Path, dst: str | Path, family: str) -> list[dict]:

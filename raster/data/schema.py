@@ -14,6 +14,8 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from raster.errors import SchemaError  # noqa: F401  (re-exported)
+
 log = logging.getLogger(__name__)
 
 #: 1: the first schema of this project; 2: adds ``fonts.ingest_ranges`` (the repertoire each
@@ -82,10 +84,6 @@ CREATE TABLE IF NOT EXISTS meta (
     value TEXT
 );
 """
-
-
-class SchemaError(RuntimeError):
-    """The database is missing a table or column the anchor query needs, or is not ours."""
 
 
 def _ddl_columns() -> dict[str, list[tuple[str, str]]]:

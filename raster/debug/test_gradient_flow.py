@@ -14,6 +14,7 @@ import sys
 import torch
 import torch.nn.functional as F
 
+from raster.cli import EXIT_OK, EXIT_PARTIAL, command
 from raster.losses import supervised_contrastive_loss
 from raster.models.glyph_net import GlyphNet, ModelConfig, build_model
 
@@ -104,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@command("raster.debug.test_gradient_flow")
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     results = run_checks(args.backbone, args.img_size, args.seed)
@@ -111,9 +113,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{PASS if ok else FAIL}: {name}")
     if all(ok for _, ok in results):
         print("\u2705 ALL TESTS PASSED")
-        return 0
+        return EXIT_OK
     print(f"{FAIL}: {sum(not ok for _, ok in results)} of {len(results)} checks failed")
-    return 1
+    return EXIT_PARTIAL
 
 
 if __name__ == "__main__":

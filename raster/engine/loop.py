@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import math
-import sys
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
@@ -15,7 +14,6 @@ import torch
 import torch.distributed as dist
 import torch.nn.functional as F
 from torch.optim.swa_utils import update_bn
-from tqdm import tqdm
 
 from raster.engine.distributed import (
     DistContext,
@@ -24,15 +22,13 @@ from raster.engine.distributed import (
     gather_for_contrastive,
 )
 from raster.engine.optim import current_lrs
+from raster.errors import NonFiniteLossError
 from raster.losses import arcface_logits, positive_anchor_fraction, supervised_contrastive_loss
 from raster.metrics.retrieval import evaluate_embeddings
 from raster.models.glyph_net import GlyphNet
+from raster.progress import progress_bar, progress_enabled  # noqa: F401  (re-exported)
 
 log = logging.getLogger(__name__)
-
-
-class NonFiniteLossError(RuntimeError):
-    """The loss became NaN or infinite; the run stops and keeps its last good checkpoint."""
 
 
 @dataclass
@@ -129,9 +125,8 @@ def train_one_epoch(
     sums = {"loss": 0.0, "ce": 0.0, "emb": 0.0, "correct": 0.0, "pos": 0.0}
     seen = 0
     grad_norm = grad_unclipped = float("nan")
-    if progress is None:
-        progress = sys.stderr.isatty()
-    bar = tqdm(loader, desc=f"epoch {epoch}", leave=False, disable=not progress, dynamic_ncols=True)
+    progress = progress_enabled(progress)
+    bar = progress_bar(loader, enabled=progress, desc=f"epoch {epoch}", leave=False)
     start = time.perf_counter()
     step = 0
     for step, batch in enumerate(bar, start=1):

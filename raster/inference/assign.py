@@ -13,11 +13,13 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 NO_LABEL = -1
+#: default price of "no label": a glyph takes a label only where one beats 1 % (identify, pdf)
+NO_LABEL_PROB = 0.01
 _FLOOR = 1e-12
 
 
 def assign_labels(
-    probs: np.ndarray, no_label_prob: float = 0.01, candidates: int = 20
+    probs: np.ndarray, no_label_prob: float = NO_LABEL_PROB, candidates: int = 20
 ) -> np.ndarray:
     """Assign each glyph at most one label and each label at most one glyph.
 

@@ -15,13 +15,13 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch.utils.data import DataLoader
-from tqdm import tqdm
 
 from raster.data.dataset import GlyphDataset
 from raster.dataset import DataConfig, add_data_args
 from raster.engine.loop import class_logits
 from raster.inference.model import LoadedModel
 from raster.metrics.knn import l2_normalize
+from raster.progress import progress_bar
 
 # Data flags that select rows; everything else in a checkpoint's args (cache, raster) is kept.
 SELECTION_KEYS = (
@@ -79,7 +79,7 @@ def forward_batches(
     batches,
     total: int | None = None,
     desc: str = "embed",
-    progress: bool = True,
+    progress: bool | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Run the model over batches of images.
 
@@ -93,7 +93,7 @@ def forward_batches(
         scaled cosines, as in training's evaluation) and float32 (N, D) unit-norm embeddings.
     """
     logits, embs = [], []
-    bar = tqdm(total=total, desc=desc, unit="glyph", disable=not progress, mininterval=1.0)
+    bar = progress_bar(total=total, desc=desc, unit="glyph", enabled=progress)
     for images in batches:
         out = loaded.model(images.to(loaded.device))
         out = {k: v.float() for k, v in out.items()}
@@ -128,7 +128,7 @@ def forward_datasets(
     loaded: LoadedModel,
     datasets: Sequence[GlyphDataset],
     batch_size: int = 256,
-    progress: bool = True,
+    progress: bool | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`forward_batches` over un-augmented glyph datasets, in dataset order."""
     for ds in datasets:

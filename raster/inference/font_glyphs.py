@@ -18,12 +18,9 @@ from raster.data.contours import parse_contours
 from raster.data.fonts import FontFace, FontLoadError, font_metrics, iter_faces
 from raster.data.glyph_rows import recording_to_contours
 from raster.data.render import RasterConfig, infer_upem, outline_height, render_many
+from raster.errors import NoOutlinesError  # noqa: F401  (re-exported)
 
 _DRAW_OPS = ("moveTo", "lineTo", "curveTo", "qCurveTo")
-
-
-class NoOutlinesError(FontLoadError):
-    """The font has no glyph with an outline (besides ``.notdef``)."""
 
 
 @dataclass

@@ -10,11 +10,8 @@ import torch
 from raster.data.render import RasterConfig
 from raster.engine.checkpoint import load_trained_model
 from raster.engine.loop import LossConfig
+from raster.errors import CheckpointError  # noqa: F401  (re-exported)
 from raster.models.glyph_net import GlyphNet
-
-
-class CheckpointError(ValueError):
-    """A checkpoint cannot be used for inference; ``str()`` is the one-line reason."""
 
 
 @dataclass

@@ -21,6 +21,7 @@ import numpy as np
 from raster.data.schema import db_fingerprint
 from raster.dataset import build_datasets
 from raster.engine.checkpoint import file_fingerprint
+from raster.errors import IndexMismatchError  # noqa: F401  (re-exported)
 from raster.eval_similarity import load_meta
 from raster.inference.calibration import (
     expected_calibration_error,
@@ -45,10 +46,6 @@ INDEX_FORMAT = 1
 INDEX_FILE, META_FILE, INFO_FILE = "index.faiss", "meta.jsonl", "index.json"
 DEFAULT_KNN_K = 10
 MAX_FIT_QUERIES = 20000  # calibration queries (a seeded sample beyond this)
-
-
-class IndexMismatchError(ValueError):
-    """The index was made by another checkpoint (or is not an index); one-line reason."""
 
 
 @dataclass
@@ -251,7 +248,7 @@ def build_index(
     limit: int | None = None,
     batch_size: int = 256,
     k: int = DEFAULT_KNN_K,
-    progress: bool = True,
+    progress: bool | None = None,
     ligatures: bool = True,
 ) -> dict:
     """Embed the checkpoint's own selection of ``db`` and write a reference index to ``out``.

@@ -15,6 +15,7 @@ import logging
 import sys
 from pathlib import Path
 
+from raster.cli import EXIT_INPUT, EXIT_OK, EXIT_PARTIAL, add_model_args, command, setup_logging
 from raster.paths import OutputPathError, check_outputs
 from raster.pdf.document import PdfInputError
 from raster.pdf.repair import FontReport, analyse_fonts, repair_pdf
@@ -24,16 +25,17 @@ log = logging.getLogger("raster.pdf")
 
 def _model_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("model")
-    g.add_argument("--checkpoint", type=Path, required=True, help="trained checkpoint (.pt)")
-    g.add_argument("--index", type=Path, default=None, help="reference index directory")
-    g.add_argument("--method", choices=("classifier", "knn", "both"), default=None)
+    add_model_args(
+        g,
+        no_label_prob_help="see raster.identify",
+        charset_help="the document's language: only labels of its characters (see raster.identify)",
+    )
     g.add_argument(
         "--assign",
         action="store_true",
         help="one glyph per (character, form) over the font's shown glyphs; off by default: "
         "subsets hold several alternates of one form (bench/bench_pdf.py measures both)",
     )
-    g.add_argument("--no-label-prob", type=float, default=0.01, help="see raster.identify")
     g.add_argument(
         "--context",
         action=argparse.BooleanOptionalAction,
@@ -41,13 +43,6 @@ def _model_args(p: argparse.ArgumentParser) -> None:
         help="re-rank each code's labels by its neighbours' letters and digits (see "
         "raster/pdf/context.py); --no-context labels each code from its glyph alone",
     )
-    g.add_argument(
-        "--charset",
-        choices=("all", "ar", "fa", "ur"),
-        default="all",
-        help="the document's language: only labels of its characters (see raster.identify)",
-    )
-    g.add_argument("--device", default="cpu")
     g = p.add_argument_group("decisions")
     g.add_argument(
         "--min-confidence",
@@ -199,10 +194,10 @@ def _json_report(reports: list[FontReport], extra: dict) -> dict:
     return {**extra, "fonts": fonts}
 
 
+@command("raster.pdf")
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
-    logging.getLogger("faiss").setLevel(logging.WARNING)  # its loader narrates CPU probing
+    setup_logging()
     from raster.inference.model import CheckpointError
     from raster.inference.reference import IndexMismatchError
 
@@ -229,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
             )
     except (PdfInputError, CheckpointError, IndexMismatchError, OutputPathError, OSError) as exc:
         log.error("%s", exc)
-        return 2
+        return EXIT_INPUT
     print(_font_table(reports, args.suspect_share))
     if args.command == "check":
         print()
@@ -257,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     failed = [r for r in reports if r.error]
     for r in failed:
         print(f"font {r.font.label}: {r.error}", file=sys.stderr)
-    return 1 if failed else 0
+    return EXIT_PARTIAL if failed else EXIT_OK
 
 
 if __name__ == "__main__":

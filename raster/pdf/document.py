@@ -15,17 +15,11 @@ from pathlib import Path
 
 import pikepdf
 
+from raster.errors import PdfFontError, PdfInputError  # noqa: F401  (re-exported)
+
 _SUBSET_TAG = re.compile(r"^[A-Z]{6}\+")
 _SHOW_OPS = {"Tj", "'", '"', "TJ"}
 MAX_SEQUENCE_CODES = 200_000  # context kept per font (a few hundred pages of text)
-
-
-class PdfInputError(Exception):
-    """The PDF as a whole cannot be worked on (not a PDF, encrypted, damaged cross-references)."""
-
-
-class PdfFontError(Exception):
-    """One font cannot be worked on; the message says why (other fonts are unaffected)."""
 
 
 @dataclass

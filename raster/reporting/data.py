@@ -15,6 +15,7 @@ import numpy as np
 
 from raster.data.render import render_contours
 from raster.data.selection import NO_GROUP, SelectionConfig, select_glyphs
+from raster.errors import ReportInputError  # noqa: F401  (re-exported)
 from raster.inference.embedding import forward_images
 from raster.inference.model import LoadedModel
 from raster.inference.predict import split_label
@@ -22,10 +23,6 @@ from raster.inference.predict import split_label
 log = logging.getLogger(__name__)
 
 LOG_FILE = "train_log.jsonl"
-
-
-class ReportInputError(ValueError):
-    """A run directory or one of its files cannot be read; ``str()`` is the one-line reason."""
 
 
 def read_train_log(path: str | Path) -> list[dict]:

@@ -1,0 +1,195 @@
+"""What every ``python -m raster.X`` command shares: logging, progress, model flags, exit codes.
+
+A command is ``build_parser()`` plus ``main(argv=None) -> int`` decorated with
+:func:`command`, which turns a :class:`~raster.errors.RasterError` (or an unusable file or
+database) into one line on stderr and its exit code, and Ctrl-C into one line and 130. Exit
+codes (README, "Exit codes") are the ``EXIT_*`` constants of :mod:`raster.errors`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import logging
+import os
+import sqlite3
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from raster.errors import (
+    EXIT_DIVERGED,
+    EXIT_INPUT,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_OUT_OF_SYNC,
+    EXIT_PARTIAL,
+    RasterError,
+)
+from raster.progress import set_progress
+
+__all__ = [
+    "EXIT_DIVERGED",
+    "EXIT_INPUT",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_OUT_OF_SYNC",
+    "EXIT_PARTIAL",
+    "add_model_args",
+    "add_progress_arg",
+    "add_threads_arg",
+    "apply_threads",
+    "command",
+    "error_line",
+    "setup_logging",
+]
+
+#: libraries that narrate at INFO (faiss's loader probes CPU features, fontTools' instancer
+#: each table, matplotlib its font cache): kept to warnings and errors
+QUIET_LOGGERS = ("faiss", "faiss.loader", "fontTools", "matplotlib", "PIL", "numexpr")
+
+
+class _Formatter(logging.Formatter):
+    """``raster.train: message``; warnings and errors say so: ``raster.x: error: message``."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.levelno >= logging.WARNING:
+            record = logging.makeLogRecord(record.__dict__)
+            record.msg = f"{record.levelname.lower()}: {record.msg}"
+        return super().format(record)
+
+
+def setup_logging(level: int = logging.INFO, *, timestamps: bool = False, stream=None) -> None:
+    """Configure logging once for a command (timm's ``setup_default_logging``).
+
+    One format for all commands (``[HH:MM:SS ]name: [warning: ]message`` on stderr); faiss,
+    fontTools, matplotlib and PIL only report warnings. Does nothing to handlers that already
+    exist (pytest's caplog, an embedding application), as ``logging.basicConfig``.
+
+    Args:
+        level: the root level (``logging.WARNING`` for quiet commands and non-zero ranks).
+        timestamps: prefix each line with the wall-clock time (long runs: train, benches).
+    """
+    root = logging.getLogger()
+    if not root.handlers:
+        handler = logging.StreamHandler(stream or sys.stderr)
+        fmt = "%(asctime)s %(name)s: %(message)s" if timestamps else "%(name)s: %(message)s"
+        handler.setFormatter(_Formatter(fmt, datefmt="%H:%M:%S"))
+        root.addHandler(handler)
+        root.setLevel(level)
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def error_line(exc: BaseException) -> str:
+    """The one line a command prints for an expected error: the file (if any) and the reason."""
+    if isinstance(exc, OSError) and exc.strerror:
+        where = exc.filename if exc.filename is not None else ""
+        return f"{where}: {exc.strerror}" if where != "" else exc.strerror
+    if isinstance(exc, sqlite3.Error):
+        return f"database error: {exc}"
+    return str(exc) or type(exc).__name__
+
+
+def command(name: str) -> Callable[[Callable[..., int]], Callable[..., int]]:
+    """Decorate a command's ``main(argv=None) -> int`` with the shared failure handling.
+
+    ``RasterError`` → its ``exit_code`` (2 = bad input, 3 = diverged); ``OSError`` (missing,
+    unreadable or full disk) and ``sqlite3.Error`` → 2; Ctrl-C → 130. Each prints one line
+    through the ``name`` logger, never a traceback. Anything else is a bug and keeps its
+    traceback. argparse's own exit (2 on a bad flag, 0 on ``--help``) passes through.
+
+    Args:
+        name: the logger name, ``raster.X`` (not ``__name__``, which is ``__main__`` under -m).
+    """
+
+    def wrap(main: Callable[..., int]) -> Callable[..., int]:
+        @functools.wraps(main)
+        def run(argv: list[str] | None = None) -> int:
+            log = logging.getLogger(name)
+            try:
+                return main(argv)
+            except RasterError as exc:
+                log.error("%s", error_line(exc))
+                return exc.exit_code
+            except BrokenPipeError:
+                # stdout closed early (``| head``): not an error of ours; silence the flush
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())
+                return EXIT_PARTIAL
+            except (OSError, sqlite3.Error) as exc:
+                log.error("%s", error_line(exc))
+                return EXIT_INPUT
+            except KeyboardInterrupt:
+                log.warning("interrupted")
+                return EXIT_INTERRUPTED
+
+        run.command_name = name  # type: ignore[attr-defined]
+        return run
+
+    return wrap
+
+
+def add_progress_arg(group) -> None:
+    """``--progress/--no-progress``; default: a bar only when stderr is a terminal."""
+    group.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bars on stderr (default: only when stderr is a terminal)",
+    )
+
+
+def apply_progress(args: argparse.Namespace) -> None:
+    """Set the process-wide progress switch from ``--progress/--no-progress``."""
+    set_progress(getattr(args, "progress", None))
+
+
+def add_threads_arg(group, default: int = 0) -> None:
+    """``--threads N``: torch CPU threads (0 = torch's default)."""
+    group.add_argument(
+        "--threads", type=int, default=default, help="torch CPU threads (0 = torch's default)"
+    )
+
+
+def apply_threads(threads: int) -> None:
+    """Apply ``--threads`` (imports torch only when asked)."""
+    if threads > 0:
+        import torch
+
+        torch.set_num_threads(threads)
+
+
+def add_model_args(
+    group,
+    *,
+    checkpoint_default: Path | None = None,
+    method_help: str = "default: both with --index, else classifier",
+    no_label_prob_help: str = "a glyph stays unlabelled unless a label beats this probability",
+    charset_help: str = "only labels of this language's characters (ar, fa, ur; all = no "
+    "restriction)",
+    device: str = "cpu",
+) -> None:
+    """The model flags of every command that labels glyphs (identify, pdf, the benches).
+
+    ``--checkpoint`` (required unless ``checkpoint_default``), ``--index``, ``--method``,
+    ``--no-label-prob``, ``--charset``, ``--device``.
+    """
+    from raster.inference.assign import NO_LABEL_PROB  # lazily: torch only for model commands
+    from raster.inference.charsets import CHARSETS
+    from raster.inference.predict import METHODS
+
+    group.add_argument(
+        "--checkpoint",
+        type=Path,
+        required=checkpoint_default is None,
+        default=checkpoint_default,
+        help="trained checkpoint (.pt)",
+    )
+    group.add_argument("--index", type=Path, default=None, help="reference index directory")
+    group.add_argument("--method", choices=METHODS, default=None, help=method_help)
+    group.add_argument(
+        "--no-label-prob", type=float, default=NO_LABEL_PROB, help=no_label_prob_help
+    )
+    group.add_argument("--charset", choices=sorted(CHARSETS), default="all", help=charset_help)
+    group.add_argument("--device", default=device, help="cpu|cuda|cuda:N")
