@@ -91,6 +91,11 @@ def error_line(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
+def _fail(log: logging.Logger, exc: BaseException) -> None:
+    setup_logging()  # a no-op once the command has set logging up (it may fail before)
+    log.error("%s", error_line(exc))
+
+
 def command(name: str) -> Callable[[Callable[..., int]], Callable[..., int]]:
     """Decorate a command's ``main(argv=None) -> int`` with the shared failure handling.
 
@@ -110,7 +115,7 @@ def command(name: str) -> Callable[[Callable[..., int]], Callable[..., int]]:
             try:
                 return main(argv)
             except RasterError as exc:
-                log.error("%s", error_line(exc))
+                _fail(log, exc)
                 return exc.exit_code
             except BrokenPipeError:
                 # stdout closed early (``| head``): not an error of ours; silence the flush
@@ -118,9 +123,10 @@ def command(name: str) -> Callable[[Callable[..., int]], Callable[..., int]]:
                 os.dup2(devnull, sys.stdout.fileno())
                 return EXIT_PARTIAL
             except (OSError, sqlite3.Error) as exc:
-                log.error("%s", error_line(exc))
+                _fail(log, exc)
                 return EXIT_INPUT
             except KeyboardInterrupt:
+                setup_logging()  # a no-op once the command has set logging up
                 log.warning("interrupted")
                 return EXIT_INTERRUPTED
 
