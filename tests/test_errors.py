@@ -17,6 +17,8 @@ OLD_HOMES = {
     "raster.engine.loop": ["NonFiniteLossError"],
     "raster.reporting.data": ["ReportInputError"],
     "raster.pdf.document": ["PdfInputError", "PdfFontError"],
+    "raster.paths": ["OutputPathError"],
+    "raster.ingest": ["IngestAborted"],
 }
 
 
