@@ -30,7 +30,7 @@ from raster.inference.cmap_writer import cmap_entries, verify_cmap, write_cmap
 from raster.inference.evaluate import arabic_letters, evaluate_predictions, truth_labels
 from raster.inference.font_glyphs import read_font_glyphs
 from raster.inference.model import CheckpointError
-from raster.inference.pipeline import format_table, identify_font, write_rows
+from raster.inference.pipeline import EVIDENCE_CHOICES, format_table, identify_font, write_rows
 from raster.inference.predict import load_predictor
 from raster.inference.reference import IndexMismatchError
 from raster.paths import OutputPathError, check_outputs
@@ -49,6 +49,20 @@ def build_parser() -> argparse.ArgumentParser:
     add_model_args(g)  # --checkpoint --index --method --no-label-prob --charset --device
     g.add_argument("--k", type=int, default=None, help="kNN neighbours (default: the index's)")
     g.add_argument("--face-index", type=int, default=0, help="face of a font collection")
+    g = parser.add_argument_group("evidence besides the outline")
+    g.add_argument(
+        "--names",
+        choices=EVIDENCE_CHOICES,
+        default="use",
+        help="glyph names as a label prior (weighted by how often this font's names agree "
+        "with the shapes)",
+    )
+    g.add_argument(
+        "--gsub",
+        choices=EVIDENCE_CHOICES,
+        default="use",
+        help="the GSUB's form links, ligatures and skeleton + dots decompositions",
+    )
     g = parser.add_argument_group("assignment")
     g.add_argument(
         "--assign", action="store_true", help="one glyph per (codepoint, form) over the whole font"
@@ -159,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
         batch_size=args.batch_size,
         glyphs=glyphs,
         charset=args.charset,
+        names=args.names,
+        gsub=args.gsub,
     )
     if not args.quiet:
         print(format_table(ident.rows))
@@ -177,6 +193,9 @@ def main(argv: list[str] | None = None) -> int:
         "method": ident.method,
         "assign": args.assign,
         "changed_by_assign": ident.changed if args.assign else None,
+        "names": args.names,
+        "gsub": args.gsub,
+        "name_reliability": ident.evidence.name_reliability if ident.evidence else None,
     }
     if args.out:
         write_rows(ident.rows, args.out, summary)

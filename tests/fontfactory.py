@@ -382,3 +382,82 @@ def build_type1_program() -> bytes:
     )
     encrypted = eexec.encrypt(b"\0\0\0\0" + b"\n".join(private), 55665)[0]
     return clear + encrypted + b"\n" + (b"0" * 64 + b"\n") * 8 + b"cleartomark\n"
+
+
+# The evidence tests' fonts: letters whose forms and ligature only the GSUB links (no cmap).
+FORMS_FEA = """
+languagesystem DFLT dflt;
+languagesystem arab dflt;
+feature init { sub beh by beh.init; sub teh by teh.init; sub lam by lam.init; } init;
+feature medi { sub beh by beh.medi; } medi;
+feature fina { sub beh by beh.fina; sub alef by alef.fina; } fina;
+feature rlig { sub lam.init alef.fina by lam_alef; } rlig;
+"""
+FORMS_GLYPHS = {  # glyph: box (x0, y0, x1, y1), font units
+    "beh": (0, 0, 600, 200),
+    "beh.init": (0, 0, 300, 210),
+    "beh.medi": (0, 0, 200, 220),
+    "beh.fina": (0, 0, 650, 230),
+    "teh": (0, 0, 610, 240),
+    "teh.init": (0, 0, 310, 250),
+    "alef": (0, 0, 100, 700),
+    "alef.fina": (0, -50, 120, 700),
+    "lam": (0, 0, 300, 750),
+    "lam.init": (0, 0, 200, 760),
+    "lam_alef": (0, 0, 500, 770),
+}
+
+# Skeleton + dots: ccmp draws beh / teh as the dotless-beh skeleton plus a dots glyph (GDEF marks).
+SKELETON_FEA = """
+languagesystem DFLT dflt;
+languagesystem arab dflt;
+feature ccmp { sub beh by behDotless dotbelow; sub teh by behDotless twodotsabove; } ccmp;
+feature init { sub behDotless by behDotless.init; } init;
+table GDEF {
+  GlyphClassDef [beh teh behDotless behDotless.init], , [dotbelow twodotsabove], ;
+} GDEF;
+"""
+SKELETON_GLYPHS = {  # glyph: boxes; a dot is one square contour
+    "beh": [(0, 0, 600, 200), (250, -150, 330, -70)],
+    "teh": [(0, 0, 600, 200), (200, 300, 280, 380), (320, 300, 400, 380)],
+    "behDotless": [(0, 0, 600, 200)],
+    "behDotless.init": [(0, 0, 300, 210)],
+    "dotbelow": [(250, -150, 330, -70)],
+    "twodotsabove": [(200, 300, 280, 380), (320, 300, 400, 380)],
+}
+
+
+def _rename_fea(fea: str, rename: dict[str, str]) -> str:
+    import re
+
+    return re.sub(r"[A-Za-z_][A-Za-z0-9_.]*", lambda m: rename.get(m.group(0), m.group(0)), fea)
+
+
+def build_boxes_font(
+    path: Path,
+    boxes: dict[str, list[tuple[int, int, int, int]] | tuple[int, int, int, int]],
+    fea: str,
+    rename: dict[str, str] | None = None,
+    cmap: dict[int, str] | None = None,
+) -> Path:
+    """A TrueType font of box glyphs (one contour per box) with the features ``fea``.
+
+    ``rename`` gives the glyphs other names (in the font and in ``fea``), e.g. names that lie
+    or say nothing; ``cmap`` None: no cmap table, as in a PDF subset.
+    """
+    rename = rename or {}
+    glyphs = {}
+    pen = TTGlyphPen(None)
+    _square(pen, 50, 0, 450, 700)
+    glyphs[".notdef"] = pen.glyph()
+    for name, spec in boxes.items():
+        pen = TTGlyphPen(None)
+        for box in [spec] if isinstance(spec[0], int) else spec:
+            _square(pen, *box)
+        glyphs[rename.get(name, name)] = pen.glyph()
+    fb = FontBuilder(UPEM, isTTF=True)
+    fb.setupGlyphOrder(list(glyphs))
+    fb.setupCharacterMap({cp: rename.get(n, n) for cp, n in (cmap or {}).items()})
+    fb.setupGlyf(glyphs)
+    advances = {n: 700 for n in glyphs}
+    return _finish(fb, "Tiny Evidence", advances, path, cmap, _rename_fea(fea, rename))

@@ -67,6 +67,29 @@ def test_outputs_and_assignment(setup, tmp_path, capsys):
     assert len(table) == 15 and len(table[0]["runners_up"].split()) == 2
 
 
+def test_rows_say_which_evidence_decided(setup, tmp_path):
+    out = tmp_path / "r.json"
+    assert identify.main(_args(setup, "--out", str(out))) == 0
+    result = json.loads(out.read_text())
+    assert (result["names"], result["gsub"]) == ("use", "use")
+    assert result["name_reliability"] > 0.9  # the tiny font's names agree with its shapes
+    by_name = {r["glyph_name"]: r for r in result["glyphs"]}
+    dot = by_name["dotbelow"]  # named as a dot pattern; no label of the model's fits it
+    assert (dot["label"], dot["note"], dot["evidence"]) == ("dots:1below", "one dot below", "name")
+    assert dot["codepoint"] is None and dot["char"] == ""
+    beh = by_name["beh.init"]
+    assert beh["label"] == "1576_init" and beh["sources"] == "shape+name+gsub"
+    assert {r["evidence"] for r in result["glyphs"]} <= {"shape", "name", "gsub", "composed"}
+    plain = tmp_path / "p.json"
+    assert (
+        identify.main(_args(setup, "--out", str(plain), "--names", "ignore", "--gsub", "ignore"))
+        == 0
+    )
+    rows = json.loads(plain.read_text())["glyphs"]
+    assert {r["evidence"] for r in rows} == {"shape"} and {r["sources"] for r in rows} == {"shape"}
+    assert {r["glyph_name"]: r["label"] for r in rows}["dotbelow"] != "dots:1below"
+
+
 def test_write_cmap_round_trips_and_shapes(setup, tmp_path, capsys, caplog):
     out, fixed = tmp_path / "r.json", tmp_path / "fixed.ttf"
     assert (
@@ -81,6 +104,10 @@ def test_write_cmap_round_trips_and_shapes(setup, tmp_path, capsys, caplog):
                 str(fixed),
                 "--min-confidence",
                 "0.9",
+                "--names",  # the shape tie below is the point: names and GSUB would break it
+                "ignore",
+                "--gsub",
+                "ignore",
             )
         )
         == 0

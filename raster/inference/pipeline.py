@@ -14,6 +14,7 @@ import numpy as np
 
 from raster.inference.assign import NO_LABEL, assign_labels
 from raster.inference.charsets import allowed_labels, restrict
+from raster.inference.evidence import Evidence, combine_evidence
 from raster.inference.font_glyphs import FontGlyphs, read_font_glyphs
 from raster.inference.predict import Predictor, RawOutputs, split_label, top_k
 
@@ -29,7 +30,11 @@ ROW_FIELDS = (
     "confidence",
     "runners_up",
     "changed_by_assign",
+    "evidence",
+    "sources",
+    "note",
 )
+EVIDENCE_CHOICES = ("use", "ignore")
 
 
 @dataclass
@@ -39,12 +44,16 @@ class Identification:
     Attributes:
         glyphs: the font's outlined glyphs.
         raw: model outputs per glyph.
-        probs: float64 (N, L) probabilities of ``method`` over ``labels``.
+        probs: float64 (N, L) probabilities over ``labels``: ``method``'s shape posterior
+            combined with the font's names and GSUB (``evidence``).
         labels: the predictor's label space.
         method: classifier | knn | both.
         assigned: (N,) label per glyph after ``--assign`` (-1: no label), or None.
         rows: one output dict per glyph (see :data:`ROW_FIELDS`).
         seconds: wall time per stage.
+        evidence: what the names/GSUB/composition did per glyph (see
+            :func:`~raster.inference.evidence.combine_evidence`).
+        shape_probs: float64 (N, L) the shape posterior alone.
     """
 
     glyphs: FontGlyphs
@@ -55,6 +64,8 @@ class Identification:
     assigned: np.ndarray | None
     rows: list[dict]
     seconds: dict = field(default_factory=dict)
+    evidence: Evidence | None = None
+    shape_probs: np.ndarray | None = None
 
     @property
     def changed(self) -> int:
@@ -69,10 +80,27 @@ def _char(cp: int | None) -> str:
     return ch if unicodedata.category(ch)[0] not in "CZ" else f"U+{cp:04X}"
 
 
+def _label_text(label: str) -> tuple[str, int | None]:
+    """Printable characters and single codepoint of a label outside the label space."""
+    head = label.split("_", 1)[0]
+    parts = head.split("+")
+    if all(p.isdigit() for p in parts):
+        cps = [int(p) for p in parts]
+        return "".join(_char(cp) for cp in cps), (cps[0] if len(cps) == 1 else None)
+    return "", None
+
+
 def prediction_rows(
-    glyphs: FontGlyphs, probs: np.ndarray, labels: list[str], assigned: np.ndarray | None, k: int
+    glyphs: FontGlyphs,
+    probs: np.ndarray,
+    labels: list[str],
+    assigned: np.ndarray | None,
+    k: int,
+    evidence: Evidence | None = None,
 ) -> list[dict]:
-    """One dict per glyph: the (assigned or top-1) label, its probability and the runners-up."""
+    """One dict per glyph: the (assigned or top-1) label, its probability and the runners-up;
+    with ``evidence``, which evidence decided it, which looked at it, and what it is (a
+    skeleton, a dot pattern, a ligature)."""
     idx, p = top_k(probs, k + 1)
     rows = []
     for i in range(len(glyphs)):
@@ -86,17 +114,27 @@ def prediction_rows(
         runners = [
             f"{labels[j]}:{q:.3f}" for j, q in zip(idx[i], p[i], strict=True) if int(j) != chosen
         ][: k - 1 if k > 1 else 0]
+        out_label = evidence.labels_out[i] if evidence is not None else None
+        if out_label is not None and assigned is None:
+            label, conf = out_label, evidence.confidence_out[i]
+            char, cp = _label_text(label)
+            form = label.rsplit("_", 1)[1] if "_" in label else ""
+        else:
+            char = _char(cp)
         rows.append(
             {
                 "gid": int(glyphs.gids[i]),
                 "glyph_name": glyphs.names[i],
-                "char": _char(cp),
+                "char": char,
                 "codepoint": cp,
                 "form": form,
                 "label": label,
                 "confidence": round(conf, 6),
                 "runners_up": runners,
                 "changed_by_assign": bool(assigned is not None and chosen != best),
+                "evidence": evidence.decided_by[i] if evidence is not None else "shape",
+                "sources": "+".join(evidence.sources[i]) if evidence is not None else "shape",
+                "note": evidence.notes[i] if evidence is not None else "",
             }
         )
     return rows
@@ -113,6 +151,8 @@ def identify_font(
     batch_size: int = 256,
     glyphs: FontGlyphs | None = None,
     charset: str = "all",
+    names: str = "use",
+    gsub: str = "use",
 ) -> Identification:
     """Read every outlined glyph of ``path`` (cmap ignored), render and predict it.
 
@@ -125,6 +165,8 @@ def identify_font(
         top: labels reported per glyph (the choice plus runners-up).
         glyphs: already read glyphs (skips reading ``path``).
         charset: only labels of this language's characters (see :mod:`~raster.inference.charsets`).
+        names: ``use`` the glyph names as a prior (or ``ignore`` them).
+        gsub: ``use`` the GSUB's form links, ligatures and decompositions (or ``ignore`` it).
 
     Raises:
         FontLoadError / NoOutlinesError: unreadable font or nothing to identify.
@@ -137,27 +179,43 @@ def identify_font(
     t["render"] = time.perf_counter()
     raw = predictor.run(images, batch_size)
     t["model"] = time.perf_counter()
-    probs = restrict(
+    shape = restrict(
         predictor.probabilities(raw, method), allowed_labels(predictor.labels, charset)
     )
     t["predict"] = time.perf_counter()
+    for flag, value in (("names", names), ("gsub", gsub)):
+        if value not in EVIDENCE_CHOICES:
+            raise ValueError(f"{flag} must be one of {EVIDENCE_CHOICES}, got {value!r}")
+    evidence = combine_evidence(
+        glyphs, shape, predictor.labels, names=names == "use", gsub=gsub == "use"
+    )
+    probs = evidence.probs
+    t["evidence"] = time.perf_counter()
     assigned = assign_labels(probs, no_label_prob) if assign else None
     t["assign"] = time.perf_counter()
-    rows = prediction_rows(glyphs, probs, predictor.labels, assigned, top)
+    rows = prediction_rows(glyphs, probs, predictor.labels, assigned, top, evidence)
     keys = list(t)
     seconds = {b: round(t[b] - t[a], 3) for a, b in zip(keys, keys[1:], strict=False)}
-    return Identification(glyphs, raw, probs, predictor.labels, method, assigned, rows, seconds)
+    return Identification(
+        glyphs, raw, probs, predictor.labels, method, assigned, rows, seconds, evidence, shape
+    )
 
 
 def format_table(rows: list[dict], limit: int | None = None) -> str:
-    """A fixed-width text table of the rows (stdout)."""
-    head = f"{'gid':>6}  {'glyph name':<24} {'char':<6} {'codepoint':<9} {'form':<5} {'conf':>6}  runners-up"
+    """A fixed-width text table of the rows (stdout): the evidence that decided each label,
+    then what the glyph is beyond its label (a skeleton, a dot pattern, a ligature)."""
+    head = (
+        f"{'gid':>6}  {'glyph name':<24} {'char':<6} {'codepoint':<9} {'form':<5} {'conf':>6}  "
+        f"{'evidence':<8}  runners-up"
+    )
     lines = [head, "-" * len(head)]
     for r in rows[:limit]:
         cp = f"U+{r['codepoint']:04X}" if r["codepoint"] is not None else "-"
+        note = f"  [{r['note']}]" if r.get("note") else ""
         lines.append(
             f"{r['gid']:>6}  {r['glyph_name'][:24]:<24} {r['char']:<6} {cp:<9} "
-            f"{r['form'] or '-':<5} {r['confidence']:>6.3f}  {' '.join(r['runners_up'])}"
+            f"{r['form'] or '-':<5} {r['confidence']:>6.3f}  {r.get('evidence', 'shape'):<8}  "
+            f"{' '.join(r['runners_up'])}{note}"
         )
     return "\n".join(lines)
 
