@@ -139,3 +139,37 @@ def score_font(
     )
     result["warnings"] = sorted(set(result["warnings"]))
     return result
+
+
+def composed_letters(glyphs: FontGlyphs, ev, labels: list[str]) -> dict:
+    """Letter forms the font draws as a skeleton + a dots glyph (ingest's composed rows):
+    how many the identification reads back as the right letter (skeleton label composed with
+    the dots glyph's pattern, :func:`~raster.inference.evidence.composition.compose_label`),
+    and on how many the skeleton glyph is labelled a dotless letter / the dots glyph a pattern.
+
+    Returns:
+        ``{"rows", "read_right", "skeleton_dotless", "dots_pattern"}``.
+    """
+    from raster.data.glyph_rows import face_rows
+    from raster.inference.evidence import composition as comp
+
+    order = {n: i for i, n in enumerate(glyphs.names)}
+    parsed = face_rows(glyphs.face, sorted(comp.DOTTED))
+    out = {"rows": 0, "read_right": 0, "skeleton_dotless": 0, "dots_pattern": 0}
+    for row in parsed.rows:
+        names = row["glyph_name"].split("+")
+        if row["shaping"] != "composed" or len(names) != 2 or any(n not in order for n in names):
+            continue
+        out["rows"] += 1
+        got = [ev.labels_out[order[n]] or labels[int(np.argmax(ev.probs[order[n]]))] for n in names]
+        dots = [g for g in got if g.startswith("dots:")]
+        rest = [g for g in got if not g.startswith("dots:")]
+        out["dots_pattern"] += len(dots) == 1
+        if len(rest) != 1:
+            continue
+        head = rest[0].split("_", 1)[0]
+        out["skeleton_dotless"] += head.isdigit() and int(head) in comp.SKELETONS
+        if len(dots) == 1:
+            n, pos = int(dots[0][5]), dots[0][6:]
+            out["read_right"] += comp.compose_label(rest[0], (n, pos)) == row["label"]
+    return out
