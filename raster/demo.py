@@ -20,6 +20,7 @@ from raster import dbstats, identify, ingest, train
 from raster.cli import EXIT_OK, EXIT_PARTIAL, command, setup_logging
 from raster.data.bundled import bundled_font_paths
 from raster.data.holdout import copy_without_family
+from raster.paths import check_outputs
 
 log = logging.getLogger("raster.demo")
 
@@ -161,6 +162,7 @@ def _summary(reports: list[dict]) -> str:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     setup_logging()
+    check_outputs({"--db": args.db}, [], folders={"--run-dir": args.run_dir})
     if args.fresh:
         args.db.unlink(missing_ok=True)
         shutil.rmtree(args.run_dir, ignore_errors=True)

@@ -21,6 +21,7 @@ from raster.data.schema import SchemaError
 from raster.dataset import build_datasets
 from raster.inference.embedding import data_config, dataset_meta, forward_datasets
 from raster.inference.model import CheckpointError, load_model
+from raster.paths import check_outputs
 
 log = logging.getLogger("raster.embed")
 
@@ -53,6 +54,10 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging()
     apply_progress(args)
     try:
+        check_outputs(
+            {"--out-embeds": args.out_embeds, "--out-meta": args.out_meta},
+            [args.db, args.checkpoint],
+        )
         loaded = load_model(args.checkpoint, torch.device(args.device))
         bundle = build_datasets(
             data_config(loaded, args.db, training_selection=False, limit=args.limit)

@@ -18,6 +18,7 @@ import numpy as np
 
 from raster.cli import EXIT_INPUT, EXIT_OK, command, setup_logging
 from raster.metrics.retrieval import evaluate_embeddings
+from raster.paths import check_outputs
 
 log = logging.getLogger("raster.eval_similarity")
 
@@ -88,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     setup_logging()
     try:
+        check_outputs({"--json-out": args.json_out}, [args.embeds, args.meta])
         emb = np.load(args.embeds, mmap_mode="r")
         meta = load_meta(args.meta)
     except (OSError, ValueError) as exc:

@@ -25,6 +25,7 @@ from raster.inference.reference import (
     build_index,
     load_index,
 )
+from raster.paths import check_outputs
 
 __all__ = ["IndexMismatchError", "ReferenceIndex", "build_index", "load_index", "main"]
 
@@ -76,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     apply_progress(args)
     logging.getLogger("fontTools").setLevel(logging.WARNING)  # instancing narrates each table
     try:
+        check_outputs({}, [args.db, args.checkpoint], folders={"--out": args.out})
         loaded = load_model(args.checkpoint, torch.device(args.device))
         info = build_index(
             loaded,

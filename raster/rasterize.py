@@ -16,6 +16,7 @@ from PIL import Image
 from raster.cli import EXIT_INPUT, EXIT_OK, add_progress_arg, apply_progress, command, setup_logging
 from raster.data.render import NORMALIZATIONS, RasterConfig, get_rasterizer
 from raster.data.selection import SelectionConfig, select_glyphs
+from raster.paths import check_outputs
 from raster.progress import progress_bar
 
 log = logging.getLogger("raster.rasterize")
@@ -48,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging()
     apply_progress(args)
     try:
+        check_outputs({}, [args.db], folders={"--out-dir": args.out_dir})
         cfg = RasterConfig(img_size=args.img_size, normalization=args.normalization)
         table, _ = select_glyphs(
             SelectionConfig(

@@ -22,6 +22,7 @@ import torch
 
 from raster.cli import EXIT_INPUT, EXIT_OK, command, setup_logging
 from raster.data.fonts import FontLoadError
+from raster.paths import OutputPathError, check_outputs
 from raster.reporting import plots
 from raster.reporting.data import (
     LOG_FILE,
@@ -346,6 +347,10 @@ def write_report(args) -> Path:
     run_dir = args.run_dir
     entries = read_train_log(run_dir / LOG_FILE)
     out = args.out or run_dir / "report.html"
+    check_outputs(
+        {"--out": out},
+        [run_dir / LOG_FILE, run_dir / "best.pt", run_dir / "last.pt", args.checkpoint, args.db],
+    )
     rep = Report(out)
     t0 = time.perf_counter()
     training_sections(rep, entries)
@@ -402,7 +407,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         out = write_report(args)
-    except (ReportInputError, CheckpointError) as exc:
+    except (ReportInputError, CheckpointError, OutputPathError) as exc:
         log.error("%s", exc)
         return EXIT_INPUT
     print(f"wrote {out}")

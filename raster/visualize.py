@@ -21,6 +21,7 @@ from matplotlib.font_manager import FontProperties  # noqa: E402
 from raster.cli import EXIT_INPUT, EXIT_OK, command, setup_logging
 from raster.data.render import NORMALIZATIONS, RasterConfig, get_rasterizer  # noqa: E402
 from raster.data.selection import SelectionConfig, label_codepoint, select_glyphs  # noqa: E402
+from raster.paths import check_outputs  # noqa: E402
 
 log = logging.getLogger("raster.visualize")
 
@@ -77,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging()
     n = args.rows * args.cols
     try:
+        check_outputs({"--out": args.out}, [args.db])
         cfg = RasterConfig(img_size=args.img_size, normalization=args.normalization)
         table, _ = select_glyphs(
             SelectionConfig(
