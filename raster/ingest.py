@@ -11,12 +11,13 @@ from __future__ import annotations
 import argparse
 import logging
 import multiprocessing
+import signal
 import sqlite3
 import sys
 import time
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import CancelledError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -115,6 +116,9 @@ _WORKER: dict = {}
 def _init_worker(
     instances: str, codepoints: list[int], skip_composed: bool, known: frozenset[str]
 ) -> None:
+    # Ctrl-C reaches the whole process group: the parent stops the run (and says so once);
+    # a worker that took it too would print its own traceback
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER.update(
         instances=instances, codepoints=codepoints, skip_composed=skip_composed, known=known
     )
@@ -354,7 +358,8 @@ def parse_in_workers(
     todo = deque(files)
     while todo:
         inflight: deque[tuple[Path, object]] = deque()
-        with ProcessPoolExecutor(workers, ctx, _init_worker, initargs) as pool:
+        pool = ProcessPoolExecutor(workers, ctx, _init_worker, initargs)
+        try:
             broken = False
             while (todo or inflight) and not broken:
                 while todo and len(inflight) < 2 * workers:
@@ -368,10 +373,12 @@ def parse_in_workers(
                     break
                 inflight.popleft()
                 yield result
+        finally:  # also when the caller stops early (Ctrl-C, a database error)
+            pool.shutdown(wait=True, cancel_futures=True)
         for path, fut in inflight:  # after a break: the finished keep their result
             try:
                 yield fut.result()
-            except BrokenProcessPool:
+            except (BrokenProcessPool, CancelledError):
                 yield _parse_alone(path, ctx, initargs)
 
 
