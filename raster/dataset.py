@@ -267,6 +267,15 @@ def _label_sort_key(label: str):
     return (cp if cp is not None else 1 << 30, label)
 
 
+def write_label_map(out_dir: str | Path, label_to_index: dict[str, int]) -> Path:
+    """Write ``out_dir/label_to_index.json`` (the user's tools read it)."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "label_to_index.json"
+    path.write_text(json.dumps(label_to_index, indent=1, ensure_ascii=False))
+    return path
+
+
 def build_datasets(cfg: DataConfig, out_dir: Path | None = None) -> DataBundle:
     """Select, split, (pre-)rasterize; write ``out_dir/label_to_index.json``.
 
@@ -292,11 +301,7 @@ def build_datasets(cfg: DataConfig, out_dir: Path | None = None) -> DataBundle:
     group_of_label, group_names = label_groups(table, index_to_label)
     info["groups"] = len(group_names)
     if out_dir is not None:
-        out_dir = Path(out_dir)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        (out_dir / "label_to_index.json").write_text(
-            json.dumps(label_to_index, indent=1, ensure_ascii=False)
-        )
+        write_label_map(out_dir, label_to_index)
 
     raster = cfg.raster
     label_idx = np.asarray([label_to_index[lab] for lab in table.labels], np.int64)

@@ -79,6 +79,14 @@ class OutputPathError(RasterError, ValueError):
     """An output path would overwrite an input, is a folder, or cannot be written."""
 
 
+class RunFolderError(RasterError, ValueError):
+    """``raster.train --out-dir`` holds another run (or is a file); the message says what to do."""
+
+
+class TrainInputError(RasterError, ValueError):
+    """A flag or input file of ``raster.train`` is unusable; one line naming it."""
+
+
 class PdfInputError(RasterError):
     """The PDF as a whole cannot be worked on (not a PDF, encrypted, damaged cross-references)."""
 

@@ -12,6 +12,7 @@ import logging
 import math
 import os
 import random
+import sqlite3
 import sys
 import time
 import warnings
@@ -35,8 +36,8 @@ from raster.cli import (
 )
 from raster.data.augment import augment_batch
 from raster.data.samplers import EpochShuffleSampler, MPerClassSampler
-from raster.data.schema import db_fingerprint
-from raster.dataset import DataConfig, add_data_args, build_datasets
+from raster.data.schema import SchemaError, db_fingerprint
+from raster.dataset import DataConfig, add_data_args, build_datasets, write_label_map
 from raster.engine.checkpoint import (
     load_checkpoint,
     plain,
@@ -59,8 +60,10 @@ from raster.engine.loop import (
     train_one_epoch,
 )
 from raster.engine.optim import ScheduleConfig, build_optimizer, build_scheduler
-from raster.errors import DeviceError
+from raster.engine.run_dir import RunFolderError, check_run_folder, clear_run
+from raster.errors import DeviceError, TrainInputError
 from raster.models.glyph_net import ModelConfig, build_model
+from raster.paths import OutputPathError, check_outputs
 
 log = logging.getLogger("raster.train")
 
@@ -100,6 +103,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="per-epoch JSONL log (default: OUT_DIR/train_log.jsonl)",
     )
     g.add_argument("--resume", type=Path, default=None, help="checkpoint to continue from")
+    g.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="--out-dir may hold an earlier run: delete its checkpoints and log first "
+        "(without this flag, or --resume, such a folder is refused)",
+    )
     g.add_argument("--save-every", type=int, default=0, help="also keep epoch_N.pt every N epochs")
     g.add_argument("--num-workers", type=int, default=0, help="DataLoader worker processes")
     g.add_argument("--no-amp", action="store_true", help="disable bf16 autocast on CUDA")
@@ -192,14 +201,54 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = build_parser()
     pre, _ = parser.parse_known_args(argv)
     if pre.config is not None:
-        with open(pre.config) as fh:
-            values = yaml.safe_load(fh) or {}
+        cfg = pre.config
+        try:
+            with open(cfg) as fh:
+                values = yaml.safe_load(fh) or {}
+        except OSError as exc:
+            raise TrainInputError(f"{cfg}: cannot read the config ({exc.strerror or exc})") from exc
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            at = f" at line {mark.line + 1}" if mark is not None else ""
+            why = getattr(exc, "problem", None) or type(exc).__name__
+            raise TrainInputError(f"{cfg}: not valid YAML{at} ({why})") from exc
+        if not isinstance(values, dict):
+            raise TrainInputError(
+                f"{cfg}: must map flag names to values, not a {type(values).__name__}"
+            )
         known = {a.dest for a in parser._actions}
         unknown = set(values) - known
         if unknown:
-            parser.error(f"{pre.config}: unknown keys {sorted(unknown)}")
+            raise TrainInputError(f"{cfg}: unknown keys {sorted(unknown)}")
         parser.set_defaults(**values)
     return parser.parse_args(argv)
+
+
+def _load_resume(path: Path, device) -> dict:
+    """The ``--resume`` checkpoint, checked to be resumable (not weights-only)."""
+    try:
+        ckpt = load_checkpoint(path, map_location=device)
+    except FileNotFoundError as exc:
+        raise TrainInputError(f"{path}: no such checkpoint (--resume)") from exc
+    except ValueError as exc:
+        raise TrainInputError(str(exc)) from exc
+    if "optimizer" not in ckpt or "rng_state" not in ckpt:
+        raise TrainInputError(
+            f"{path} holds weights only (best.pt is exported so); resume from last.pt or epoch_N.pt"
+        )
+    return ckpt
+
+
+def sampler_advice(exc: ValueError, args: argparse.Namespace, train_ds) -> str:
+    """The one line for a sampler that cannot be built: what failed and which flag helps."""
+    if args.sampler != "m-per-class":
+        return f"--sampler {args.sampler}: {exc}"
+    labels = len(set(np.asarray(train_ds.labels).tolist()))
+    return (
+        f"--sampler m-per-class: {exc} ({labels} labels in the training split, --batch-size "
+        f"{args.batch_size}, --m-per-class {args.m_per_class}); use --sampler random, or "
+        f"--batch-size at most {labels * args.m_per_class} (a multiple of --m-per-class)"
+    )
 
 
 def resolve_device(name: str) -> torch.device:
@@ -314,7 +363,7 @@ def _format_epoch(rec: dict) -> str:
 
 @command("raster.train")
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+    args = parse_args(argv)  # a bad --config: TrainInputError, one line through @command
     ctx = init_distributed(resolve_device(args.device))
     try:
         return _run(args, ctx)
@@ -332,25 +381,52 @@ def _run(args: argparse.Namespace, ctx: DistContext) -> int:
     device = ctx.device
     amp = not args.no_amp
     out_dir: Path = args.out_dir
-    out_dir.mkdir(parents=True, exist_ok=True)
     log_file: Path = args.log_file or out_dir / "train_log.jsonl"
-    log_file.parent.mkdir(parents=True, exist_ok=True)
+    # Every check first: a refused or failed start writes nothing (and keeps an old run).
+    try:
+        old_run = check_run_folder(
+            out_dir, resume=args.resume, overwrite=args.overwrite, log_file=args.log_file
+        )
+        check_outputs(
+            {"--log-file": args.log_file},
+            [args.db, args.resume, args.config],
+            folders={"--out-dir": out_dir},
+        )
+        resume_ckpt = _load_resume(args.resume, device) if args.resume is not None else None
+        data_cfg = DataConfig.from_args(args)
+    except (RunFolderError, OutputPathError, TrainInputError) as exc:
+        log.error("%s", exc)
+        return EXIT_INPUT
+    except ValueError as exc:  # DataConfig/RasterConfig: a bad flag value
+        log.error("%s", exc)
+        return EXIT_INPUT
 
     random.seed(args.seed)
     np.random.seed(args.seed)
     torch.manual_seed(args.seed)
 
-    data_cfg = DataConfig.from_args(args)
     # Rank 0 builds the pre-raster cache file first; the others then find it complete.
     if not ctx.is_main:
         barrier(ctx)
-    bundle = build_datasets(data_cfg, out_dir=out_dir if ctx.is_main else None)
-    if ctx.is_main:
-        barrier(ctx)
+    try:
+        try:
+            bundle = build_datasets(data_cfg)
+        finally:
+            if ctx.is_main:
+                barrier(ctx)
+    except (ValueError, SchemaError, OSError, sqlite3.Error) as exc:  # bad or empty --db
+        log.error("%s", exc if not isinstance(exc, sqlite3.Error) else f"{args.db}: {exc}")
+        return EXIT_INPUT
     train_ds, val_ds = bundle.train, bundle.val
     num_classes = len(bundle.label_to_index)
     if len(train_ds) == 0:
-        log.error("no training glyphs after filtering; nothing to train")
+        log.error("%s: no training glyphs after filtering; nothing to train", args.db)
+        return EXIT_INPUT
+    if resume_ckpt is not None and resume_ckpt["label_to_index"] != bundle.label_to_index:
+        log.error(
+            "%s: its label map differs from this data selection (same --db/--limit/--seed?)",
+            args.resume,
+        )
         return EXIT_INPUT
 
     model_cfg = ModelConfig(
@@ -370,7 +446,11 @@ def _run(args: argparse.Namespace, ctx: DistContext) -> int:
         forward_model = torch.nn.parallel.DistributedDataParallel(
             model, device_ids=[device.index] if device.type == "cuda" else None
         )
-    train_loader = make_train_loader(args, train_ds, device, ctx)
+    try:
+        train_loader = make_train_loader(args, train_ds, device, ctx)
+    except ValueError as exc:
+        log.error("%s", sampler_advice(exc, args, train_ds))
+        return EXIT_INPUT
     # Each rank evaluates every world_size-th validation glyph; evaluate() gathers them.
     val_part = torch.utils.data.Subset(val_ds, range(ctx.rank, len(val_ds), ctx.world_size))
     val_loader = DataLoader(
@@ -398,23 +478,19 @@ def _run(args: argparse.Namespace, ctx: DistContext) -> int:
     best = {"val_top1": -1.0, "epoch": -1}
     adaptive = {"factor": 1.0, "best_top10": -1.0, "stale": 0}
     args_dict = plain(vars(args))
-    if args.resume is not None:
-        ckpt = load_checkpoint(args.resume, map_location=device)
-        if "optimizer" not in ckpt:
+    if resume_ckpt is not None:
+        ckpt = resume_ckpt
+        try:
+            model.load_state_dict(ckpt["model"])
+            optimizer.load_state_dict(ckpt["optimizer"])
+            scheduler.load_state_dict(ckpt["scheduler"])
+        except (RuntimeError, KeyError, ValueError) as exc:
             log.error(
-                "%s holds weights only (best.pt is exported so); resume from last.pt or epoch_N.pt",
+                "%s: does not fit this model (another --backbone, --img-size or head?): %s",
                 args.resume,
+                str(exc).splitlines()[0],
             )
             return EXIT_INPUT
-        if ckpt["label_to_index"] != bundle.label_to_index:
-            log.error(
-                "%s: its label map differs from this data selection (same --db/--limit/--seed?)",
-                args.resume,
-            )
-            return EXIT_INPUT
-        model.load_state_dict(ckpt["model"])
-        optimizer.load_state_dict(ckpt["optimizer"])
-        scheduler.load_state_dict(ckpt["scheduler"])
         set_rng_state(ckpt["rng_state"])
         start_epoch = ckpt["epoch"] + 1
         best = ckpt.get("best", best)
@@ -422,10 +498,14 @@ def _run(args: argparse.Namespace, ctx: DistContext) -> int:
         if ctx.is_main:
             _trim_log(log_file, ckpt["epoch"])
         log.info("resumed from %s at epoch %d", args.resume, start_epoch)
-    elif log_file.exists() and ctx.is_main:
-        log_file.unlink()  # a fresh run starts a fresh log
 
-    if ctx.is_main:
+    if ctx.is_main:  # every check passed: now the run folder is written
+        clear_run(old_run)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        if args.resume is None and log_file.exists():
+            log_file.unlink()
+        write_label_map(out_dir, bundle.label_to_index)
         with open(out_dir / "args.yaml", "w") as fh:
             yaml.safe_dump({**args_dict, "world_size": ctx.world_size}, fh, sort_keys=True)
     log.info(
@@ -576,15 +656,21 @@ def _run(args: argparse.Namespace, ctx: DistContext) -> int:
         log.error("%s", exc)
         return EXIT_DIVERGED
     except KeyboardInterrupt:
-        # Keep the weights trained so far; epoch stays the last complete one, so --resume
-        # redoes the interrupted epoch.
-        if ctx.is_main:
-            save_checkpoint(out_dir / "last.pt", checkpoint_payload(last_epoch_done, record))
-        log.warning(
-            "interrupted: saved %s (resume redoes epoch %d)",
-            out_dir / "last.pt",
-            last_epoch_done + 1,
-        )
+        # Mid-epoch weights with the previous epoch's counter would make --resume replay part
+        # of an epoch; the clean end-of-epoch checkpoint on disk is kept instead.
+        if last_epoch_done >= start_epoch or args.resume is not None:
+            log.warning(
+                "interrupted during epoch %d: kept %s from the end of epoch %d; --resume it "
+                "to redo epoch %d",
+                last_epoch_done + 1,
+                out_dir / "last.pt",
+                last_epoch_done,
+                last_epoch_done + 1,
+            )
+        else:
+            log.warning(
+                "interrupted during epoch %d: no epoch completed, no checkpoint", start_epoch
+            )
         return EXIT_INTERRUPTED
 
     if ctx.enabled:

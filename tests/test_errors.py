@@ -19,6 +19,8 @@ OLD_HOMES = {
     "raster.pdf.document": ["PdfInputError", "PdfFontError"],
     "raster.paths": ["OutputPathError"],
     "raster.ingest": ["IngestAborted"],
+    "raster.engine.run_dir": ["RunFolderError"],
+    "raster.train": ["TrainInputError"],
 }
 
 

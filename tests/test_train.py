@@ -239,11 +239,11 @@ def test_config_file_sets_defaults_but_flags_win(tmp_path):
     args = train.parse_args(["--db", "x", "--config", str(cfg), "--epochs", "3"])
     assert args.epochs == 3 and args.batch_size == 64
     cfg.write_text("nonsense_key: 1\n")
-    with pytest.raises(SystemExit):
+    with pytest.raises(train.TrainInputError, match="unknown keys"):
         train.parse_args(["--db", "x", "--config", str(cfg)])
 
 
-def test_ctrl_c_saves_last_checkpoint_and_exits_130(db, tmp_path, monkeypatch):
+def test_ctrl_c_keeps_the_last_clean_checkpoint_and_exits_130(db, tmp_path, monkeypatch):
     real = train.train_one_epoch
 
     def interrupted(*args, epoch, **kwargs):
@@ -252,8 +252,8 @@ def test_ctrl_c_saves_last_checkpoint_and_exits_130(db, tmp_path, monkeypatch):
         return real(*args, epoch=epoch, **kwargs)
 
     monkeypatch.setattr(train, "train_one_epoch", interrupted)
-    assert train.main(_args(db, tmp_path / "int", 3)) == 130  # EXIT_INTERRUPTED
-    # The last complete epoch is recorded, so --resume redoes the interrupted one.
+    assert train.main(_args(db, tmp_path / "int", 3)) == 130
+    # The end-of-epoch-0 checkpoint is kept, so --resume redoes the interrupted epoch.
     assert load_checkpoint(tmp_path / "int" / "last.pt")["epoch"] == 0
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import pickle
 import random
+import re
 from pathlib import Path
 from typing import Any
 
@@ -84,12 +85,15 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
     try:
         ckpt = torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as exc:
-        # torch's message advises weights_only=False, which would run the file's code: the
-        # file holds objects a glyph-raster checkpoint never does, so it is refused as such
-        raise ValueError(
-            f"{path}: not a glyph-raster checkpoint (it holds Python objects beyond tensors "
-            "and plain data; refused without running them)"
-        ) from exc
+        # torch's message advises weights_only=False, which would run the file's code: never
+        # repeated here. A pickle that names a Python global is not one of our checkpoints.
+        found = re.search(r"unsupported GLOBAL (\S+)", str(exc), re.I)
+        if found:
+            raise ValueError(
+                f"{path}: not a glyph-raster checkpoint (it refers to {found.group(1)}, not "
+                "just tensors and plain data; refused without running it)"
+            ) from exc
+        raise ValueError(f"{path}: not a readable checkpoint (not a PyTorch file)") from exc
     except Exception as exc:  # torch raises several types for foreign/corrupt files
         first = (str(exc).splitlines() or [""])[0]
         raise ValueError(

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from raster.errors import RunFolderError  # noqa: F401  (re-exported)
+
 #: files a run writes (``epoch_N.pt`` too, see :func:`run_files`)
 RUN_FILES = (
     "last.pt",
@@ -18,10 +20,6 @@ RUN_FILES = (
     "args.yaml",
     "label_to_index.json",
 )
-
-
-class RunFolderError(ValueError):
-    """The run folder holds another run (or is not a folder); the message says what to do."""
 
 
 def run_files(out_dir: str | Path, log_file: str | Path | None = None) -> list[Path]:

@@ -227,8 +227,8 @@ def test_crafted_pickle_checkpoint_is_refused_without_unsafe_advice(tmp_path, ca
     argv = [str(tiny_run()["font"]), "--checkpoint", str(evil), "--quiet"]
     assert identify.main(argv) == 2
     assert _messages(caplog) == [
-        f"{evil}: not a glyph-raster checkpoint (it holds Python objects beyond tensors and plain "
-        "data; refused without running them)"
+        f"{evil}: not a glyph-raster checkpoint (it refers to posix.system, not just tensors and "
+        "plain data; refused without running it)"
     ]
     assert not (tmp_path / "pwned").exists()
     assert "weights_only" not in caplog.text
