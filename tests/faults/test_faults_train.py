@@ -24,6 +24,12 @@ from raster.engine.checkpoint import load_checkpoint  # noqa: E402
 FIT = sys.modules[train.main.__module__] if hasattr(train.main, "__module__") else train
 
 
+@pytest.fixture(autouse=True)
+def one_thread(monkeypatch):
+    """One torch thread: these runs are tiny, and on busy shared cores two threads spin."""
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+
+
 @pytest.fixture(scope="module")
 def db(tmp_path_factory) -> Path:
     return make_db(tmp_path_factory.mktemp("db") / "g.db", n_labels=8, per_label=12, n_fonts=3)
