@@ -26,7 +26,6 @@ from pathlib import Path
 from tqdm import tqdm
 
 from raster.cli import (
-    EXIT_INPUT,
     EXIT_OK,
     EXIT_PARTIAL,
     add_progress_arg,
@@ -36,7 +35,7 @@ from raster.cli import (
 )
 from raster.data.fonts import INSTANCE_MODES, FontLoadError, find_font_files, iter_faces
 from raster.data.glyph_rows import DEFAULT_RANGES, ParsedFont, face_rows, parse_ranges, repertoire
-from raster.data.schema import FONT_METRIC_COLUMNS, FORMS, SchemaError, connect, inspect_db
+from raster.data.schema import FONT_METRIC_COLUMNS, FORMS, connect, inspect_db
 from raster.data.unicode_tables import unicode_version
 from raster.errors import IngestAborted
 from raster.progress import progress_bar
@@ -532,23 +531,15 @@ def main(argv: list[str] | None = None) -> int:
         paths.extend(bundled_font_paths())
     if not paths:
         parser.error("give font files or folders, or --bundled")
-    try:
-        stats = ingest(
-            args.db,
-            paths,
-            instances=args.instances,
-            ranges=args.ranges,
-            skip_composed=args.skip_composed,
-            workers=args.workers,
-            progress=args.progress,
-        )
-    except (SchemaError, IngestAborted, OSError, sqlite3.Error) as exc:
-        where = f"{exc.filename}: " if isinstance(exc, OSError) and exc.filename else ""
-        print(
-            f"raster.ingest: error: {where}{exc.strerror if isinstance(exc, OSError) and exc.strerror else exc}",
-            file=sys.stderr,
-        )
-        return EXIT_INPUT
+    stats = ingest(  # a bad database or a failed write: one line through @command
+        args.db,
+        paths,
+        instances=args.instances,
+        ranges=args.ranges,
+        skip_composed=args.skip_composed,
+        workers=args.workers,
+        progress=args.progress,
+    )
     print(format_summary(stats, args.db))
     if args.strict and stats.failed:
         return EXIT_PARTIAL

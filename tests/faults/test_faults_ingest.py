@@ -122,7 +122,11 @@ def test_wider_ranges_add_the_missing_labels(tmp_path, tiny_fonts, capsys):
     assert len(_labels(db)) == 18
 
 
-def test_foreign_database_is_refused_untouched(tmp_path, tiny_fonts, capsys):
+def _errors(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+
+
+def test_foreign_database_is_refused_untouched(tmp_path, tiny_fonts, caplog):
     db = tmp_path / "app.sqlite"
     conn = sqlite3.connect(db)
     conn.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)")
@@ -131,21 +135,20 @@ def test_foreign_database_is_refused_untouched(tmp_path, tiny_fonts, capsys):
     conn.close()
     before = sha256(db)
     assert _run(db, tiny_fonts["arabic"]) == 2
-    err = capsys.readouterr().err
-    assert error_lines(err) == [
-        f"raster.ingest: error: {db}: not a glyph database (it holds tables users, not glyphs "
+    assert _errors(caplog) == [
+        f"{db}: not a glyph database (it holds tables users, not glyphs "
         "and fonts with the anchor columns); refusing to change it"
     ]
     assert sha256(db) == before and not Path(f"{db}-wal").exists()
 
 
-def test_non_sqlite_file_is_refused_untouched(tmp_path, tiny_fonts, capsys):
+def test_non_sqlite_file_is_refused_untouched(tmp_path, tiny_fonts, caplog):
     db = tmp_path / "notes.db"
     db.write_text("not a database\n" * 100)
     before = sha256(db)
     assert _run(db, tiny_fonts["arabic"]) == 2
-    (line,) = error_lines(capsys.readouterr().err)
-    assert line.startswith(f"raster.ingest: error: {db}: not a SQLite database (")
+    (line,) = _errors(caplog)
+    assert line.startswith(f"{db}: not a SQLite database (")
     assert sha256(db) == before
 
 
@@ -185,7 +188,7 @@ def test_original_schema_is_migrated_in_place(tmp_path, tiny_fonts, caplog):
     assert not Path(f"{db}.bak1").exists()
 
 
-def test_full_disk_reports_the_real_error_and_stops(tmp_path, tiny_fonts, capsys, monkeypatch):
+def test_full_disk_reports_the_real_error_and_stops(tmp_path, tiny_fonts, caplog, monkeypatch):
     """SQLite rolls back by itself on SQLITE_FULL: the old second ROLLBACK hid the real error
     ("cannot rollback - no transaction is active") and the run went on, exit 0."""
     db = tmp_path / "g.db"
@@ -199,11 +202,10 @@ def test_full_disk_reports_the_real_error_and_stops(tmp_path, tiny_fonts, capsys
         return conn
 
     monkeypatch.setattr(ingest, "connect", full_connect)
-    capsys.readouterr()
+    caplog.clear()
     assert _run(db, tiny_fonts["arabic"], tiny_fonts["truetype"]) == 2
-    err = capsys.readouterr().err
-    assert error_lines(err) == [
-        f"raster.ingest: error: {db}: database write failed (database or disk is full) at "
+    assert _errors(caplog) == [
+        f"{db}: database write failed (database or disk is full) at "
         f"{tiny_fonts['arabic']}; stopped, the 0 fonts added before it are kept"
     ]
     assert _labels(db) == ["76_isol", "79_isol"]  # the earlier font is intact
