@@ -19,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "data"))
 from glyphdb import make_db  # noqa: E402
 
 from raster import train  # noqa: E402
+from raster.data.schema import db_fingerprint  # noqa: E402
 from raster.engine.checkpoint import load_checkpoint  # noqa: E402
 
 FIT = sys.modules[train.main.__module__] if hasattr(train.main, "__module__") else train
@@ -65,7 +66,9 @@ def test_a_folder_that_holds_a_run_is_refused(db, tmp_path, caplog):
     assert tree_digest(out) == before
     assert train.main(_args(db, out, 1, "--overwrite")) == 0
     assert not (out / "epoch_0.pt").exists()  # the old run's files are gone, not mixed in
-    assert load_checkpoint(out / "last.pt")["epoch"] == 0
+    ckpt = load_checkpoint(out / "last.pt")
+    assert ckpt["epoch"] == 0
+    assert ckpt["db_fingerprint"] == db_fingerprint(db)  # index build compares it
 
 
 def test_ctrl_c_keeps_the_clean_checkpoint_and_resume_is_exact(db, tmp_path, monkeypatch):
