@@ -5,6 +5,8 @@ shown, ToUnicode or not) and, where a ToUnicode map exists, the codes whose decl
 disagrees with what the glyph shows. ``repair IN.pdf OUT.pdf`` writes OUT.pdf: IN.pdf byte for
 byte plus an incremental update giving each font without a map (with ``--replace-suspect``:
 or with a suspect one) a ToUnicode map built from the identified glyphs.
+``repair IN.pdf|FOLDER ... --out-dir DIR`` repairs many files with the model loaded once, one
+line per file (``--jobs`` files at a time).
 """
 
 from __future__ import annotations
@@ -43,6 +45,19 @@ def _model_args(p: argparse.ArgumentParser) -> None:
         help="re-rank each code's labels by its neighbours' letters and digits (see "
         "raster/pdf/context.py); --no-context labels each code from its glyph alone",
     )
+    g.add_argument(
+        "--language",
+        choices=("auto", "none", "ar", "fa", "ur"),
+        default="auto",
+        help="decode each font's code -> text map against this language's character model "
+        "(wordfreq; raster/pdf/decode.py); auto: the --charset when it is a language",
+    )
+    g.add_argument(
+        "--glyph-weight",
+        type=float,
+        default=1.0,
+        help="in that decoding, the weight of a glyph's own log-probability against the words'",
+    )
     g = p.add_argument_group("decisions")
     g.add_argument(
         "--min-confidence",
@@ -79,8 +94,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="write a copy with ToUnicode maps from the glyphs",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    p.add_argument("pdf", type=Path)
-    p.add_argument("out", type=Path)
+    p.add_argument(
+        "paths", type=Path, nargs="+", help="IN.pdf OUT.pdf, or with --out-dir: PDFs and folders"
+    )
+    p.add_argument("--out-dir", type=Path, default=None, help="repair every input into DIR")
+    p.add_argument("--jobs", type=int, default=1, help="files repaired at once (with --out-dir)")
     p.add_argument(
         "--replace-suspect",
         action="store_true",
@@ -102,6 +120,35 @@ def _identifier(args):
         no_label_prob=args.no_label_prob,
         charset=args.charset,
     )
+
+
+def _language(args) -> str | None:
+    if args.language == "auto":
+        return args.charset if args.charset in ("ar", "fa", "ur") else None
+    return None if args.language == "none" else args.language
+
+
+def _repair_many(args, identifier) -> int:
+    from raster.pdf.batch import collect_inputs, plan_outputs, repair_many
+
+    pairs = plan_outputs(collect_inputs(args.paths), args.out_dir)
+    results = repair_many(
+        pairs,
+        identifier,
+        jobs=args.jobs,
+        on_done=lambda r: print(r.line(), flush=True),
+        min_confidence=args.min_confidence,
+        replace_suspect=args.replace_suspect,
+        suspect_share=args.suspect_share,
+        context=args.context,
+        language=_language(args),
+        glyph_weight=args.glyph_weight,
+    )
+    bad = [r for r in results if r.error or any(f.error for f in r.reports)]
+    print(
+        f"{len(results)} file(s): {sum(r.written for r in results)} written, {len(bad)} with errors"
+    )
+    return EXIT_PARTIAL if bad else EXIT_OK
 
 
 def _font_table(reports: list[FontReport], share: float) -> str:
@@ -198,18 +245,36 @@ def _json_report(reports: list[FontReport], extra: dict) -> dict:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     setup_logging()
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)  # layout: warns on odd descriptors
     from raster.inference.model import CheckpointError
     from raster.inference.reference import IndexMismatchError
 
+    if args.command == "repair":
+        if args.out_dir is None and len(args.paths) != 2:
+            log.error("repair takes IN.pdf OUT.pdf, or inputs with --out-dir DIR")
+            return EXIT_INPUT
+        if args.out_dir is None:
+            args.pdf, args.out = args.paths
+    notes: list[str] = []
     try:
         check_outputs(
             {"OUT": getattr(args, "out", None), "--json-out": args.json_out},
-            [args.pdf, args.checkpoint, args.index],
+            [getattr(args, "pdf", None), *getattr(args, "paths", []), args.checkpoint, args.index],
+            {"--out-dir": getattr(args, "out_dir", None)},
         )
         identifier = _identifier(args)
+        if args.command == "repair" and args.out_dir is not None:
+            return _repair_many(args, identifier)
         if args.command == "check":
             reports = analyse_fonts(
-                args.pdf, identifier, args.min_confidence, args.context, allow_encrypted=True
+                args.pdf,
+                identifier,
+                args.min_confidence,
+                args.context,
+                allow_encrypted=True,
+                language=_language(args),
+                glyph_weight=args.glyph_weight,
+                notes=notes,
             )
             written = False
         else:
@@ -221,6 +286,9 @@ def main(argv: list[str] | None = None) -> int:
                 replace_suspect=args.replace_suspect,
                 suspect_share=args.suspect_share,
                 context=args.context,
+                language=_language(args),
+                glyph_weight=args.glyph_weight,
+                notes=notes,
             )
     except (PdfInputError, CheckpointError, IndexMismatchError, OutputPathError, OSError) as exc:
         log.error("%s", exc)
@@ -237,18 +305,27 @@ def main(argv: list[str] | None = None) -> int:
                     f"{len(r.guesses)} codes; unmapped (below --min-confidence or unknown): "
                     + (" ".join(str(c) for c in r.unmapped) or "none")
                 )
-        print(
-            f"wrote {args.out} (incremental update of {args.pdf})"
-            if written
-            else f"nothing to repair: every readable font has a map; {args.out} not written"
-        )
+        unreadable = sum(1 for r in reports if r.error)
+        if written:
+            print(f"wrote {args.out} (incremental update of {args.pdf})")
+        elif unreadable:
+            print(f"nothing written: {unreadable} font(s) could not be read (see below)")
+        else:
+            print(f"nothing to repair: every font has a map; {args.out} not written")
     if args.json_out:
         args.json_out.parent.mkdir(parents=True, exist_ok=True)
-        extra = {"pdf": str(args.pdf), "command": args.command, "written": written}
+        extra = {
+            "pdf": str(args.pdf),
+            "command": args.command,
+            "written": written,
+            "notes": notes,
+        }
         args.json_out.write_text(
             json.dumps(_json_report(reports, extra), indent=1, ensure_ascii=False) + "\n",
             encoding="utf-8",
         )
+    for note in notes:
+        print(note, file=sys.stderr)
     failed = [r for r in reports if r.error]
     for r in failed:
         print(f"font {r.font.label}: {r.error}", file=sys.stderr)

@@ -8,6 +8,8 @@
   StandardEncoding) -> Unicode -> the (3,1) cmap, or the name in ``post``; else the (3,0) cmap
   at ``code``/``0xF000 + code``, then the (1,0) cmap, then (as viewers do) the (3,1) cmap at
   ``code``.
+* Type3: code -> CharProc name through ``/Differences``; the glyphs are built in CharProc
+  order (:mod:`~raster.pdf.type3`), so the name gives the glyph index.
 * Simple Type1C/OpenType-CFF: code -> glyph name through ``/Differences`` over the base
   encoding (the program's own when none is named) -> glyph index.
 """
@@ -163,6 +165,10 @@ def code_to_gid(font: PdfFont, ttfont: TTFont) -> dict[int, int]:
             f"{font.descendant_subtype} with a {font.program} program is not a combination "
             "this module maps"
         )
+    if font.subtype == "Type3":  # codes -> CharProc names (/Differences); glyphs in that order
+        gid_of = {name: i for i, name in enumerate(ttfont.getGlyphOrder())}
+        names = simple_code_names(font)
+        return {code: gid_of[names[code]] for code in font.codes if names.get(code) in gid_of}
     if font.subtype == "TrueType" and "glyf" in ttfont:
         return _truetype_simple(font, ttfont)
     if font.subtype in ("Type1", "MMType1", "TrueType") and "CFF " in ttfont:

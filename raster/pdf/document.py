@@ -35,12 +35,15 @@ class PdfFont:
         encoding: the ``/Encoding`` name (``Identity-H``, ``WinAnsiEncoding``), ``dict`` for an
             encoding dictionary, ``stream`` for an embedded CMap, None when absent.
         program: the embedded font program: ``FontFile2``, ``FontFile3/Type1C``,
-            ``FontFile3/CIDFontType0C``, ``FontFile3/OpenType``, ``FontFile``; None = not embedded.
+            ``FontFile3/CIDFontType0C``, ``FontFile3/OpenType``, ``FontFile``, ``CharProcs``
+            (Type3: the glyphs are drawings in the font dictionary); None = not embedded.
         has_tounicode: the font has a ``/ToUnicode`` stream.
         codes: character code -> number of times the pages show it.
         pages: 1-based pages that show text in this font.
         sequences: the runs of codes shown (one per ``Tj``, one per ``TJ`` array), in content
             order, capped at :data:`MAX_SEQUENCE_CODES` codes.
+        notes: one line per thing worth saying that did not stop the work (a Type3 glyph
+            that paints an image, ...).
     """
 
     objgen: tuple[int, int]
@@ -55,6 +58,7 @@ class PdfFont:
     codes: Counter = field(default_factory=Counter)
     pages: set[int] = field(default_factory=set)
     sequences: list[list[int]] = field(default_factory=list, repr=False)
+    notes: list[str] = field(default_factory=list)
     _kept: int = field(default=0, repr=False)  # codes in ``sequences`` (a scan adds many runs)
 
     def record(self, codes: list[int], page: int) -> None:
@@ -166,7 +170,13 @@ def _describe(obj: pikepdf.Dictionary) -> PdfFont:
     if desc is not None:
         font.descendant_subtype = _name(desc.get("/Subtype"))
     fd = font.descriptor()
-    if isinstance(fd, pikepdf.Dictionary):
+    if base == "?" and isinstance(fd, pikepdf.Dictionary):  # Type3 fonts need no /BaseFont
+        font.base_font = _name(fd.get("/FontName")) or "?"
+    if font.base_font == "?" and _name(obj.get("/Name")):
+        font.base_font = _name(obj.get("/Name"))
+    if subtype == "Type3" and isinstance(obj.get("/CharProcs"), pikepdf.Dictionary):
+        font.program = "CharProcs"
+    elif isinstance(fd, pikepdf.Dictionary):
         for key in ("/FontFile2", "/FontFile3", "/FontFile"):
             stream = fd.get(key)
             if isinstance(stream, pikepdf.Stream):
@@ -190,10 +200,12 @@ def _strings(operator: str, operands) -> list[bytes]:
 
 
 class _Walker:
-    def __init__(self, fonts: dict[tuple, PdfFont]):
+    def __init__(self, fonts: dict[tuple, PdfFont], notes: list[str]):
         self.fonts = fonts
+        self.notes = notes
         self.visited_forms: set[tuple] = set()
         self.problems: list[str] = []
+        self.open_forms: list[tuple] = []
 
     def font_for(self, resources, name: str) -> PdfFont | None:
         fonts = resources.get("/Font") if resources is not None else None
@@ -207,7 +219,8 @@ class _Walker:
         font.resource_names.add(name)
         return font
 
-    def walk(self, stream_owner, resources, page: int) -> None:
+    def walk(self, stream_owner, resources, page: int, where: str = "") -> None:
+        where = f"page {page}{where}"
         try:
             instructions = pikepdf.parse_content_stream(stream_owner)
         except pikepdf.PdfError as exc:  # its text cannot be read: the caller says so
@@ -218,6 +231,7 @@ class _Walker:
             return
         current: PdfFont | None = None
         stack: list[PdfFont | None] = []
+        q_errors = bt_depth = bt_errors = 0
         for inst in instructions:
             if isinstance(inst, pikepdf.ContentStreamInlineImage):
                 continue
@@ -226,7 +240,14 @@ class _Walker:
             if op == "q":
                 stack.append(current)
             elif op == "Q":
+                q_errors += not stack
                 current = stack.pop() if stack else current
+            elif op == "BT":
+                bt_errors += bt_depth > 0
+                bt_depth = 1
+            elif op == "ET":
+                bt_errors += bt_depth == 0
+                bt_depth = 0
             elif op == "Tf" and operands:
                 current = self.font_for(resources, str(operands[0]))
             elif op in _SHOW_OPS and current is not None:
@@ -235,17 +256,36 @@ class _Walker:
                     run += _split_codes(data, current.code_bytes)
                 current.record(run, page)
             elif op == "Do" and operands:
-                self.enter_form(resources, str(operands[0]), page)
+                self.enter_form(resources, str(operands[0]), page, where)
+        unclosed = len(stack)
+        if q_errors or unclosed:
+            self.notes.append(
+                f"{where}: unbalanced q/Q ({q_errors} Q without q, {unclosed} q not closed); "
+                "read as a viewer would"
+            )
+        if bt_errors or bt_depth:
+            self.notes.append(
+                f"{where}: unbalanced BT/ET ({bt_errors} misplaced, {bt_depth} not closed); "
+                "read as a viewer would"
+            )
 
-    def enter_form(self, resources, name: str, page: int) -> None:
+    def enter_form(self, resources, name: str, page: int, where: str) -> None:
         xobjects = resources.get("/XObject") if resources is not None else None
         form = xobjects.get(name) if isinstance(xobjects, pikepdf.Dictionary) else None
         if not isinstance(form, pikepdf.Stream) or form.get("/Subtype") != pikepdf.Name.Form:
             return
+        if form.objgen in self.open_forms:
+            self.notes.append(
+                f"page {page}: form XObject {name} (obj {form.objgen[0]}) draws itself "
+                "(a cycle); drawn once"
+            )
+            return
         if form.objgen in self.visited_forms:
-            return  # a form shown many times (or recursively) adds no new codes
+            return  # a form shown many times adds no new codes
         self.visited_forms.add(form.objgen)
-        self.walk(form, form.get("/Resources", resources), page)
+        self.open_forms.append(form.objgen)
+        self.walk(form, form.get("/Resources", resources), page, f" form {name}")
+        self.open_forms.pop()
 
 
 def _first_line(exc: BaseException) -> str:
@@ -256,7 +296,28 @@ def _first_line(exc: BaseException) -> str:
 _DAMAGE_WARNINGS = re.compile(r"expected \d+ \d+ obj|not found|xref|offset|EOF|damaged", re.I)
 
 
-def scan_fonts(pdf: pikepdf.Pdf, problems: list[str] | None = None) -> list[PdfFont]:
+def _unused_fonts(pdf: pikepdf.Pdf, used: dict[tuple, PdfFont]) -> list[str]:
+    out, seen = [], set()
+    for number, page in enumerate(pdf.pages, start=1):
+        res = page.obj.get("/Resources")
+        fonts = res.get("/Font") if isinstance(res, pikepdf.Dictionary) else None
+        if not isinstance(fonts, pikepdf.Dictionary):
+            continue
+        for name, obj in fonts.items():
+            key = tuple(obj.objgen) if isinstance(obj, pikepdf.Object) else None
+            if key and key != (0, 0) and key not in used and key not in seen:
+                seen.add(key)
+                base = _name(obj.get("/BaseFont")) if isinstance(obj, pikepdf.Dictionary) else None
+                out.append(
+                    f"font {name} {base or '?'} (obj {key[0]}): listed by page {number} but "
+                    "used by no page; not mapped"
+                )
+    return out
+
+
+def scan_fonts(
+    pdf: pikepdf.Pdf, problems: list[str] | None = None, *, notes: list[str] | None = None
+) -> list[PdfFont]:
     """Every font the pages' content (and the forms it draws) selects, with the codes shown.
 
     Fonts are listed in the order the pages first use them.
@@ -266,9 +327,13 @@ def scan_fonts(pdf: pikepdf.Pdf, problems: list[str] | None = None) -> list[PdfF
         problems: when given, receives one line per damage found on the way: a content stream
             that does not decode, an object that is not where the cross-reference table says
             (qpdf reads such objects as null: a blanked font program looks "not embedded").
+        notes: when given, receives one line per page or font worth a word that does not stop
+            the work: unbalanced ``q``/``Q`` or ``BT``/``ET``, a form XObject cycle, a font
+            that no page uses.
     """
     fonts: dict[tuple, PdfFont] = {}
-    walker = _Walker(fonts)
+    notes = [] if notes is None else notes
+    walker = _Walker(fonts, notes)
     for number, page in enumerate(pdf.pages, start=1):
         walker.walk(page, page.obj.get("/Resources"), number)
     for font in fonts.values():  # touch what the callers read, so qpdf reports its damage
@@ -276,6 +341,7 @@ def scan_fonts(pdf: pikepdf.Pdf, problems: list[str] | None = None) -> list[PdfF
     if problems is not None:
         problems.extend(walker.problems)
         problems.extend(w for w in pdf.get_warnings() if _DAMAGE_WARNINGS.search(w))
+    notes.extend(_unused_fonts(pdf, fonts))
     return list(fonts.values())
 
 

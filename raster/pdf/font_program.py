@@ -5,7 +5,8 @@
 fontTools' FontBuilder: the CFF table as embedded, plus the head/hhea/hmtx/maxp/post tables an
 sfnt needs (no sfnt-wrapping of a bare CFF exists in fontTools; the wrapping is ours). A Type 1
 program (``FontFile``) is read with fontTools' t1Lib and its glyphs redrawn into a CFF-based
-OpenType font, its built-in encoding kept as the CFF encoding. Type3 fonts are not read.
+OpenType font, its built-in encoding kept as the CFF encoding. A Type3 font's CharProcs are
+drawn into a CFF-based OpenType font by :mod:`~raster.pdf.type3`.
 """
 
 from __future__ import annotations
@@ -32,8 +33,6 @@ def program_bytes(font: PdfFont) -> bytes:
     Raises:
         PdfFontError: Type3, not embedded, or an undecodable stream.
     """
-    if font.subtype == "Type3":
-        raise PdfFontError("Type3 font: its glyphs are PDF drawings, not a font program")
     if font.program is None:
         raise PdfFontError("not embedded: the PDF has no outlines of this font to identify")
     fd = font.descriptor()
@@ -113,6 +112,12 @@ def load_program(font: PdfFont) -> TTFont:
     Raises:
         PdfFontError: unsupported or unreadable program (message says which).
     """
+    if font.subtype == "Type3":
+        from raster.pdf.type3 import type3_program
+
+        t3 = type3_program(font)
+        font.notes.extend(t3.notes)
+        return t3.ttfont
     data = program_bytes(font)
     try:
         if font.program in ("FontFile3/Type1C", "FontFile3/CIDFontType0C"):
@@ -143,7 +148,11 @@ def program_file(font: PdfFont, folder: str | Path, stem: str) -> tuple[Path, TT
     """
     ttfont = load_program(font)
     path = Path(folder) / (stem + (".ttf" if "glyf" in ttfont else ".otf"))
-    if font.program in ("FontFile3/Type1C", "FontFile3/CIDFontType0C", "FontFile"):
+    if font.subtype == "Type3" or font.program in (
+        "FontFile3/Type1C",
+        "FontFile3/CIDFontType0C",
+        "FontFile",
+    ):
         try:
             ttfont.save(path)
         except Exception as exc:  # compiling a damaged CFF fails in many ways

@@ -50,7 +50,7 @@ class GlyphGuess:
 
 # glyphs -> candidate labels per glyph, [(label, probability), ...] best first ([] = no label)
 Identifier = Callable[[FontGlyphs], list[Candidates]]
-TOP_CANDIDATES = 5
+TOP_CANDIDATES = 10
 
 
 def label_text(label: str) -> str:
@@ -104,13 +104,23 @@ def _advance(ttfont, gid: int) -> int:
     return int(ttfont["hmtx"].metrics.get(name, (0, 0))[0])
 
 
-def identify_codes(
-    font: PdfFont, folder: str | Path, identifier: Identifier, context: bool = True
-) -> list[GlyphGuess]:
-    """One guess per code the document shows with ``font`` (codes mapping to no glyph skipped).
+@dataclass
+class FontCandidates:
+    """The glyphs a font shows, identified one by one.
 
-    With ``context``, the candidates are re-ranked by the neighbouring codes (see
-    :mod:`~raster.pdf.context`).
+    Attributes:
+        gid_of: code -> glyph index (codes that map to no glyph are left out).
+        by_code: code -> candidate labels, best first, for codes whose glyph has an outline.
+        blank: codes whose glyph has no outline but an advance (spaces).
+    """
+
+    gid_of: dict[int, int]
+    by_code: dict[int, Candidates]
+    blank: set[int]
+
+
+def font_candidates(font: PdfFont, folder: str | Path, identifier: Identifier) -> FontCandidates:
+    """Identify every glyph ``font`` shows (no context).
 
     Raises:
         PdfFontError: the program cannot be read or its codes not mapped (message says why).
@@ -129,18 +139,47 @@ def identify_codes(
     if shown:
         found = identifier(glyphs.take([row_of[g] for g in shown]))
         by_gid = {g: [c for c in cands if c[0]] for g, cands in zip(shown, found, strict=True)}
-    before = {code: by_gid[gid] for code, gid in gid_of.items() if gid in by_gid}
-    after = rerank(before, font.sequences) if context else before
+    blank = {
+        code
+        for code, gid in gid_of.items()
+        if gid not in by_gid and gid != 0 and gid not in row_of and _advance(ttfont, gid) > 0
+    }
+    by_code = {code: by_gid[gid] for code, gid in gid_of.items() if gid in by_gid}
+    return FontCandidates(gid_of, by_code, blank)
+
+
+def make_guesses(
+    fc: FontCandidates, final: dict[int, Candidates] | None = None
+) -> list[GlyphGuess]:
+    """One guess per mapped code: the first of ``final[code]`` (default: the glyph's own
+    candidates); ``changed_by_context`` when that differs from the glyph's own best label."""
+    final = fc.by_code if final is None else final
     guesses = []
-    for code in sorted(gid_of):
-        gid = gid_of[code]
-        if gid in by_gid:
-            cands = after[code]
+    for code in sorted(fc.gid_of):
+        gid = fc.gid_of[code]
+        if code in fc.by_code:
+            cands = final.get(code, fc.by_code[code])
             label, p = cands[0] if cands else ("", 0.0)
-            moved = bool(cands) and label != before[code][0][0]
+            moved = bool(cands) and label != fc.by_code[code][0][0]
             guesses.append(GlyphGuess(code, gid, label_text(label), p, label, moved))
-        elif gid != 0 and gid not in row_of and _advance(ttfont, gid) > 0:
+        elif code in fc.blank:
             guesses.append(GlyphGuess(code, gid, " ", 1.0, BLANK))
         else:
             guesses.append(GlyphGuess(code, gid, "", 0.0, ""))
     return guesses
+
+
+def identify_codes(
+    font: PdfFont, folder: str | Path, identifier: Identifier, context: bool = True
+) -> list[GlyphGuess]:
+    """One guess per code the document shows with ``font`` (codes mapping to no glyph skipped).
+
+    With ``context``, the candidates are re-ranked by the neighbouring codes within each shown
+    run of the font (see :mod:`~raster.pdf.context`; :func:`raster.pdf.repair.analyse_fonts`
+    takes the neighbours from the page instead).
+
+    Raises:
+        PdfFontError: the program cannot be read or its codes not mapped (message says why).
+    """
+    fc = font_candidates(font, folder, identifier)
+    return make_guesses(fc, rerank(fc.by_code, font.sequences) if context else None)

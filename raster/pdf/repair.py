@@ -27,7 +27,14 @@ from raster.pdf.document import (
     scan_fonts,
 )
 from raster.pdf.font_program import temporary_folder
-from raster.pdf.glyph_text import GlyphGuess, Identifier, identify_codes
+from raster.pdf.glyph_text import (
+    FontCandidates,
+    GlyphGuess,
+    Identifier,
+    font_candidates,
+    make_guesses,
+)
+from raster.pdf.page_context import document_candidates
 from raster.pdf.surgery import write_tounicode
 from raster.pdf.tounicode import build_tounicode, parse_tounicode
 
@@ -106,20 +113,33 @@ def analyse_fonts(
     min_confidence: float,
     context: bool = True,
     allow_encrypted: bool = False,
+    *,
+    language: str | None = None,
+    glyph_weight: float = 1.0,
+    notes: list[str] | None = None,
 ) -> list[FontReport]:
     """Identify the shown glyphs of every font of ``path``; compare with declared maps.
 
     Args:
         allow_encrypted: read a file encrypted with an empty user password (``check``).
+        context: re-rank each glyph's labels by its page-order neighbours (letter/digit vote).
+        language: ``ar``/``fa``/``ur``: decode the document's code -> text maps against that
+            language's character model (:mod:`~raster.pdf.decode`); None: glyph by glyph.
+        glyph_weight: the glyphs' weight against the words' in that decoding.
+        notes: when given, receives one line per page or font worth a word that did not stop
+            the work (see :func:`~raster.pdf.document.scan_fonts`; Type3 glyphs that paint
+            images).
 
     Raises:
         PdfInputError: the PDF itself cannot be read, or is damaged (a content stream that
             does not decode, objects missing where the cross-references point).
     """
     reports = []
+    found: dict[tuple[int, int], FontCandidates] = {}
     with open_pdf(path, allow_encrypted) as pdf, temporary_folder() as folder:
         problems: list[str] = []
-        fonts = scan_fonts(pdf, problems)
+        page_notes: list[str] = []
+        fonts = scan_fonts(pdf, problems, notes=page_notes)
         if problems:
             raise damage_error(path, problems)
         for font in fonts:
@@ -138,11 +158,26 @@ def analyse_fonts(
             if not font.codes:
                 continue
             try:
-                rep.guesses = identify_codes(font, folder, identifier, context)
+                found[font.objgen] = font_candidates(font, folder, identifier)
             except PdfFontError as exc:
                 rep.error = str(exc)
                 log.warning("%s: font %s: %s", path, font.label, exc)
+        final = document_candidates(
+            path,
+            found,
+            context=context,
+            language=language,
+            glyph_weight=glyph_weight,
+            sequences={r.font.objgen: r.font.sequences for r in reports},
+        )
+        if notes is not None:
+            notes.extend(page_notes)
+            notes.extend(f"font {r.font.label}: {n}" for r in reports for n in r.font.notes)
+        for rep in reports:
+            fc = found.get(rep.font.objgen)
+            if fc is None:
                 continue
+            rep.guesses = make_guesses(fc, final[rep.font.objgen])
             if rep.declared is not None:
                 rep.compared, rep.expected_agreement, rep.disagreements = compare_declared(
                     rep.declared, rep.guesses, min_confidence
@@ -159,6 +194,9 @@ def repair_pdf(
     replace_suspect: bool = False,
     suspect_share: float = 0.5,
     context: bool = True,
+    language: str | None = None,
+    glyph_weight: float = 1.0,
+    notes: list[str] | None = None,
 ) -> tuple[list[FontReport], bool]:
     """Write ``dst``: ``src`` plus new ToUnicode maps for fonts without one (and, with
     ``replace_suspect``, for fonts whose map is suspect).
@@ -169,7 +207,15 @@ def repair_pdf(
     Raises:
         PdfInputError: the PDF cannot be read, or the update failed its read-back check.
     """
-    reports = analyse_fonts(src, identifier, min_confidence, context)
+    reports = analyse_fonts(
+        src,
+        identifier,
+        min_confidence,
+        context,
+        language=language,
+        glyph_weight=glyph_weight,
+        notes=notes,
+    )
     cmaps: dict[tuple[int, int], bytes] = {}
     for rep in reports:
         font = rep.font

@@ -5,8 +5,9 @@ Definition (used by the tests, ``bench/bench_pdf.py`` and docs/results.md):
 normalized: NFKC (presentation forms -> base letters), whitespace runs -> one space, ends
 stripped. pdfminer writes a code without a ToUnicode entry as ``(cid:N)``; each counts as one
 wrong character (U+FFFD). Right-to-left lines come out of the PDF in visual order (the content
-stream draws them left to right), so the glyphs of a line with Arabic letters are put back in
-logical order before comparison; the sources typeset here are Arabic only.
+stream draws them in either direction), so each line's glyphs are sorted by position and a
+line with Arabic letters is put back in logical order before comparison; the sources typeset
+here are Arabic only.
 """
 
 from __future__ import annotations
@@ -54,23 +55,15 @@ def char_accuracy(extracted: str, source: str) -> float:
 
 
 def extract_text(path: str | Path) -> str:
-    """The PDF's text as pdfminer.six extracts it, in logical order (see :func:`logical_order`)."""
-    from pdfminer.high_level import extract_pages
-    from pdfminer.layout import LTAnno, LTChar, LTTextContainer, LTTextLine
+    """The PDF's text as pdfminer.six extracts it, in logical order: each line's glyphs in
+    visual order (sorted by position, see :func:`raster.pdf.layout.page_lines`: producers draw
+    right-to-left lines in either direction), then reversed where the line reads right to
+    left; words joined by spaces, lines too."""
+    from raster.pdf.layout import logical_words, page_lines
 
-    lines: list[list[str]] = []
-    for page in extract_pages(str(path)):
-        for box in page:
-            # text lines come grouped in boxes, or alone when pdfminer finds no box for them
-            found = [box] if isinstance(box, LTTextLine) else box
-            if not isinstance(box, LTTextContainer):
-                continue
-            for line in found:
-                if isinstance(line, LTTextLine):
-                    units = [
-                        _CID.sub("\ufffd", ch.get_text())
-                        for ch in line
-                        if isinstance(ch, (LTChar, LTAnno))
-                    ]
-                    lines.append(units)
-    return logical_order(lines)
+    out = []
+    for line in logical_words(page_lines(path), lambda ch: ch.text):
+        text = " ".join("".join(_CID.sub("\ufffd", ch.text) for ch in word) for word in line)
+        if text.strip():
+            out.append(text.strip())
+    return " ".join(out)

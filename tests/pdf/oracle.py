@@ -39,3 +39,31 @@ def oracle_identifier(truth: dict[int, str], confidence: dict[int, float] | None
         ]
 
     return identify
+
+
+def fixture_truth(pdf_path, tounicode: list[dict]) -> dict[int, dict[int, str]]:
+    """font object number -> glyph index -> text, from a producer's saved ToUnicode maps
+    (``tests/pdf/fixtures/*.json``: one ``{base_font, map: code -> text}`` per font in scan
+    order) over the fonts of the stripped PDF (any number of fonts)."""
+    out: dict[int, dict[int, str]] = {}
+    with open_pdf(pdf_path) as pdf:
+        fonts = scan_fonts(pdf)
+        assert [f.base_font for f in fonts] == [t["base_font"] for t in tounicode]
+        for font, saved in zip(fonts, tounicode, strict=True):
+            declared = saved["map"]
+            gids = code_to_gid(font, load_program(font))
+            out[font.objgen[0]] = {
+                gid: declared[str(code)] for code, gid in gids.items() if str(code) in declared
+            }
+    return out
+
+
+def fonts_oracle_identifier(truth: dict[int, dict[int, str]]):
+    """Identifier for a document of several fonts: the font is told by the file the program
+    was written to (``font-<object>-<generation>``, see ``raster.pdf.glyph_text``)."""
+
+    def identify(glyphs):
+        obj = int(glyphs.path.stem.split("-")[1])
+        return oracle_identifier(truth.get(obj, {}))(glyphs)
+
+    return identify

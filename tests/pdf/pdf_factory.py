@@ -51,7 +51,8 @@ def hand_pdf(
     Type1C), ``cid-cff`` (Type0 + CIDFontType0, FontFile3 CIDFontType0C, Identity-H),
     ``type1`` (the FontFile Type 1 program of ``fontfactory.build_type1_program``; ``font_path``
     unused), ``type1-junk`` (a FontFile that is not a font), ``helvetica`` (not embedded),
-    ``type3``.
+    ``type3`` (one CharProc ``/box`` at code 65: a 500 x 700 rectangle, advance 500),
+    ``type3-image`` (its CharProc paints an image).
     """
     pdf = pikepdf.new()
     descriptor = pikepdf.Dictionary(
@@ -101,8 +102,12 @@ def hand_pdf(
             Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica
         )
         descriptor = None
-    elif kind == "type3":
-        proc = pdf.make_stream(b"500 0 0 0 500 700 d1 0 0 500 700 re f")
+    elif kind in ("type3", "type3-image"):
+        proc = pdf.make_stream(
+            b"500 0 0 0 500 700 d1 0 0 500 700 re f"
+            if kind == "type3"
+            else b"500 0 d0 q 500 0 0 700 0 0 cm /Im1 Do Q"
+        )
         font = pikepdf.Dictionary(
             Type=pikepdf.Name.Font,
             Subtype=pikepdf.Name.Type3,
@@ -114,6 +119,7 @@ def hand_pdf(
             LastChar=65,
             Widths=[500],
         )
+        font.FontDescriptor = pdf.make_indirect(descriptor)  # Type3: no /BaseFont
         descriptor = None
     else:
         raise ValueError(kind)

@@ -80,7 +80,7 @@ def test_wrapped_cff_program_reads_back_the_outlines(tmp_path, tiny_fonts):
 @pytest.mark.parametrize(
     ("kind", "message"),
     [
-        ("type3", "Type3 font"),
+        ("type3-image", "Type3 font: no glyph draws a path .glyph /box: references /Im1"),
         ("helvetica", "not embedded"),
         ("type1-junk", "FontFile program is not readable"),
     ],
@@ -127,3 +127,42 @@ def test_type0_with_another_cmap_is_not_mapped(tmp_path, tiny_fonts):
         (font,) = scan_fonts(pdf)
         with pytest.raises(PdfFontError, match="only Identity-H/V"):
             code_to_gid(font, load_program(font))
+
+
+def test_type3_charprocs_become_outlines_through_the_font_matrix(tmp_path, tiny_fonts):
+    from fontTools.pens.recordingPen import RecordingPen
+
+    path = hand_pdf(tmp_path / "t3.pdf", "type3", b"AA", tiny_fonts["cff"])
+    font, ttfont, gids = _only_font(path)
+    assert font.program == "CharProcs" and font.base_font == "Tiny"  # named by its descriptor
+    assert ttfont.getGlyphOrder() == [".notdef", "box"] and gids == {65: 1}
+    pen = RecordingPen()
+    ttfont.getGlyphSet()["box"].draw(pen)
+    # FontMatrix 0.001 -> 1000 units per em: the rectangle keeps its glyph-space coordinates
+    assert pen.value == [
+        ("moveTo", ((0, 0),)),
+        ("lineTo", ((500, 0),)),
+        ("lineTo", ((500, 700),)),
+        ("lineTo", ((0, 700),)),
+        ("closePath", ()),
+    ]
+    assert ttfont["hmtx"]["box"] == (500, 0)
+
+
+def test_type3_curves_v_y_and_cm_exactly():
+    import pikepdf
+    from fontTools.pens.recordingPen import RecordingPen
+
+    from raster.pdf.type3 import draw_charproc
+
+    pdf = pikepdf.new()
+    proc = pdf.make_stream(b"600 0 d0 q 2 0 0 2 10 0 cm 0 0 m 1 1 2 2 v 3 3 4 4 y h Q")
+    pen = RecordingPen()
+    # a flipped matrix (Chromium's): y is negated, units scaled to 1/1000 em
+    advance, reason = draw_charproc(proc, (0.001, 0, 0, -0.001, 0, 0), pen)
+    assert reason is None and advance == pytest.approx(600)
+    pts = [tuple(round(v, 6) for v in p) for _, args in pen.value for p in args]
+    # naive: (x, y) -> (2x + 10, -2y); v repeats the current point (0, 0) as 1st control,
+    # y repeats the end point (4, 4) as 2nd control
+    assert pts == [(10, 0), (10, 0), (12, -2), (14, -4), (16, -6), (18, -8), (18, -8)]
+    assert [op for op, _ in pen.value] == ["moveTo", "curveTo", "curveTo", "closePath"]

@@ -98,7 +98,7 @@ def test_a_bad_font_is_reported_and_the_others_repaired(tmp_path, tiny_fonts):
     original = shaped_pdf(_bundled("Amiri-Regular"), ["سلام"], tmp_path / "o.pdf")
     truth = truth_by_gid(original)
     stripped = strip_tounicode(original, tmp_path / "s.pdf")
-    type3 = hand_pdf(tmp_path / "t3.pdf", "type3", b"A")
+    type3 = hand_pdf(tmp_path / "t3.pdf", "type3-image", b"A")
     both = tmp_path / "both.pdf"
     with pikepdf.open(stripped) as pdf, pikepdf.open(type3) as other:
         pdf.pages.extend(other.pages)
@@ -106,7 +106,7 @@ def test_a_bad_font_is_reported_and_the_others_repaired(tmp_path, tiny_fonts):
     reports, written = repair_pdf(both, tmp_path / "f.pdf", oracle_identifier(truth))
     by_type = {r.font.subtype: r for r in reports}
     assert by_type["Type0"].action == "repaired" and by_type["Type3"].action == "skipped"
-    assert "Type3 font" in by_type["Type3"].error and written
+    assert "no glyph draws a path" in by_type["Type3"].error and written
 
 
 def test_type1_font_repaired_end_to_end(tmp_path):
@@ -146,6 +146,27 @@ def test_cli_repair_with_the_model(tiny_pdfs, capsys):
     data = json.loads(report.read_text())
     assert data["written"] and data["fonts"][0]["action"] == "repaired"
     assert {g["label"] for g in data["fonts"][0]["guesses"]} >= {"1576_init", "1576_medi"}
+
+
+def test_cli_repairs_a_folder_and_files_with_one_model_load(tiny_pdfs, tmp_path, capsys):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.pdf").write_bytes(tiny_pdfs["stripped"].read_bytes())
+    (folder / "b.pdf").write_bytes(b"%PDF-1.4\nnot a pdf\n")
+    argv = ["repair", str(folder), str(tiny_pdfs["original"]), "--out-dir", str(tmp_path / "out")]
+    assert main([*argv, "--checkpoint", str(tiny_run()["ckpt"]), "--jobs", "2"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    failed = next(line for line in lines if "FAILED" in line)
+    assert failed.startswith(f"{folder / 'b.pdf'}: FAILED: damaged or not a PDF (")
+    assert sorted(x for x in lines[:3] if x != failed) == sorted(
+        [
+            f"{folder / 'a.pdf'} -> {tmp_path / 'out' / 'a.pdf'}: repaired 1",
+            f"{tiny_pdfs['original']}: nothing written (kept 1)",
+        ]
+    )
+    assert lines[3] == "3 file(s): 1 written, 1 with errors"
+    assert extract_text(tmp_path / "out" / "a.pdf") == TINY_TEXT
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.pdf"]
 
 
 def test_cli_check_flags_the_scrambled_map(tiny_pdfs, capsys):

@@ -1,0 +1,60 @@
+"""raster.pdf.language (character n-grams) and raster.pdf.decode (document decoding)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from raster.pdf.decode import decode
+from raster.pdf.language import CharNgram, language_model
+
+
+def test_witten_bell_distributions_sum_to_one_exactly():
+    lm = CharNgram({"abc": 3.0, "abd": 1.0, "ca": 2.0}, order=3)
+    symbols = sorted(lm.alphabet) + ["$", "Z"]  # "Z": any unseen symbol gets the same share
+    for history in ("", "^^", "^a", "ab", "zz", "c"):
+        total = sum(lm.prob(history, c) for c in symbols)
+        assert total == pytest.approx(1.0, abs=1e-12)
+
+
+def test_witten_bell_by_hand():
+    lm = CharNgram({"ab": 1.0}, order=2)
+    # order 2 counts "^ab$" as: history "" -> a, b, $ (total 3, 3 types); "a" -> b (1, 1);
+    # the alphabet {a, b} plus $ and one unseen symbol -> uniform 1/4
+    uniform = 1 / 4
+    p_uni = 3 / (3 + 3) * (1 / 3) + 3 / (3 + 3) * uniform  # lam = total / (total + types)
+    p_big = 1 / (1 + 1) * 1 + 1 / (1 + 1) * p_uni
+    assert lm.prob("a", "b") == pytest.approx(p_big)
+    assert lm.word_logprob("ab") == pytest.approx(
+        math.log(lm.prob("^", "a")) + math.log(lm.prob("a", "b")) + math.log(lm.prob("b", "$"))
+    )
+
+
+def test_arabic_model_prefers_real_words_and_arabic_letters():
+    lm = language_model("ar")
+    assert lm.word_logprob("الطالب") > lm.word_logprob("الطاكب")
+    assert lm.word_logprob("الطالب") > lm.word_logprob("الطالl") + 5  # a Latin l for alef
+
+
+def test_decoding_lets_the_words_overrule_an_unsure_glyph():
+    lm = CharNgram({"cat": 10.0, "act": 5.0, "tac": 1.0}, order=3)
+    cands = {
+        "c": [("c", 0.9), ("o", 0.1)],
+        "a": [("o", 0.55), ("a", 0.45)],  # the glyph alone would say "o"
+        "t": [("t", 0.95), ("l", 0.05)],
+    }
+    words = [["c", "a", "t"], ["a", "c", "t"], ["t", "a", "c"]]
+    out = decode(cands, words, lm)
+    assert [i for i, _ in out["a"]] == [1, 0]  # "a" chosen, "o" after it
+    assert out["a"][0][1] > 0.9  # and the words make it confident
+    assert [i for i, _ in out["c"]][0] == 0 and [i for i, _ in out["t"]][0] == 0
+
+
+def test_decoding_keeps_a_sure_glyph_and_leaves_numbers_to_the_glyphs():
+    lm = CharNgram({"ab": 10.0}, order=2)
+    cands = {"x": [("b", 0.999999), ("z", 1e-6)], "d": [("1", 0.6), ("a", 0.4)]}
+    out = decode(cands, [["x"], ["d", "d"]], lm, glyph_weight=1.0)
+    assert out["d"][0][0] == 0  # "11" is mostly digits: not scored by the word model
+    lm2 = CharNgram({"z": 10.0}, order=2)
+    assert decode(cands, [["x"]], lm2, glyph_weight=100.0)["x"][0][0] == 0
