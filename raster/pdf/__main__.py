@@ -259,7 +259,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         check_outputs(
             {"OUT": getattr(args, "out", None), "--json-out": args.json_out},
-            [getattr(args, "pdf", None), *getattr(args, "paths", []), args.checkpoint, args.index],
+            [
+                *(args.paths if getattr(args, "out_dir", None) else [args.pdf]),
+                args.checkpoint,
+                args.index,
+            ],
             {"--out-dir": getattr(args, "out_dir", None)},
         )
         identifier = _identifier(args)
