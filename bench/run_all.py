@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DB = "dataset/glyphs.db"
 IDENTIFY_WORK = "artifacts/bench_identify"
 DEMO_RUN = "runs/demo"  # `make demo`'s model: timed when bench_identify has not trained one
-NAMES = ("ingest", "rasterize", "cache", "train", "embed", "identify")
+NAMES = ("ingest", "rasterize", "cache", "train", "embed", "identify", "review")
 # Targets the figures are read against (from the issues), not measurements.
 RASTER_FLOOR, RASTER_AMBITION = 5_000, 15_000
 LOOP_TARGET = 0.90
@@ -115,6 +115,15 @@ def plan(name: str, quick: bool, root: Path = ROOT, scratch: Path | None = None)
             model = ["--model-dir", DEMO_RUN]
         runs = ["--threads", "1", "--latency-runs", "1"] if quick else ["--threads", "2"]
         return Plan(name, [Job(name, "bench.bench_identify", ["--latency-only", *model, *runs])])
+    if name == "review":
+        from raster.reviewing.browser import BrowserMissing, chromium_path
+
+        try:
+            chromium_path()
+        except BrowserMissing as exc:
+            return Plan(name, skip=f"{exc}")
+        size = ["--glyphs", "200", "--repeats", "1"] if quick else ["--glyphs", "2000"]
+        return Plan(name, [Job(name, "bench.bench_review", size)])
     raise ValueError(f"unknown bench {name!r}; choose from {', '.join(NAMES)}")
 
 
@@ -495,6 +504,24 @@ def _identify(res: dict) -> list[str]:
     return lines
 
 
+def _review(res: dict) -> list[str]:
+    d = res["data"].get("review")
+    if d is None:
+        return []
+    return [
+        f"(the review page of {_n(d['glyphs'])} glyphs of {d['font']}, random predictions, "
+        f"{d['page_bytes'] / 1e6:.2f} MB, opened from `file://` in headless Debian chromium "
+        f"through Playwright, {_plural(len(d['ready_ms_all']), 'load')})",
+        "",
+        "| measure | median |",
+        "|---|---:|",
+        f"| navigation start → list ready | {d['ready_ms_median']:.0f} ms |",
+        f"| one key picking a runner-up → next frame | {d['pick_ms_median']:.0f} ms |",
+        f"| filter to \"only unsure\" and back → next frame | {d['filter_ms_median']:.0f} ms |",
+        "",
+    ]
+
+
 SECTIONS = {  # name: (heading, body renderer)
     "ingest": ("Ingest: fonts → glyph database", _ingest),
     "rasterize": ("Rasterizer", _rasterize),
@@ -502,6 +529,7 @@ SECTIONS = {  # name: (heading, body renderer)
     "train": ("Training loop vs the bare model", _train),
     "embed": ("Embedding throughput", _embed),
     "identify": ("Identify latency", _identify),
+    "review": ("Review page in the browser", _review),
 }
 
 

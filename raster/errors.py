@@ -93,3 +93,7 @@ class PdfInputError(RasterError):
 
 class PdfFontError(RasterError):
     """One font cannot be worked on; the message says why (other fonts are unaffected)."""
+
+
+class AnswersError(RasterError, ValueError):
+    """A review answers file is unreadable, malformed, or made for another file (one line)."""

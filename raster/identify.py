@@ -34,6 +34,7 @@ from raster.inference.pipeline import EVIDENCE_CHOICES, format_table, identify_f
 from raster.inference.predict import load_predictor
 from raster.inference.reference import IndexMismatchError
 from raster.paths import OutputPathError, check_outputs
+from raster.reviewing.answers import AnswersError
 
 log = logging.getLogger("raster.identify")
 
@@ -83,6 +84,20 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=0.5,
         help="--write-cmap maps only predictions at least this confident",
+    )
+    g.add_argument(
+        "--review",
+        type=Path,
+        default=None,
+        metavar="REVIEW.html",
+        help="also write the review page (see python -m raster.review)",
+    )
+    g.add_argument(
+        "--answers",
+        type=Path,
+        default=None,
+        metavar="ANSWERS.json",
+        help="the review page's answers override the model for their glyphs",
     )
     g = parser.add_argument_group("evaluation")
     g.add_argument(
@@ -152,15 +167,25 @@ def main(argv: list[str] | None = None) -> int:
     apply_threads(args.threads)
     try:
         check_outputs(
-            {"--out": args.out, "--write-cmap": args.write_cmap, "--json-out": args.json_out},
-            [args.font, args.checkpoint, args.index],
+            {
+                "--out": args.out,
+                "--write-cmap": args.write_cmap,
+                "--json-out": args.json_out,
+                "--review": args.review,
+            },
+            [args.font, args.checkpoint, args.index, args.answers],
         )
+        answers = None
+        if args.answers:
+            from raster.reviewing.answers import load_font_answers
+
+            answers = load_font_answers(args.answers, args.font, args.face_index)
         predictor = load_predictor(args.checkpoint, args.index, args.device, args.method, args.k)
         glyphs = read_font_glyphs(args.font, args.face_index)
     except FontLoadError as exc:
         log.error("%s: %s", args.font, exc)
         return EXIT_INPUT
-    except (CheckpointError, IndexMismatchError, OutputPathError) as exc:
+    except (CheckpointError, IndexMismatchError, OutputPathError, AnswersError) as exc:
         log.error("%s", exc)
         return EXIT_INPUT
     ident = identify_font(
@@ -176,6 +201,25 @@ def main(argv: list[str] | None = None) -> int:
         names=args.names,
         gsub=args.gsub,
     )
+    if args.review:
+        from raster.reviewing.items import font_review
+        from raster.reviewing.page import write_page
+
+        data = font_review(
+            args.font,
+            ident.glyphs,
+            ident.probs,
+            ident.labels,
+            ident.rows,
+            threshold=args.min_confidence,
+            face_index=args.face_index,
+            model=args.checkpoint.name,
+        )
+        print(f"wrote {write_page(data, args.review)}: open it in a browser, then Export answers")
+    if answers is not None:
+        from raster.reviewing.answers import apply_answers
+
+        ident.rows = apply_answers(ident.rows, answers, args.answers)
     if not args.quiet:
         print(format_table(ident.rows))
     log.info(

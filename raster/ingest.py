@@ -480,6 +480,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="font files or folders (recursive): .ttf .otf .ttc .otc .woff .woff2",
     )
     src.add_argument("--bundled", action="store_true", help="also ingest the bundled fontpkg fonts")
+    src.add_argument(
+        "--answers",
+        type=Path,
+        default=None,
+        metavar="ANSWERS.json",
+        help="add the glyphs a person labelled on the review page (python -m raster.review) "
+        "as rows with label_source='user'; PATH is the one font or PDF they were made for",
+    )
     db = parser.add_argument_group("database")
     db.add_argument(
         "--db",
@@ -529,6 +537,10 @@ def main(argv: list[str] | None = None) -> int:
         from raster.data.bundled import bundled_font_paths
 
         paths.extend(bundled_font_paths())
+    if args.answers:
+        from raster.reviewing.labelled import main_answers
+
+        return main_answers(args.db, args.answers, args.paths)
     if not paths:
         parser.error("give font files or folders, or --bundled")
     stats = ingest(  # a bad database or a failed write: one line through @command

@@ -25,6 +25,7 @@ COMMANDS = [
     "train",
     "visualize",
     "pdf.__main__",
+    "review",
     "debug.test_gradient_flow",
 ]
 

@@ -21,6 +21,7 @@ OLD_HOMES = {
     "raster.ingest": ["IngestAborted"],
     "raster.engine.run_dir": ["RunFolderError"],
     "raster.train": ["TrainInputError"],
+    "raster.reviewing.answers": ["AnswersError"],
 }
 
 

@@ -295,6 +295,18 @@ def table_columns(conn: sqlite3.Connection, table: str) -> set[str]:
     return {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
 
 
+def ensure_label_source(conn: sqlite3.Connection) -> None:
+    """Add the optional ``glyphs.label_source`` column when it is missing.
+
+    ``label_source`` is NULL for rows labelled from a font's cmap + GSUB and ``'user'`` for rows
+    a person labelled on the review page (``raster.ingest --answers``). It is not part of
+    :data:`DDL`: only databases that receive user labels get it, and the anchor query and every
+    reader ignore it.
+    """
+    if "label_source" not in table_columns(conn, "glyphs"):
+        conn.execute("ALTER TABLE glyphs ADD COLUMN label_source TEXT")
+
+
 def check_schema(conn: sqlite3.Connection, db_path: str | Path = "?") -> None:
     """Raise :class:`SchemaError` when the anchor query cannot run on ``conn``."""
     need = {

@@ -226,7 +226,7 @@ def write_rows(rows: list[dict], out: str | Path, extra: dict | None = None) -> 
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix.lower() == ".csv":
         with open(out, "w", newline="", encoding="utf-8") as fh:
-            w = csv.DictWriter(fh, fieldnames=ROW_FIELDS)
+            w = csv.DictWriter(fh, fieldnames=ROW_FIELDS, extrasaction="ignore")
             w.writeheader()
             for r in rows:
                 w.writerow(

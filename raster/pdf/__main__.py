@@ -104,6 +104,20 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also replace maps that disagree with the glyphs (see --suspect-share)",
     )
+    p.add_argument(
+        "--answers",
+        type=Path,
+        default=None,
+        metavar="ANSWERS.json",
+        help="the review page's answers override the model for their codes",
+    )
+    p.add_argument(
+        "--review",
+        type=Path,
+        default=None,
+        metavar="REVIEW.html",
+        help="also write the review page of IN.pdf (see python -m raster.review)",
+    )
     _model_args(p)
     return parser
 
@@ -248,6 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("pdfminer").setLevel(logging.ERROR)  # layout: warns on odd descriptors
     from raster.inference.model import CheckpointError
     from raster.inference.reference import IndexMismatchError
+    from raster.reviewing.answers import AnswersError, load_answers
 
     if args.command == "repair":
         if args.out_dir is None and len(args.paths) != 2:
@@ -258,14 +273,25 @@ def main(argv: list[str] | None = None) -> int:
     notes: list[str] = []
     try:
         check_outputs(
-            {"OUT": getattr(args, "out", None), "--json-out": args.json_out},
+            {
+                "OUT": getattr(args, "out", None),
+                "--json-out": args.json_out,
+                "--review": getattr(args, "review", None),
+            },
             [
                 *(args.paths if getattr(args, "out_dir", None) else [args.pdf]),
                 args.checkpoint,
                 args.index,
+                getattr(args, "answers", None),
             ],
             {"--out-dir": getattr(args, "out_dir", None)},
         )
+        answers = None
+        if getattr(args, "out_dir", None) and (args.answers or args.review):
+            log.error("--answers and --review take one IN.pdf OUT.pdf, not --out-dir")
+            return EXIT_INPUT
+        if getattr(args, "answers", None):
+            answers = load_answers(args.answers, "pdf", args.pdf).texts_by_font()
         identifier = _identifier(args)
         if args.command == "repair" and args.out_dir is not None:
             return _repair_many(args, identifier)
@@ -293,8 +319,28 @@ def main(argv: list[str] | None = None) -> int:
                 language=_language(args),
                 glyph_weight=args.glyph_weight,
                 notes=notes,
+                answers=answers,
             )
-    except (PdfInputError, CheckpointError, IndexMismatchError, OutputPathError, OSError) as exc:
+            if args.review:
+                from raster.reviewing.items import pdf_review
+                from raster.reviewing.page import write_page
+
+                data = pdf_review(
+                    args.pdf,
+                    identifier,
+                    context=args.context,
+                    threshold=args.min_confidence,
+                    model=args.checkpoint.name,
+                )
+                print(f"wrote {write_page(data, args.review)}: open it, then Export answers")
+    except (
+        PdfInputError,
+        CheckpointError,
+        IndexMismatchError,
+        OutputPathError,
+        AnswersError,
+        OSError,
+    ) as exc:
         log.error("%s", exc)
         return EXIT_INPUT
     print(_font_table(reports, args.suspect_share))
@@ -306,7 +352,9 @@ def main(argv: list[str] | None = None) -> int:
             if r.action == "repaired":
                 print(
                     f"{r.font.label}: mapped {len(r.guesses) - len(r.unmapped)} of "
-                    f"{len(r.guesses)} codes; unmapped (below --min-confidence or unknown): "
+                    f"{len(r.guesses)} codes"
+                    + (f" ({r.answered} from answers)" if r.answered else "")
+                    + "; unmapped (below --min-confidence or unknown): "
                     + (" ".join(str(c) for c in r.unmapped) or "none")
                 )
         unreadable = sum(1 for r in reports if r.error)

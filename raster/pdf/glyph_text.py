@@ -38,6 +38,8 @@ class GlyphGuess:
         confidence: probability of ``label`` (1.0 for a blank glyph).
         label: the model's label (``1593_init``), :data:`BLANK`, or '' for none.
         changed_by_context: the neighbours' vote replaced the glyph's own best label.
+        candidates: (label, probability) best first, ``label`` among them (the review page's
+            runners-up); empty for a blank or unknown glyph.
     """
 
     code: int
@@ -46,6 +48,7 @@ class GlyphGuess:
     confidence: float
     label: str
     changed_by_context: bool = False
+    candidates: tuple[tuple[str, float], ...] = ()
 
 
 # glyphs -> candidate labels per glyph, [(label, probability), ...] best first ([] = no label)
@@ -161,7 +164,9 @@ def make_guesses(
             cands = final.get(code, fc.by_code[code])
             label, p = cands[0] if cands else ("", 0.0)
             moved = bool(cands) and label != fc.by_code[code][0][0]
-            guesses.append(GlyphGuess(code, gid, label_text(label), p, label, moved))
+            guesses.append(
+                GlyphGuess(code, gid, label_text(label), p, label, moved, tuple(cands))
+            )
         elif code in fc.blank:
             guesses.append(GlyphGuess(code, gid, " ", 1.0, BLANK))
         else:

@@ -56,6 +56,7 @@ class FontReport:
         error: why the font could not be checked or repaired.
         action: ``repaired``, ``kept`` (map present and not replaced), ``skipped`` (error).
         unmapped: codes left out of a written map (below ``min_confidence`` or unknown).
+        answered: codes whose text a person's answer gave (``--answers``).
     """
 
     font: PdfFont
@@ -67,6 +68,7 @@ class FontReport:
     error: str | None = None
     action: str = ""
     unmapped: list[int] = field(default_factory=list)
+    answered: int = 0
 
     @property
     def agreements(self) -> int:
@@ -197,9 +199,14 @@ def repair_pdf(
     language: str | None = None,
     glyph_weight: float = 1.0,
     notes: list[str] | None = None,
+    answers: dict[tuple[int, int], dict[int, str]] | None = None,
 ) -> tuple[list[FontReport], bool]:
     """Write ``dst``: ``src`` plus new ToUnicode maps for fonts without one (and, with
     ``replace_suspect``, for fonts whose map is suspect).
+
+    ``answers`` (font object -> code -> text, from the review page; '' = no text) override the
+    model for their codes, and a font with answers gets a new map even when its own is kept:
+    the answers over its declared map then.
 
     Returns:
         (one report per font, whether ``dst`` was written: False when no font needed a map).
@@ -216,10 +223,13 @@ def repair_pdf(
         glyph_weight=glyph_weight,
         notes=notes,
     )
+    answers = answers or {}
     cmaps: dict[tuple[int, int], bytes] = {}
     for rep in reports:
         font = rep.font
-        wanted = not font.has_tounicode or (replace_suspect and rep.suspect(suspect_share))
+        replace = not font.has_tounicode or (replace_suspect and rep.suspect(suspect_share))
+        told = answers.get(font.objgen, {})
+        wanted = replace or bool(told)
         if rep.error or rep.guesses is None:
             rep.action = "skipped" if wanted or rep.error else "kept"
             continue
@@ -229,7 +239,17 @@ def repair_pdf(
         if font.objgen == (0, 0):
             rep.error, rep.action = "the font dictionary is a direct object", "skipped"
             continue
-        mapping = {g.code: g.text for g in rep.guesses if g.text and g.confidence >= min_confidence}
+        if replace:
+            mapping = {
+                g.code: g.text for g in rep.guesses if g.text and g.confidence >= min_confidence
+            }
+        else:
+            mapping = {c: t for c, t in (rep.declared or {}).items() if t}
+        for code, text in told.items():
+            mapping.pop(code, None)
+            if text:
+                mapping[code] = text
+        rep.answered = len(told)
         rep.unmapped = [g.code for g in rep.guesses if g.code not in mapping]
         cmaps[font.objgen] = build_tounicode(mapping, font.code_bytes)
         rep.action = "repaired"

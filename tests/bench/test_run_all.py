@@ -149,6 +149,18 @@ IDENTIFY = {
 }
 
 
+REVIEW = {
+    "font": "Amiri-Regular.ttf",
+    "glyphs": 2000,
+    "page_bytes": 1_735_555,
+    "build_s": 6.8,
+    "ready_ms_median": 373.2,
+    "ready_ms_all": [527.1, 373.2, 371.4, 370.8, 401.8],
+    "pick_ms_median": 18.8,
+    "filter_ms_median": 45.6,
+}
+
+
 def ok(commands: list[str], data: dict, seconds: float = 10.0) -> dict:
     return {"status": "ok", "commands": commands, "data": data, "errors": {}, "seconds": seconds}
 
@@ -166,6 +178,7 @@ def full_results() -> dict:
         "train": ok(["python -m bench.bench_train_throughput --no-augment"] * 3, train),
         "embed": ok(["python -m bench.bench_embed"], {"embed": EMBED}),
         "identify": ok(["python -m bench.bench_identify --latency-only"], {"identify": IDENTIFY}),
+        "review": ok(["python -m bench.bench_review --glyphs 2000"], {"review": REVIEW}),
     }
 
 
@@ -190,6 +203,8 @@ def test_render_tables_from_json():
     assert "| 128 | 320.0 | 3.12 |" in md
     assert "| `both` (classifier + kNN over the reference index) | 7.09–7.24 s | 1.73 GiB |" in md
     assert "| `classifier` | 5.91 s | 1.46 GiB |" in md
+    assert "| navigation start → list ready | 373 ms |" in md
+    assert any("2,000 glyphs of Amiri-Regular.ttf" in line and "5 loads" in line for line in md)
     headings = [line for line in md if line.startswith("## ")]
     assert headings == [f"## {heading}" for heading, _ in run_all.SECTIONS.values()]
     # The command sits right above its section's prose and table.

@@ -84,6 +84,10 @@ COMMANDS: dict[str, dict[str, list[str]]] = {
         "missing": ["repair", "{missing}.pdf", "{out}/o.pdf", "--checkpoint", "{ckpt}"],
         "unwritable": ["repair", "{font}", "{blocked}/o.pdf", "--checkpoint", "{ckpt}"],
     },
+    "raster.review": {
+        "missing": ["{missing}.pdf", "--checkpoint", "{ckpt}", "--out", "{out}/r.html"],
+        "unwritable": ["{font}", "--checkpoint", "{ckpt}", "--out", "{blocked}/r.html"],
+    },
     "raster.demo": {
         "unwritable": ["--db", "{blocked}/g.db", "--run-dir", "{out}/demo", "--ingest-only"],
         "bad_db": ["--db", "{bad_db}", "--run-dir", "{out}/demo", "--ingest-only"],

@@ -1,0 +1,91 @@
+"""Write a review page for a font or a PDF: a person confirms or corrects the unsure glyphs.
+
+The page (one self-contained HTML file; open it in any browser, no server or network) lists
+every glyph of a font, or every code each font of a PDF shows, lowest confidence first, with
+the runners-up one click (or one key) away. Its "Export answers" button saves a JSON file that
+``python -m raster.identify FONT --answers A.json --write-cmap fixed.ttf`` or
+``python -m raster.pdf repair IN.pdf OUT.pdf --answers A.json`` applies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from raster.cli import EXIT_OK, add_model_args, command, setup_logging
+
+log = logging.getLogger("raster.review")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m raster.review",
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("source", type=Path, metavar="FONT_OR_PDF", help="a font file or a PDF")
+    parser.add_argument("--out", type=Path, required=True, help="the page to write (.html)")
+    g = parser.add_argument_group("model")
+    add_model_args(g)
+    g.add_argument("--face-index", type=int, default=0, help="face of a font collection")
+    g = parser.add_argument_group("page")
+    g.add_argument(
+        "--threshold",
+        type=float,
+        default=None,
+        help="guesses less confident are 'unsure' (default: 0.5 for a font, as identify "
+        "--min-confidence; 0.3 for a PDF, as pdf repair --min-confidence)",
+    )
+    return parser
+
+
+@command("raster.review")
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    setup_logging()
+    logging.getLogger("faiss").setLevel(logging.WARNING)
+    from raster.data.fonts import FontLoadError
+    from raster.inference.predict import load_predictor
+    from raster.paths import check_outputs
+    from raster.reviewing.build import is_pdf, review_font, review_pdf
+    from raster.reviewing.page import write_page
+
+    if not args.source.is_file():
+        raise FileNotFoundError(2, "no such file", str(args.source))
+    check_outputs({"--out": args.out}, [args.source, args.checkpoint, args.index])
+    predictor = load_predictor(args.checkpoint, args.index, args.device, args.method)
+    if is_pdf(args.source):
+        data = review_pdf(
+            args.source,
+            predictor,
+            args.method,
+            charset=args.charset,
+            threshold=0.3 if args.threshold is None else args.threshold,
+            model=args.checkpoint.name,
+        )
+    else:
+        try:
+            data = review_font(
+                args.source,
+                predictor,
+                args.method,
+                charset=args.charset,
+                face_index=args.face_index,
+                threshold=0.5 if args.threshold is None else args.threshold,
+                model=args.checkpoint.name,
+            )
+        except FontLoadError as exc:
+            raise type(exc)(f"{args.source}: {exc}") from exc
+    write_page(data, args.out)
+    unsure = sum(it.confidence < data.threshold for it in data.items)
+    print(
+        f"wrote {args.out}: {len(data.items)} {'codes' if data.kind == 'pdf' else 'glyphs'}, "
+        f"{unsure} unsure (< {data.threshold}); open it in a browser, then Export answers"
+    )
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
