@@ -34,10 +34,23 @@ from raster.cli import (
     setup_logging,
 )
 from raster.data.fonts import INSTANCE_MODES, FontLoadError, find_font_files, iter_faces
-from raster.data.glyph_rows import DEFAULT_RANGES, ParsedFont, face_rows, parse_ranges, repertoire
-from raster.data.schema import FONT_METRIC_COLUMNS, FORMS, connect, inspect_db
+from raster.data.glyph_rows import (
+    DEFAULT_RANGES,
+    ParsedFont,
+    add_outlines,
+    face_rows,
+    parse_ranges,
+    repertoire,
+)
+from raster.data.schema import (
+    FONT_METRIC_COLUMNS,
+    FORMS,
+    connect,
+    has_outline_column,
+    inspect_db,
+)
 from raster.data.unicode_tables import unicode_version
-from raster.errors import IngestAborted
+from raster.errors import IngestAborted, SchemaError
 from raster.progress import progress_bar
 
 log = logging.getLogger("raster.ingest")
@@ -231,10 +244,11 @@ def write_font(
 
 
 def _insert_glyphs(conn: sqlite3.Connection, rows: list[dict]) -> None:
+    # A database made before the binary outline column keeps its schema (JSON only).
+    cols = (*GLYPH_COLUMNS, "outline") if has_outline_column(conn) else GLYPH_COLUMNS
     conn.executemany(
-        f"INSERT INTO glyphs ({', '.join(GLYPH_COLUMNS)}) "
-        f"VALUES ({', '.join('?' * len(GLYPH_COLUMNS))})",
-        ([row[c] for c in GLYPH_COLUMNS] for row in rows),
+        f"INSERT INTO glyphs ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+        ([row.get(c) for c in cols] for row in rows),
     )
 
 
@@ -514,6 +528,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="skip forms that shape to several glyphs (body + dots) instead of composing them",
     )
+    db.add_argument(
+        "--add-outlines",
+        action="store_true",
+        help="add the binary outline column to a --db made before it and fill it from the "
+        "JSON (training then reads glyphs without parsing JSON); no fonts needed",
+    )
     run = parser.add_argument_group("run")
     run.add_argument(
         "--workers", type=int, default=1, help="processes that parse fonts in parallel (one writer)"
@@ -532,6 +552,20 @@ def main(argv: list[str] | None = None) -> int:
     apply_progress(args)
     if args.workers < 1:
         parser.error("--workers must be >= 1")
+    if args.add_outlines and not (args.paths or args.bundled):
+        try:
+            conn = connect(args.db)
+        except (FileNotFoundError, sqlite3.Error, SchemaError) as exc:
+            print(f"{args.db}: {exc}", file=sys.stderr)
+            return 1
+        t0 = time.perf_counter()
+        filled, bad = add_outlines(conn)
+        conn.close()
+        print(
+            f"{args.db}: binary outlines for {filled} rows ({bad} undrawable rows left NULL) "
+            f"in {time.perf_counter() - t0:.1f} s"
+        )
+        return 0
     paths: list[str | Path] = list(args.paths)
     if args.bundled:
         from raster.data.bundled import bundled_font_paths

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from fontTools.pens.transformPen import TransformPen
 from fontTools.ttLib import TTFont
 
 from raster import ingest
+from raster.data import schema
 from raster.data.glyph_rows import ParsedFont
 from raster.data.schema import ANCHOR_QUERY, FONT_METRIC_COLUMNS
 
@@ -362,3 +364,53 @@ def test_bundled_amiri_regular(tmp_path):
 def test_cli_needs_paths(tmp_path):
     with pytest.raises(SystemExit):
         ingest.main(["--db", str(tmp_path / "x.db")])
+
+
+def test_binary_outline_column_equals_the_json(tiny_db):
+    from raster.data.contours import outline_from_bytes, parse_contours
+
+    conn = sqlite3.connect(tiny_db)
+    rows = conn.execute("SELECT glyph_id, contours, outline FROM glyphs").fetchall()
+    conn.close()
+    assert rows and all(blob is not None for _, _, blob in rows)
+    for gid, text, blob in rows:
+        assert outline_from_bytes(blob, gid) == parse_contours(text, gid)
+
+
+def test_database_without_outline_column_keeps_its_schema(tmp_path, tiny_fonts):
+    db = tmp_path / "old.db"
+    conn = sqlite3.connect(db)
+    ddl = re.sub(r",(\s*--[^\n]*)\n\s*outline\s+BLOB[^\n]*", r"\1", schema.DDL)
+    assert "outline" not in ddl  # the schema as databases made before the column have it
+    conn.executescript(ddl)
+    conn.close()
+    assert not schema.has_outline_column(schema.connect(db))
+    assert _run(db, tiny_fonts[TINY[0]]) == 0
+    conn = schema.connect(db)
+    assert not schema.has_outline_column(conn)
+    assert conn.execute("SELECT COUNT(*) FROM glyphs").fetchone()[0] > 0
+
+
+def test_add_outlines_fills_an_old_database(tmp_path, tiny_fonts, capsys):
+    from raster.data.contours import outline_from_bytes, parse_contours
+
+    db = tmp_path / "old.db"
+    assert _run(db, tiny_fonts[TINY[0]]) == 0
+    conn = sqlite3.connect(db)
+    conn.execute("ALTER TABLE glyphs DROP COLUMN outline")  # as made before the column
+    conn.execute("UPDATE glyphs SET contours = '[]' WHERE glyph_id = 1")  # undrawable
+    conn.commit()
+    n = conn.execute("SELECT COUNT(*) FROM glyphs").fetchone()[0]
+    conn.close()
+    assert ingest.main(["--db", str(db), "--add-outlines"]) == 0
+    assert f"binary outlines for {n - 1} rows (1 undrawable" in capsys.readouterr().out
+    conn = sqlite3.connect(db)
+    for gid, text, blob in conn.execute("SELECT glyph_id, contours, outline FROM glyphs"):
+        if gid == 1:
+            assert blob is None
+        else:
+            assert outline_from_bytes(blob) == parse_contours(text)
+    assert conn.execute(ANCHOR_QUERY, (5,)).fetchall()
+    conn.close()
+    assert ingest.main(["--db", str(tmp_path / "missing.db"), "--add-outlines"]) == 1
+    assert "missing.db" in capsys.readouterr().err

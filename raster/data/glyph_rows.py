@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from fontTools.pens.recordingPen import DecomposingRecordingPen
 
+from raster.data.contours import MalformedContours, parse_contours
 from raster.data.fonts import FontFace, face_label, font_metrics, font_names
 from raster.data.schema import FORMS
 from raster.data.shaping import ShapedForm, Shaper, shape_forms
@@ -109,6 +110,48 @@ def recording_to_contours(
     return contours
 
 
+def outline_blob(contours: list | str) -> bytes | None:
+    """The ``glyphs.outline`` cell for these contours: the binary outline, or None when the
+    contours cannot be drawn (the row keeps its JSON; training drops it as before)."""
+    try:
+        return parse_contours(contours).to_bytes()
+    except MalformedContours:
+        return None
+
+
+def add_outlines(conn, batch: int = 5000) -> tuple[int, int]:
+    """Add the binary ``glyphs.outline`` column to a database made before it, and fill it.
+
+    Rows keep their JSON; the anchor query runs unchanged. Idempotent: only rows whose
+    ``outline`` is NULL are parsed, one transaction per ``batch`` rows.
+
+    Returns:
+        (rows filled, rows whose contours cannot be drawn and stay NULL).
+    """
+    from raster.data.schema import has_outline_column
+
+    if not has_outline_column(conn):
+        conn.execute("ALTER TABLE glyphs ADD COLUMN outline BLOB")
+        conn.commit()
+    filled = bad = 0
+    last = -1
+    while True:
+        rows = conn.execute(
+            "SELECT glyph_id, contours FROM glyphs WHERE glyph_id > ? AND outline IS NULL"
+            " AND contours IS NOT NULL ORDER BY glyph_id LIMIT ?",
+            (last, batch),
+        ).fetchall()
+        if not rows:
+            return filled, bad
+        cells = [(outline_blob(text), gid) for gid, text in rows]
+        conn.executemany("UPDATE glyphs SET outline = ? WHERE glyph_id = ?", cells)
+        conn.commit()
+        last = rows[-1][0]
+        n_bad = sum(blob is None for blob, _ in cells)
+        filled += len(cells) - n_bad
+        bad += n_bad
+
+
 @dataclass
 class ParsedFont:
     """One face ready for the database: its ``fonts`` row and its ``glyphs`` rows.
@@ -183,7 +226,8 @@ def face_rows(face: FontFace, codepoints: Sequence[int], skip_composed: bool = F
 
     Returns:
         The face's ``fonts`` row and one ``glyphs`` row per (codepoint, form) that the font
-        draws with an outline; ``contours`` is a JSON string. A contextual form drawn with
+        draws with an outline; ``contours`` is a JSON string, ``outline`` its binary form
+        (None when it cannot be drawn; the JSON is kept either way). A contextual form drawn with
         the same glyphs as the isol form gets ``same_as_isol = 1``.
     """
     font = face.ttfont
@@ -218,6 +262,7 @@ def face_rows(face: FontFace, codepoints: Sequence[int], skip_composed: bool = F
             if row is None:
                 continue
             same = form != "isol" and isol is not None and shaped.glyphs == isol.glyphs
+            row["outline"] = outline_blob(row["contours"])
             row["contours"] = json.dumps(row["contours"], separators=(",", ":"))
             parsed.rows.append(
                 {

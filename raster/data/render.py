@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import logging
 import math
+import struct
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -109,10 +110,11 @@ def font_upem(metrics: Any) -> float | None:
     return None if v is None else float(v)
 
 
-def _build_path(outline: Outline) -> skia.Path:
+def _build_path_calls(outline: Outline) -> skia.Path:
+    """The path built with one skia call per verb (the reference; slower)."""
     path = skia.Path()
     path.setFillType(skia.PathFillType.kWinding)  # nonzero: overlaps add, counters are holes
-    c = outline.coords
+    c = outline.coords.tolist()
     k = 0
     for v in outline.verbs:
         if v == LINE:
@@ -130,6 +132,44 @@ def _build_path(outline: Outline) -> skia.Path:
         elif v == CLOSE:
             path.close()
     return path
+
+
+# skia's own path serialization (SkPath::writeToMemory, version 5): int32 header (version,
+# fill type 0 = winding << 8), point count, conic-weight count, verb count; then the float32
+# points, the verb bytes, zero padding to 4 bytes. An Outline already holds points and verbs in
+# that layout, so a path is one readFromMemory call instead of one call per verb.
+_SKIA_HEAD = struct.Struct("<4i")
+_SKIA_PATH_VERSION = 5
+
+
+def _skia_bytes(outline: Outline) -> bytes:
+    nv = len(outline.verbs)
+    head = _SKIA_HEAD.pack(_SKIA_PATH_VERSION, outline.n_points, 0, nv)
+    return head + outline.points + outline.verbs + b"\0" * (-nv % 4)
+
+
+def _serialization_matches() -> bool:
+    """Whether this skia writes paths in the layout :func:`_skia_bytes` assumes."""
+    verbs = bytes([MOVE, LINE, QUAD, CUBIC, CLOSE, MOVE, LINE, CLOSE])
+    probe = Outline(verbs, np.arange(18, dtype="<f4").tobytes())
+    try:
+        return bytes(_build_path_calls(probe).serialize()) == _skia_bytes(probe)
+    except Exception:  # an older/newer skia-python without serialize(): use the calls
+        return False
+
+
+_FAST_PATHS = _serialization_matches()
+if not _FAST_PATHS:
+    log.info("skia path serialization differs from version 5: building paths call by call")
+
+
+def _build_path(outline: Outline) -> skia.Path:
+    """The outline as a skia path in font units (nonzero winding)."""
+    if _FAST_PATHS:
+        path = skia.Path()
+        if path.readFromMemory(_skia_bytes(outline)):
+            return path
+    return _build_path_calls(outline)
 
 
 class Rasterizer:

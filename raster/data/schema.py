@@ -75,7 +75,8 @@ CREATE TABLE IF NOT EXISTS glyphs (
     glyph_name    TEXT,
     gid           INTEGER,          -- glyph index in the font; NULL for composed rows
     shaping       TEXT,             -- 'single' (one glyph) | 'composed' (several, positioned)
-    same_as_isol  INTEGER DEFAULT 0 -- 1: a contextual form drawn with the isol glyph
+    same_as_isol  INTEGER DEFAULT 0, -- 1: a contextual form drawn with the isol glyph
+    outline       BLOB              -- contours as a binary outline (contours.Outline.to_bytes)
 );
 CREATE INDEX IF NOT EXISTS idx_glyphs_label ON glyphs(label);
 CREATE INDEX IF NOT EXISTS idx_glyphs_f_id ON glyphs(f_id);
@@ -305,6 +306,11 @@ def ensure_label_source(conn: sqlite3.Connection) -> None:
     """
     if "label_source" not in table_columns(conn, "glyphs"):
         conn.execute("ALTER TABLE glyphs ADD COLUMN label_source TEXT")
+
+
+def has_outline_column(conn: sqlite3.Connection) -> bool:
+    """Whether ``glyphs`` has the optional binary ``outline`` column (older DBs do not)."""
+    return "outline" in table_columns(conn, "glyphs")
 
 
 def check_schema(conn: sqlite3.Connection, db_path: str | Path = "?") -> None:

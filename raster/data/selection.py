@@ -18,7 +18,13 @@ from pathlib import Path
 import numpy as np
 
 from raster.data import schema
-from raster.data.contours import MalformedContours, Outline, content_key, parse_contours
+from raster.data.contours import (
+    MalformedContours,
+    Outline,
+    content_key,
+    outline_from_bytes,
+    parse_contours,
+)
 from raster.data.render import infer_upem, outline_height
 
 log = logging.getLogger(__name__)
@@ -208,6 +214,8 @@ def _fetch_rows(conn: sqlite3.Connection, ids: np.ndarray) -> list[sqlite3.Row]:
         "g.char_class, " + ", ".join("f." + c for c in schema.FONT_METRIC_COLUMNS)
     )
     select += "".join(f", g.{c}" for c in gcols) + "".join(f", f.{c}" for c in fcols)
+    if schema.has_outline_column(conn):
+        select += ", g.outline"
     # The ids go through a temp table: no SQL variable limit, one indexed join.
     conn.execute("DROP TABLE IF EXISTS temp.temp_sel")
     conn.execute("CREATE TEMP TABLE temp_sel(glyph_id INTEGER PRIMARY KEY)")
@@ -220,6 +228,21 @@ def _fetch_rows(conn: sqlite3.Connection, ids: np.ndarray) -> list[sqlite3.Row]:
     rows = conn.execute(sql).fetchall()
     conn.execute("DROP TABLE temp.temp_sel")
     return rows
+
+
+def row_outline(blob: bytes | None, text: str, glyph_id: int | None = None) -> Outline:
+    """A row's outline: from its binary ``outline`` cell when it has a readable one (no JSON
+    parse), else from its ``contours`` JSON.
+
+    Raises:
+        MalformedContours: the JSON cannot be drawn (a bad blob falls back to the JSON).
+    """
+    if blob is not None:
+        try:
+            return outline_from_bytes(blob, glyph_id)
+        except MalformedContours:
+            pass
+    return parse_contours(text, glyph_id)
 
 
 def infer_font_upems(
@@ -236,11 +259,12 @@ def infer_font_upems(
     out: dict[str, float | None] = {}
     for fh in font_hashes:
         heights = []
-        for (text,) in conn.execute(
-            "SELECT contours FROM glyphs WHERE f_id = ? AND contours IS NOT NULL", (fh,)
+        col = "outline, contours" if schema.has_outline_column(conn) else "NULL, contours"
+        for blob, text in conn.execute(
+            f"SELECT {col} FROM glyphs WHERE f_id = ? AND contours IS NOT NULL", (fh,)
         ):
             try:
-                heights.append(outline_height(parse_contours(text)))
+                heights.append(outline_height(row_outline(blob, text)))
             except MalformedContours:
                 continue
         est = infer_upem(heights)
@@ -295,11 +319,12 @@ def select_glyphs(cfg: SelectionConfig, conn: sqlite3.Connection | None = None):
 
     keep_rows, outlines, upems, flags, keys = [], [], [], [], []
     bad: list[tuple[int, str]] = []
+    blobs = rows and "outline" in rows[0].keys()
     for r in rows:
         gid = r["glyph_id"]
         text = r["contours"]
         try:
-            outline = parse_contours(text, gid)
+            outline = row_outline(r["outline"] if blobs else None, text, gid)
         except MalformedContours as exc:
             bad.append((gid, exc.reason))
             continue

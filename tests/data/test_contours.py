@@ -3,6 +3,7 @@
 import json
 import math
 
+import numpy as np
 import pytest
 
 from raster.data.contours import (
@@ -89,3 +90,48 @@ def test_content_key_depends_on_text_and_upem():
     assert a != content_key('[[["moveTo",[0,1]]]]', 1000)
     assert a != content_key('[[["moveTo",[0,0]]]]', 2048)
     assert 0 <= a < 2**63 and not math.isnan(a)
+
+
+def test_binary_outline_round_trips_and_is_accepted_by_parse():
+    from raster.data.contours import outline_from_bytes
+
+    o = parse_contours(
+        [[["moveTo", [0.5, 0]], ["qCurveTo", [[10, 20], [30, 41], [50, 0]]], ["closePath", None]]]
+    )
+    blob = o.to_bytes()
+    assert blob[:4] == b"GRO1" and len(blob) == 12 + 8 * o.n_points + len(o.verbs)
+    assert outline_from_bytes(blob) == o
+    assert parse_contours(blob, 3) == o
+    assert o.coords.dtype == np.float32
+    assert o.coords.tolist() == [0.5, 0, 10, 20, 20, 30.5, 30, 41, 50, 0]
+
+
+def test_move_after_move_replaces_it_as_skia_does():
+    o = parse_contours([[["moveTo", [0, 0]], ["moveTo", [1, 1]], ["lineTo", [2, 2]]]])
+    assert o.verbs == bytes([MOVE, LINE]) and o.coords.tolist() == [1, 1, 2, 2]
+
+
+def test_coordinate_beyond_float32_is_refused():
+    with pytest.raises(MalformedContours, match="beyond"):
+        parse_contours('[[["moveTo", [0, 0]], ["lineTo", [1e39, 1]]]]')
+
+
+@pytest.mark.parametrize(
+    "mutate, reason",
+    [
+        (lambda b: b"XXXX" + b[4:], "magic"),
+        (lambda b: b[:-1], "length"),
+        (lambda b: b[:-1] + bytes([9]), "unknown verb"),
+        (lambda b: b[:-1] + bytes([CUBIC]), "points do not match"),
+        (lambda b: b[:12] + np.float32(2e6).tobytes() + b[16:], "beyond"),
+        (lambda b: b[:12] + np.float32(np.nan).tobytes() + b[16:], "non-finite"),
+        (lambda b: b[:8], "too short"),
+    ],
+)
+def test_malformed_binary_outline_names_glyph_and_reason(mutate, reason):
+    from raster.data.contours import outline_from_bytes
+
+    blob = parse_contours([[["moveTo", [0, 0]], ["lineTo", [5, 5]], ["lineTo", [5, 0]]]]).to_bytes()
+    with pytest.raises(MalformedContours, match=reason) as err:
+        outline_from_bytes(mutate(blob), 77)
+    assert "glyph_id 77" in str(err.value)

@@ -1,5 +1,6 @@
 """The rasterizer against analytic areas, TrueType point rules, winding and normalization."""
 
+import functools
 import json
 import math
 
@@ -189,3 +190,35 @@ def test_infer_upem_from_heights():
     assert infer_upem(heights * 2048) == 2048
     assert infer_upem([]) is None
     assert infer_upem(np.full(10, 7000.0)) == pytest.approx(7000.0)  # not near a common upem
+
+
+@functools.cache
+def _outline_set():
+    """Every outlined glyph of two bundled TrueType fonts, plus cubic and fractional shapes."""
+    from raster.data.bundled import bundled_font_paths
+    from raster.inference.font_glyphs import read_font_glyphs
+
+    out = []
+    for stem in ("Tajawal-Regular", "Almarai-Bold"):
+        fg = read_font_glyphs(next(p for p in bundled_font_paths() if p.stem == stem))
+        out += [(parse_contours(c), fg.upem) for c in fg.contours]
+    rng = np.random.default_rng(5)
+    for _ in range(200):
+        cx, cy, r = rng.uniform(-300, 900, 3)
+        shape = [circle(cx, cy, abs(r) + 1.37), circle(cx + 3.3, cy, abs(r) / 2 + 0.1, ccw=False)]
+        out.append((parse_contours(shape), 1000.0))
+    return out
+
+
+@pytest.mark.parametrize("size", [128, 64])
+def test_serialized_path_renders_exactly_as_call_by_call(size, monkeypatch):
+    import raster.data.render as render
+
+    assert render._FAST_PATHS  # this skia writes the layout the fast path assumes
+    rows = _outline_set()
+    cfg = RasterConfig(img_size=size)
+    fast = np.stack([render.Rasterizer(cfg).render(o, u)[0] for o, u in rows])
+    monkeypatch.setattr(render, "_FAST_PATHS", False)
+    slow = np.stack([render.Rasterizer(cfg).render(o, u)[0] for o, u in rows])
+    assert fast.any()
+    np.testing.assert_array_equal(fast, slow)

@@ -166,3 +166,23 @@ def test_val_frac_bounds(tmp_path):
         split_train_val(t, 1.0, 0)
     tr, va, _ = split_train_val(t, 0.0, 0)
     assert len(va) == 0 and len(tr) == 4
+
+
+def test_binary_outline_read_when_present_json_otherwise(tmp_path):
+    from raster.data.contours import parse_contours
+
+    db = make_db(tmp_path / "g.db", n_labels=2, per_label=3)
+    conn = schema.connect(db)
+    texts = dict(conn.execute("SELECT glyph_id, contours FROM glyphs"))
+    # Row 1 gets a blob that differs from its JSON, to show which one is read; row 2 a broken
+    # blob (falls back to its JSON); the rest none.
+    other = parse_contours([rect(0, 0, 10, 10)])
+    conn.execute("UPDATE glyphs SET outline = ? WHERE glyph_id = 1", (other.to_bytes(),))
+    conn.execute("UPDATE glyphs SET outline = ? WHERE glyph_id = 2", (b"GRO1junk",))
+    conn.commit()
+    conn.close()
+    t, _ = select_glyphs(SelectionConfig(db=db, limit=0))
+    by_id = dict(zip(t.glyph_ids.tolist(), t.outlines, strict=True))
+    assert by_id[1] == other
+    for gid in by_id.keys() - {1}:
+        assert by_id[gid] == parse_contours(texts[gid])
