@@ -553,9 +553,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.workers < 1:
         parser.error("--workers must be >= 1")
     if args.add_outlines and not (args.paths or args.bundled):
-        try:
-            conn = connect(args.db)
-        except (FileNotFoundError, sqlite3.Error, SchemaError) as exc:
+        if not args.db.is_file():
+            print(f"{args.db}: no such glyph database", file=sys.stderr)
+            return 1
+        try:  # opened for writing: an older schema is migrated (the column added) first
+            conn = connect(args.db, create=True)
+        except (sqlite3.Error, SchemaError) as exc:
             print(f"{args.db}: {exc}", file=sys.stderr)
             return 1
         t0 = time.perf_counter()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 import subprocess
 import sys
@@ -136,7 +135,7 @@ def test_fonts_table(tiny_db, tiny_fonts):
         assert font["n_glyphs"] == len(EXPECTED[family])
         assert font["added_at"] and font["style"] == "Regular" and font["instance"] is None
     assert fonts["Tiny CFF"]["path"] == str(tiny_fonts["cff"])
-    assert meta["schema_version"] == "2"
+    assert meta["schema_version"] == str(schema.SCHEMA_VERSION)
     assert meta["ingest_version"] == ingest.INGEST_VERSION
 
 
@@ -377,18 +376,25 @@ def test_binary_outline_column_equals_the_json(tiny_db):
         assert outline_from_bytes(blob, gid) == parse_contours(text, gid)
 
 
-def test_database_without_outline_column_keeps_its_schema(tmp_path, tiny_fonts):
+def test_older_database_gains_the_outline_column_on_ingest(tmp_path, tiny_fonts):
+    from raster.data.selection import SelectionConfig, select_glyphs
+
     db = tmp_path / "old.db"
-    conn = sqlite3.connect(db)
-    ddl = re.sub(r",(\s*--[^\n]*)\n\s*outline\s+BLOB[^\n]*", r"\1", schema.DDL)
-    assert "outline" not in ddl  # the schema as databases made before the column have it
-    conn.executescript(ddl)
-    conn.close()
-    assert not schema.has_outline_column(schema.connect(db))
     assert _run(db, tiny_fonts[TINY[0]]) == 0
-    conn = schema.connect(db)
-    assert not schema.has_outline_column(conn)
-    assert conn.execute("SELECT COUNT(*) FROM glyphs").fetchone()[0] > 0
+    conn = sqlite3.connect(db)
+    conn.execute("ALTER TABLE glyphs DROP COLUMN outline")  # as made before the column
+    conn.commit()
+    n_old = conn.execute("SELECT COUNT(*) FROM glyphs").fetchone()[0]
+    conn.close()
+    t_old, _ = select_glyphs(SelectionConfig(db=db, limit=0))  # read-only: JSON, no change
+    assert not schema.has_outline_column(schema.connect(db)) and len(t_old) == n_old
+    assert _run(db, tiny_fonts[TINY[1]]) == 0  # opened for writing: the column is added
+    conn = sqlite3.connect(db)
+    cells = [b for (b,) in conn.execute("SELECT outline FROM glyphs ORDER BY glyph_id")]
+    conn.close()
+    assert cells[:n_old] == [None] * n_old and None not in cells[n_old:]
+    t, _ = select_glyphs(SelectionConfig(db=db, limit=0))
+    assert t.outlines[:n_old] == t_old.outlines
 
 
 def test_add_outlines_fills_an_old_database(tmp_path, tiny_fonts, capsys):

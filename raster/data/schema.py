@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 #: 1: the first schema of this project; 2: adds ``fonts.ingest_ranges`` (the repertoire each
 #: font was ingested with, so a wider ``--ranges`` adds the missing labels)
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: glyphs.outline (binary outlines)
 
 FORMS = ("isol", "init", "medi", "fina")
 

@@ -2,6 +2,7 @@
 
 import json
 import logging
+import sqlite3
 from collections import Counter
 
 import numpy as np
@@ -172,7 +173,7 @@ def test_binary_outline_read_when_present_json_otherwise(tmp_path):
     from raster.data.contours import parse_contours
 
     db = make_db(tmp_path / "g.db", n_labels=2, per_label=3)
-    conn = schema.connect(db)
+    conn = sqlite3.connect(db)
     texts = dict(conn.execute("SELECT glyph_id, contours FROM glyphs"))
     # Row 1 gets a blob that differs from its JSON, to show which one is read; row 2 a broken
     # blob (falls back to its JSON); the rest none.

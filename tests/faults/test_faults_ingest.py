@@ -163,7 +163,8 @@ def test_original_schema_is_migrated_in_place(tmp_path, tiny_fonts, caplog):
         f"{db}: migrated from the original glyphs.db schema to schema {SCHEMA_VERSION} in place "
         "(added fonts.family, fonts.style, fonts.path, fonts.instance, fonts.n_glyphs, "
         "fonts.added_at, fonts.ingest_ranges, glyphs.codepoint, glyphs.form, glyphs.glyph_name, "
-        f"glyphs.gid, glyphs.shaping, glyphs.same_as_isol; all 2 glyph rows and their ids kept); "
+        f"glyphs.gid, glyphs.shaping, glyphs.same_as_isol, glyphs.outline; all 2 glyph rows and "
+        "their ids kept); "
         f"backup: {db}.bak"
     )
     assert _dump(Path(f"{db}.bak")) == before  # the backup holds the database as it was
