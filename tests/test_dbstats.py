@@ -8,6 +8,7 @@ import sqlite3
 import pytest
 
 from raster import dbstats, ingest
+from raster.data.schema import SCHEMA_VERSION
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +53,7 @@ def test_summarize_exact(tiny_db):
         ("Tiny Presentation", 6, 6),
         ("Tiny Arabic", 18, 18),
     ]
-    assert s["meta"]["schema_version"] == "2"
+    assert s["meta"]["schema_version"] == str(SCHEMA_VERSION)
 
 
 def test_summarize_user_schema(tmp_path):
