@@ -554,13 +554,13 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--workers must be >= 1")
     if args.add_outlines and not (args.paths or args.bundled):
         if not args.db.is_file():
-            print(f"{args.db}: no such glyph database", file=sys.stderr)
-            return 1
+            print(f"raster.ingest: error: {args.db}: no such glyph database", file=sys.stderr)
+            return EXIT_INPUT
         try:  # opened for writing: an older schema is migrated (the column added) first
             conn = connect(args.db, create=True)
         except (sqlite3.Error, SchemaError) as exc:
-            print(f"{args.db}: {exc}", file=sys.stderr)
-            return 1
+            print(f"raster.ingest: error: {exc}", file=sys.stderr)
+            return EXIT_INPUT
         t0 = time.perf_counter()
         filled, bad = add_outlines(conn)
         conn.close()
@@ -568,7 +568,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{args.db}: binary outlines for {filled} rows ({bad} undrawable rows left NULL) "
             f"in {time.perf_counter() - t0:.1f} s"
         )
-        return 0
+        return EXIT_OK
     paths: list[str | Path] = list(args.paths)
     if args.bundled:
         from raster.data.bundled import bundled_font_paths

@@ -418,5 +418,5 @@ def test_add_outlines_fills_an_old_database(tmp_path, tiny_fonts, capsys):
             assert outline_from_bytes(blob) == parse_contours(text)
     assert conn.execute(ANCHOR_QUERY, (5,)).fetchall()
     conn.close()
-    assert ingest.main(["--db", str(tmp_path / "missing.db"), "--add-outlines"]) == 1
+    assert ingest.main(["--db", str(tmp_path / "missing.db"), "--add-outlines"]) == 2
     assert "missing.db" in capsys.readouterr().err
