@@ -554,13 +554,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--workers must be >= 1")
     if args.add_outlines and not (args.paths or args.bundled):
         if not args.db.is_file():
-            print(f"raster.ingest: error: {args.db}: no such glyph database", file=sys.stderr)
-            return EXIT_INPUT
+            raise SchemaError(f"{args.db}: no such glyph database")
         try:  # opened for writing: an older schema is migrated (the column added) first
             conn = connect(args.db, create=True)
-        except (sqlite3.Error, SchemaError) as exc:
-            print(f"raster.ingest: error: {exc}", file=sys.stderr)
-            return EXIT_INPUT
+        except sqlite3.Error as exc:
+            raise SchemaError(f"{args.db}: {exc}") from exc
         t0 = time.perf_counter()
         filled, bad = add_outlines(conn)
         conn.close()

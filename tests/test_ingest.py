@@ -397,7 +397,7 @@ def test_older_database_gains_the_outline_column_on_ingest(tmp_path, tiny_fonts)
     assert t.outlines[:n_old] == t_old.outlines
 
 
-def test_add_outlines_fills_an_old_database(tmp_path, tiny_fonts, capsys):
+def test_add_outlines_fills_an_old_database(tmp_path, tiny_fonts, capsys, caplog):
     from raster.data.contours import outline_from_bytes, parse_contours
 
     db = tmp_path / "old.db"
@@ -418,5 +418,6 @@ def test_add_outlines_fills_an_old_database(tmp_path, tiny_fonts, capsys):
             assert outline_from_bytes(blob) == parse_contours(text)
     assert conn.execute(ANCHOR_QUERY, (5,)).fetchall()
     conn.close()
-    assert ingest.main(["--db", str(tmp_path / "missing.db"), "--add-outlines"]) == 2
-    assert "missing.db" in capsys.readouterr().err
+    with caplog.at_level("ERROR"):
+        assert ingest.main(["--db", str(tmp_path / "missing.db"), "--add-outlines"]) == 2
+    assert "missing.db: no such glyph database" in caplog.text
