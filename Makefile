@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv test test-all demo lint bench fonts clean
+.PHONY: venv test test-all demo lint bench fonts corpus clean
 
 venv: $(STAMP)
 
@@ -31,6 +31,10 @@ bench: venv
 
 fonts:
 	bash scripts/install_corpus_fonts.sh
+
+# The full development corpus: dataset/corpus.db + dataset/corpus_manifest.json (resumable).
+corpus: venv
+	PY=$(PY) bash scripts/build_corpus.sh dataset fonts_corpus
 
 
 clean:

@@ -14,7 +14,6 @@ import os
 import random
 import sqlite3
 import sys
-import time
 import warnings
 from pathlib import Path
 
@@ -61,6 +60,12 @@ from raster.engine.loop import (
 )
 from raster.engine.optim import ScheduleConfig, build_optimizer, build_scheduler
 from raster.engine.run_dir import RunFolderError, check_run_folder, clear_run
+from raster.engine.schedule import (
+    DECAYS,
+    ProgressSchedule,
+    TrainingClock,
+    build_progress_scheduler,
+)
 from raster.errors import DeviceError, TrainInputError
 from raster.models.glyph_net import ModelConfig, build_model
 from raster.paths import OutputPathError, check_outputs
@@ -119,7 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--time-budget",
         type=float,
         default=0.0,
-        help="minutes; stop (and checkpoint) once spent, 0 = no limit",
+        help="minutes of training (evaluation and start-up excluded); the learning rate "
+        "then follows --budget-decay to zero at the budget (or at --epochs, if sooner) "
+        "and training stops there; 0 = no limit",
     )
 
     g = parser.add_argument_group("model")
@@ -132,7 +139,18 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--lr-head", type=float, default=2e-3)
     g.add_argument("--weight-decay", type=float, default=0.05)
     g.add_argument("--warmup-frac", type=float, default=0.05)
-    g.add_argument("--lr-schedule", choices=["cosine", "constant"], default="cosine")
+    g.add_argument(
+        "--lr-schedule",
+        choices=["cosine", "constant"],
+        default="cosine",
+        help="step schedule of an --epochs run without --time-budget",
+    )
+    g.add_argument(
+        "--budget-decay",
+        choices=DECAYS,
+        default="linear",
+        help="with --time-budget: decay to zero by training-time progress",
+    )
     g.add_argument("--grad-clip", type=float, default=0.0, help="max grad norm, 0 = off")
     g.add_argument("--freeze-backbone-epochs", type=int, default=0)
     g.add_argument("--head-lr-bump-epoch", type=int, default=None)
@@ -340,6 +358,7 @@ def _trim_log(path: Path, last_epoch: int) -> None:
 def _format_epoch(rec: dict) -> str:
     parts = [
         f"epoch {rec['epoch']:3d}",
+        f"progress {rec.get('progress', 0.0):6.1%}",
         f"loss {rec['train_loss']:.4f}",
         f"(ce {rec['ce_loss']:.4f} emb {rec['emb_loss']:.4f} x{rec['emb_weight']:.2f})",
         f"acc {rec['train_acc']:.3f}",
@@ -472,6 +491,19 @@ def _run(args: argparse.Namespace, ctx: DistContext) -> int:
         head_bump_factor=args.head_lr_bump_factor,
     )
     scheduler = build_scheduler(optimizer, schedule)
+    clock = TrainingClock()  # training seconds: the epochs' passes only
+    progress_schedule = None
+    if args.time_budget > 0:
+        progress_schedule = ProgressSchedule(
+            budget_s=args.time_budget * 60.0,
+            total_steps=schedule.total_steps,
+            warmup=args.warmup_frac,
+            decay=args.budget_decay,
+            clock=clock,
+            head_bump_step=schedule.head_bump_step,
+            head_bump_factor=schedule.head_bump_factor,
+        )
+        scheduler = build_progress_scheduler(optimizer, progress_schedule)
     augment_on_device = data_cfg.augment and data_cfg.augment_mode in ("batch", "gpu")
 
     start_epoch = 0
@@ -493,6 +525,9 @@ def _run(args: argparse.Namespace, ctx: DistContext) -> int:
             return EXIT_INPUT
         set_rng_state(ckpt["rng_state"])
         start_epoch = ckpt["epoch"] + 1
+        clock = TrainingClock(seconds=ckpt.get("train_seconds", 0.0))
+        if progress_schedule is not None:
+            progress_schedule.clock = clock
         best = ckpt.get("best", best)
         adaptive = ckpt.get("adaptive", adaptive)
         if ctx.is_main:
@@ -544,13 +579,16 @@ def _run(args: argparse.Namespace, ctx: DistContext) -> int:
             "metrics": plain(metrics),
             "best": best,
             "adaptive": adaptive,
+            "train_seconds": clock.seconds,
         }
 
-    t0 = time.monotonic()
-    budget_s = args.time_budget * 60.0
-
     def out_of_time() -> bool:
-        return budget_s > 0 and time.monotonic() - t0 > budget_s
+        return progress_schedule is not None and progress_schedule.done(scheduler.last_epoch)
+
+    def progress() -> float:
+        if progress_schedule is not None:
+            return progress_schedule.progress(scheduler.last_epoch)
+        return scheduler.last_epoch / max(1, schedule.total_steps)
 
     last_epoch_done = start_epoch - 1
     record: dict = {}
@@ -578,24 +616,25 @@ def _run(args: argparse.Namespace, ctx: DistContext) -> int:
                 arcface_margin=args.arcface_margin,
                 label_smoothing=args.label_smoothing,
             )
-            train_metrics = train_one_epoch(
-                model,
-                train_loader,
-                optimizer,
-                scheduler,
-                device=device,
-                epoch=epoch,
-                loss_cfg=loss_cfg,
-                grad_clip=args.grad_clip,
-                amp=amp,
-                batch_augment=batch_augment,
-                log_interval=args.log_interval,
-                should_stop=out_of_time,
-                forward_model=forward_model,
-                dist_ctx=ctx,
-                contrastive_local=args.contrastive_local,
-                progress=None if ctx.is_main else False,
-            )
+            with clock.running():
+                train_metrics = train_one_epoch(
+                    model,
+                    train_loader,
+                    optimizer,
+                    scheduler,
+                    device=device,
+                    epoch=epoch,
+                    loss_cfg=loss_cfg,
+                    grad_clip=args.grad_clip,
+                    amp=amp,
+                    batch_augment=batch_augment,
+                    log_interval=args.log_interval,
+                    should_stop=out_of_time,
+                    forward_model=forward_model,
+                    dist_ctx=ctx,
+                    contrastive_local=args.contrastive_local,
+                    progress=None if ctx.is_main else False,
+                )
             # Fresh BatchNorm statistics for the weights as they are now (see the docstring).
             recalibrate_batchnorm(
                 model,
@@ -626,6 +665,8 @@ def _run(args: argparse.Namespace, ctx: DistContext) -> int:
                 "emb_weight": loss_cfg.emb_weight,
                 "grouping": loss_cfg.grouping,
                 "backbone_frozen": frozen,
+                "progress": progress(),
+                "train_seconds": clock.seconds,
             }
             if do_retrieval and args.adaptive_emb_patience > 0:
                 if record["top10"] > adaptive["best_top10"]:

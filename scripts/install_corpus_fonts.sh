@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Install the Debian font corpus used by bench/bench_ingest.py (and Unicode's data files),
-# then print where each package put its fonts. Needs root (or sudo) and apt.
+# then print where each package put its fonts. (The list is raster.data.corpus.DEBIAN_PACKAGES;
+# scripts/build_corpus.sh installs those and builds the whole corpus.) Needs root (or sudo) and apt.
 set -euo pipefail
 
 PACKAGES=(
-  fonts-noto-core fonts-hosny-amiri fonts-sil-scheherazade fonts-sil-lateef
-  fonts-sil-harmattan fonts-sil-alkalami fonts-dejavu-core fonts-freefont-ttf fonts-paktype
+  fonts-noto-core fonts-noto-ui-core fonts-noto-extra fonts-hosny-amiri fonts-sil-scheherazade
+  fonts-sil-lateef fonts-sil-harmattan fonts-sil-alkalami fonts-sil-awami-nastaliq
+  fonts-dejavu-core fonts-freefont-ttf fonts-paktype
   unicode-data
 )
 

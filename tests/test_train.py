@@ -37,8 +37,10 @@ EPOCH_KEYS = {
     "grad_norm_unclipped",
     "epoch_seconds",
     "samples_per_s",
+    "progress",
+    "train_seconds",
 }
-TIME_KEYS = {"epoch_seconds", "samples_per_s"}
+TIME_KEYS = {"epoch_seconds", "samples_per_s", "train_seconds"}
 
 
 @pytest.fixture(scope="module")
@@ -359,3 +361,22 @@ def test_every_flag_of_the_users_system_parses():
         ]
     )
     assert args.img_size == 224 and args.emb_target_weight == 0.5 and args.preraster_stable
+
+
+def test_time_budget_ends_annealed_and_stops(db, tmp_path):
+    """A budget far shorter than --epochs: progress reaches 1, the LR is 0, training stops."""
+    assert train.main(_args(db, tmp_path / "run", 500, "--time-budget", "0.01")) == 0
+    records = _log(tmp_path / "run" / "train_log.jsonl")
+    assert len(records) < 500
+    assert [r["progress"] for r in records][-1] == 1.0
+    assert all(r["progress"] < 1.0 for r in records[:-1])
+    assert records[-1]["lr_backbone"] == 0.0 and records[-1]["lr_head"] == 0.0
+    assert records[-1]["train_seconds"] >= 0.6  # 0.01 min of training time
+    assert load_checkpoint(tmp_path / "run" / "last.pt")["train_seconds"] >= 0.6
+
+
+def test_epochs_without_budget_keep_the_step_schedule(db, tmp_path):
+    assert train.main(_args(db, tmp_path / "run", 2)) == 0
+    records = _log(tmp_path / "run" / "train_log.jsonl")
+    assert [r["progress"] for r in records] == [0.5, 1.0]
+    assert records[-1]["lr_backbone"] == pytest.approx(0.003 * 0.01)  # cosine floor, as before

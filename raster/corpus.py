@@ -1,0 +1,95 @@
+"""Ingest the whole development corpus (bundled + Debian + @fontsource) and write its manifest.
+
+``make corpus`` runs scripts/build_corpus.sh, which installs and fetches the packages and then
+calls this command. Resumable: fonts already in the database are skipped by hash.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from raster import ingest
+from raster.data.corpus import (
+    DEBIAN_PACKAGES,
+    FONTSOURCE_FAMILIES,
+    build_manifest,
+    bundled_sources,
+    debian_sources,
+    fontsource_sources,
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m raster.corpus",
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--db", type=Path, default=Path("dataset/corpus.db"), help="SQLite file")
+    parser.add_argument(
+        "--manifest",
+        type=Path,
+        default=None,
+        help="manifest JSON (default: corpus_manifest.json beside the database)",
+    )
+    parser.add_argument(
+        "--fontsource",
+        type=Path,
+        default=Path("fonts_corpus/fontsource"),
+        help="folder of scripts/fetch_fontsource_fonts.sh",
+    )
+    parser.add_argument("--workers", type=int, default=1, help="parsing processes")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument(
+        "--list",
+        choices=("debian", "fontsource"),
+        help="print the Debian packages or @fontsource families of the corpus and exit",
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.list:
+        print("\n".join(DEBIAN_PACKAGES if args.list == "debian" else FONTSOURCE_FAMILIES))
+        return 0
+    debian, missing_pkgs = debian_sources()
+    npm, missing_fams = fontsource_sources(args.fontsource)
+    for pkg in missing_pkgs:
+        print(f"{pkg}: skipped, Debian package not installed", file=sys.stderr)
+    for fam in missing_fams:
+        print(f"@fontsource/{fam}: skipped, not fetched under {args.fontsource}", file=sys.stderr)
+    sources = bundled_sources() + debian + npm
+    stats = ingest.ingest(
+        args.db,
+        [s.path for s in sources],
+        instances="named",
+        workers=args.workers,
+        progress=not args.no_progress,
+    )
+    print(ingest.format_summary(stats, args.db))
+    manifest = build_manifest(args.db, sources)
+    out = args.manifest or args.db.with_name("corpus_manifest.json")
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
+    tmp.replace(out)
+    s = manifest["summary"]
+    print(
+        f"manifest: {out}: {s['fonts']} fonts from {s['files']} files, {s['glyphs']} glyphs, "
+        f"{s['families']} families in {s['family_keys']} family keys"
+    )
+    for cls, c in s["per_design_class"].items():
+        print(
+            f"  {cls}: {c['fonts']} fonts, {c['glyphs']} glyphs, {c['families']} families, "
+            f"{c['family_keys']} keys"
+        )
+    if s["unknown_families"]:
+        print("families missing from FAMILY_TABLE: " + ", ".join(s["unknown_families"]))
+    return 0 if stats.added or stats.present else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
