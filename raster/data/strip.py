@@ -1,42 +1,128 @@
-"""A font as a PDF subset or a legacy font gives it: outlines only.
+"""A stripped copy of a font: what a PDF subset or a legacy font gives a reader.
 
-:func:`strip_font` writes a copy without cmap, GSUB, GPOS, GDEF (and the other layout tables)
-and without glyph names (``post`` format 3: readers call glyphs ``glyph00001``...), keeping the
-glyph order, so truth taken from the original font applies to the copy glyph for glyph.
+The copy keeps the glyphs' outlines, advance widths, glyph order (so glyph indices match the
+original, where evaluation takes the truth from) and the font-wide metrics, and drops what
+tells a reader which character a glyph is: the cmap, the OpenType layout tables (GSUB, GPOS,
+GDEF and the AAT/legacy equivalents) and the glyph names (``post`` format 3 for TrueType,
+``glyph00001``-style names in CFF).
 """
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
-from fontTools.ttLib import TTFont
+from fontTools.ttLib import TTCollection, TTFont
+from fontTools.varLib import instancer
 
-STRIPPED_TABLES = ("cmap", "GSUB", "GPOS", "GDEF", "BASE", "JSTF", "morx", "mort", "kern", "kerx")
+# Tables that map characters to glyphs or describe how glyphs are used in text.
+DROPPED_TABLES = (
+    "cmap",
+    "GSUB",
+    "GPOS",
+    "GDEF",
+    "BASE",
+    "JSTF",
+    "MATH",
+    "kern",
+    "morx",
+    "mort",
+    "kerx",
+    "feat",
+    "trak",
+    "Silf",
+    "Glat",
+    "Gloc",
+    "Feat",
+    "Sill",
+    "meta",
+)
 
 
-def strip_font(src: str | Path, dst: str | Path, face_index: int = 0) -> Path:
-    """Write ``dst``: the face ``face_index`` of ``src`` with only its outlines and metrics.
+def neutral_names(n: int) -> list[str]:
+    """Glyph names that say nothing: ``.notdef`` then ``glyph00001`` ... (what fontTools
+    itself makes up for a font without names or cmap)."""
+    return [".notdef"] + [f"glyph{i:05d}" for i in range(1, n)]
 
-    Raises:
-        ValueError: a CFF-flavoured font (its glyph names live in the CFF charset; not
-            handled here).
-    """
-    font = TTFont(str(src), fontNumber=face_index)
-    if "glyf" not in font:
-        raise ValueError(f"{src}: only TrueType-flavoured fonts can be stripped here (no glyf)")
-    order = font.getGlyphOrder()
-    for tag in STRIPPED_TABLES:
+
+def strip_ttfont(font: TTFont) -> TTFont:
+    """Strip ``font`` in place (see the module docstring) and return it."""
+    for tag in list(font.keys()):
+        font[tag]  # load every table before the glyph order changes under it
+    for tag in DROPPED_TABLES:
         if tag in font:
             del font[tag]
-    for table in ("glyf", "hmtx", "vmtx", "gvar", "loca"):  # decompile before names change
-        if table in font:
-            font[table]
-    font["post"].formatType = 3.0
-    font.flavor = None  # a woff/woff2 input is written as plain sfnt
+    old = font.getGlyphOrder()
+    new = neutral_names(len(old))
+    rename = dict(zip(old, new, strict=True))
+    for tag in ("hmtx", "vmtx"):
+        if tag in font:
+            table = font[tag]
+            table.metrics = {rename[k]: v for k, v in table.metrics.items() if k in rename}
+    if "VORG" in font:
+        vorg = font["VORG"]
+        vorg.VOriginRecords = {rename[k]: v for k, v in vorg.VOriginRecords.items()}
+    for tag in ("CFF ", "CFF2"):
+        if tag in font:
+            cff = font[tag].cff
+            top = cff.topDictIndex[0]
+            strings = top.CharStrings
+            by_name = {rename[k]: strings[k] for k in old}
+            if strings.charStringsAreIndexed:
+                strings.charStrings = {name: i for i, name in enumerate(new)}
+                strings.charStringsIndex.items = [by_name[n] for n in new]
+            else:
+                strings.charStrings = by_name
+            top.charset = list(new)
+            if hasattr(font[tag], "setGlyphOrder"):
+                font[tag].setGlyphOrder(new)
+    if "glyf" in font:
+        glyf = font["glyf"]
+        glyf.glyphs = {rename[k]: v for k, v in glyf.glyphs.items()}
+        for g in glyf.glyphs.values():
+            for comp in getattr(g, "components", None) or []:
+                comp.glyphName = rename[comp.glyphName]
+    if "gvar" in font:
+        gvar = font["gvar"]
+        gvar.variations = {rename[k]: v for k, v in gvar.variations.items()}
+    font.setGlyphOrder(new)
+    if "post" in font:
+        post = font["post"]
+        post.formatType = 3.0
+        for attr in ("extraNames", "mapping", "glyphOrder"):
+            if hasattr(post, attr):
+                delattr(post, attr)
+    return font
+
+
+def strip_font(
+    src: str | Path,
+    dst: str | Path,
+    face_index: int = 0,
+    location: dict[str, float] | None = None,
+) -> Path:
+    """Write a stripped copy of one face of ``src`` to ``dst`` as a plain sfnt file.
+
+    Args:
+        src: font file (.ttf/.otf/.ttc/.woff/.woff2).
+        dst: output path (an .ttf or .otf name; the flavor is always plain sfnt).
+        face_index: face of a collection.
+        location: a variable font's instance to freeze first (``{"wght": 700}``); None keeps
+            the font as stored.
+
+    Returns:
+        ``dst``.
+    """
+    data = Path(src).read_bytes()
+    if data[:4] == b"ttcf":
+        font = TTCollection(io.BytesIO(data)).fonts[face_index]
+    else:
+        font = TTFont(io.BytesIO(data))
+    if location is not None and "fvar" in font:
+        font = instancer.instantiateVariableFont(font, location, inplace=True)
+    strip_ttfont(font)
+    font.flavor = None
     dst = Path(dst)
     dst.parent.mkdir(parents=True, exist_ok=True)
     font.save(str(dst))
-    check = TTFont(str(dst), lazy=True)
-    if len(check.getGlyphOrder()) != len(order):  # pragma: no cover - a fontTools contract
-        raise ValueError(f"{src}: glyph count changed while stripping")
     return dst

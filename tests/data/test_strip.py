@@ -1,0 +1,68 @@
+"""Stripping a font: cmap, layout tables and glyph names go; outlines, widths and gids stay."""
+
+from __future__ import annotations
+
+from fontTools.ttLib import TTFont
+
+from raster.data.fonts import iter_faces
+from raster.data.strip import DROPPED_TABLES, neutral_names, strip_font
+from raster.inference.evaluate import truth_labels
+from raster.inference.font_glyphs import read_font_glyphs
+
+
+def _advances(font: TTFont) -> list[int]:
+    return [font["hmtx"][name][0] for name in font.getGlyphOrder()]
+
+
+def _check_stripped(src, dst):
+    orig, out = TTFont(src), TTFont(dst)
+    for tag in ("cmap", "GSUB", "GPOS", "GDEF"):
+        assert tag not in out, tag
+    assert not set(DROPPED_TABLES) & set(out.keys())
+    assert out.getGlyphOrder() == neutral_names(len(orig.getGlyphOrder()))
+    assert _advances(out) == _advances(orig)
+    a, b = read_font_glyphs(src), read_font_glyphs(dst)
+    assert b.gids.tolist() == a.gids.tolist()
+    assert b.contours == a.contours  # the same outlines, glyph by glyph
+    assert b.upem == a.upem and b.metrics == a.metrics
+    return orig, out
+
+
+def test_strip_truetype_keeps_outlines_and_drops_the_rest(tmp_path, tiny_fonts):
+    src = tiny_fonts["arabic"]
+    orig, out = _check_stripped(src, strip_font(src, tmp_path / "s.ttf"))
+    assert {"cmap", "GSUB", "GPOS"} <= set(orig.keys())  # there was something to strip
+    assert out["post"].formatType == 3.0
+    assert "beh.init" in orig.getGlyphOrder()
+    # truth comes from the original; its gids index the stripped copy's glyphs
+    truth = truth_labels(next(iter_faces(src)))
+    beh_init = orig.getGlyphID("beh.init")
+    assert truth[beh_init].labels == {"1576_init"}
+    assert beh_init in read_font_glyphs(tmp_path / "s.ttf").gids.tolist()
+
+
+def test_strip_cff_renames_charset(tmp_path, tiny_fonts):
+    src = tiny_fonts["cff"]
+    orig, out = _check_stripped(src, strip_font(src, tmp_path / "s.otf"))
+    assert "CFF " in out
+    top = out["CFF "].cff.topDictIndex[0]
+    assert list(top.charset) == neutral_names(len(orig.getGlyphOrder()))
+
+
+def test_strip_variable_instance_equals_the_ingested_instance(tmp_path, tiny_fonts):
+    src = tiny_fonts["variable"]
+    faces = [f for f in iter_faces(src, "named") if not isinstance(f, tuple)]
+    inst = next(f for f in faces if f.location)
+    dst = strip_font(src, tmp_path / "s.ttf", location=inst.location)
+    out = TTFont(dst)
+    assert "fvar" not in out and "cmap" not in out
+    pen_src = inst.ttfont.getGlyphSet()
+    pen_dst = out.getGlyphSet()
+    from fontTools.pens.recordingPen import DecomposingRecordingPen
+
+    for gid, name in enumerate(inst.ttfont.getGlyphOrder()):
+        a = DecomposingRecordingPen(pen_src)
+        pen_src[name].draw(a)
+        b = DecomposingRecordingPen(pen_dst)
+        pen_dst[out.getGlyphOrder()[gid]].draw(b)
+        assert a.value == b.value, name
