@@ -1,5 +1,8 @@
 """Write RUN_DIR/report.html: training curves, an embedding map and identification results.
 
+A ``raster.crossval`` output folder (``summary.json`` + ``folds.json``) gets its own page:
+per-fold table, per-design-class bars, decision rules, twins and confusion pairs.
+
 Reads what a run directory holds: ``train_log.jsonl`` (required), ``best.pt`` (else
 ``last.pt``) for the embedding map and the gallery, ``identify/*.json`` written by
 ``python -m raster.identify FONT --evaluate --json-out RUN_DIR/identify/FONT.json`` for the
@@ -24,6 +27,7 @@ from raster.cli import EXIT_INPUT, EXIT_OK, command, setup_logging
 from raster.data.fonts import FontLoadError
 from raster.paths import OutputPathError, check_outputs
 from raster.reporting import plots
+from raster.reporting.crossval import crossval_sections, is_crossval_run
 from raster.reporting.data import (
     LOG_FILE,
     ReportInputError,
@@ -345,12 +349,14 @@ def write_report(args) -> Path:
         ReportInputError: no readable training log in the run directory.
     """
     run_dir = args.run_dir
-    entries = read_train_log(run_dir / LOG_FILE)
     out = args.out or run_dir / "report.html"
     check_outputs(
         {"--out": out},
         [run_dir / LOG_FILE, run_dir / "best.pt", run_dir / "last.pt", args.checkpoint, args.db],
     )
+    if is_crossval_run(run_dir):
+        return write_crossval_report(run_dir, out)
+    entries = read_train_log(run_dir / LOG_FILE)
     rep = Report(out)
     t0 = time.perf_counter()
     training_sections(rep, entries)
@@ -392,6 +398,24 @@ def write_report(args) -> Path:
         f"<title>Run report: {html.escape(run_dir.name)}</title><style>{CSS}</style></head>\n"
         f"<body><h1>Run report: {html.escape(run_dir.name)}</h1>"
         f'<p class="meta">{meta}</p><p>{toc}</p>\n' + "\n".join(rep.parts) + "\n</body></html>\n"
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(page, encoding="utf-8")
+    return out
+
+
+def write_crossval_report(run_dir: Path, out: Path) -> Path:
+    """The page of a ``raster.crossval`` run folder (see raster.reporting.crossval)."""
+    rep = Report(out)
+    for anchor, title, body in crossval_sections(run_dir, rep.fig_dir):
+        rep.section(anchor, title, body)
+    name = html.escape(run_dir.name)
+    page = (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>Cross-validation: {name}</title><style>{CSS}</style></head>\n"
+        f"<body><h1>Cross-validation: {name}</h1>"
+        f'<p class="meta">Run {html.escape(str(run_dir.resolve()))}; written '
+        f"{time.strftime('%Y-%m-%d %H:%M')}.</p>\n" + "\n".join(rep.parts) + "\n</body></html>\n"
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(page, encoding="utf-8")

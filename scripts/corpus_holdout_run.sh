@@ -2,8 +2,10 @@
 # The larger corpus run of docs/results.md: train on bundled + Debian + @fontsource fonts
 # without any Amiri font, then identify the bundled Amiri fonts and repair PDFs set in them.
 #
-#   bash scripts/install_corpus_fonts.sh && bash scripts/fetch_fontsource_fonts.sh   # once
 #   bash scripts/corpus_holdout_run.sh [RUN_DIR] [MINUTES] [EPOCHS]
+#
+# dataset/corpus.db is built by `make corpus` when missing (runs before 2026-12-02 used a
+# smaller corpus: see docs/results.md).
 #
 # Steps are skipped when their output exists (delete RUN_DIR to start over).
 set -euo pipefail
@@ -16,30 +18,16 @@ DB=dataset/corpus.db
 TRAIN_DB=dataset/corpus_noamiri.db
 mkdir -p "$RUN"
 
-if [ ! -f "$DB" ]; then
-  # Debian packages' files (Arabic-capable Noto only), as bench/bench_ingest.py picks them
-  mapfile -t DEBIAN < <("$PY" -c 'from bench.bench_ingest import corpus_paths
-print("\n".join(map(str, corpus_paths()[0])))')
-  # @fontsource families not bundled already: their "arabic" subsets, .woff2 only
-  FONTSOURCE=()
-  for f in alexandria baloo-bhaijaan-2 changa el-messiri handjet noto-nastaliq-urdu readex-pro zain; do
-    FONTSOURCE+=(fonts_corpus/fontsource/"$f"/"$f"-arabic-[0-9]*.woff2)
-  done
-  "$PY" -m raster.ingest --db "$DB" --bundled --instances named --workers 2 --no-progress \
-    "${DEBIAN[@]}" "${FONTSOURCE[@]}"
-fi
+# The full corpus (make corpus): bundled + Debian + @fontsource, named instances.
+[ -f "$DB" ] || PY="$PY" bash scripts/build_corpus.sh dataset fonts_corpus
 
 if [ ! -f "$TRAIN_DB" ]; then
   "$PY" - "$DB" "$TRAIN_DB" <<'EOF'
 import sys
-from pathlib import Path
-from raster.data.holdout import copy_without_family
-src, dst = Path(sys.argv[1]), Path(sys.argv[2])
-step = dst.with_suffix(".step.db")
-copy_without_family(src, dst, "Amiri")
-for family in ("Amiri Quran", "Amiri Quran Colored"):
-    copy_without_family(dst, step, family)
-    step.replace(dst)
+from raster.evaluation.folds import copy_without_fonts, corpus_fonts
+src, dst = sys.argv[1], sys.argv[2]
+# every face whose family key is amiri: Amiri, Amiri Quran, Amiri Quran Colored, any source
+copy_without_fonts(src, dst, {f.file_hash for f in corpus_fonts(src) if f.key == "amiri"})
 EOF
 fi
 

@@ -123,6 +123,11 @@ FAMILY_TABLE: tuple[tuple[str, str, str], ...] = (
     (r"Mirza", "mirza", "naskh"),
     (r"Vibes", "vibes", "ruqaa"),
 )
+_STYLE_WORDS = re.compile(
+    r"(\s+(Hairline|Thin|(Extra|Ultra|Semi|Demi)?\s?(Light|Bold)|Book|Regular|Medium|Black|"
+    r"Heavy|(Extra|Ultra|Semi)?\s?(Condensed|Expanded)|Italic|Oblique|Slanted))+$",
+    re.IGNORECASE,
+)
 _RULES = tuple((re.compile(p, re.IGNORECASE), key, cls) for p, key, cls in FAMILY_TABLE)
 
 
@@ -139,9 +144,11 @@ class FamilyInfo:
 def family_info(family: str | None) -> FamilyInfo:
     """Key and design class of a font family name (``fonts.family``)."""
     name = " ".join((family or "").split())
-    for rx, key, cls in _RULES:
-        if rx.fullmatch(name):
-            return FamilyInfo(key, cls)
+    # static fonts without typographic names put the weight in the family ("Almarai Light")
+    for candidate in (name, _STYLE_WORDS.sub("", name).strip()):
+        for rx, key, cls in _RULES:
+            if rx.fullmatch(candidate):
+                return FamilyInfo(key, cls)
     return FamilyInfo(
         re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "unknown", "unknown", False
     )

@@ -15,27 +15,27 @@ from pathlib import Path
 from fontTools.ttLib import TTCollection, TTFont
 from fontTools.varLib import instancer
 
-# Tables that map characters to glyphs or describe how glyphs are used in text.
-DROPPED_TABLES = (
-    "cmap",
-    "GSUB",
-    "GPOS",
-    "GDEF",
-    "BASE",
-    "JSTF",
-    "MATH",
-    "kern",
-    "morx",
-    "mort",
-    "kerx",
-    "feat",
-    "trak",
-    "Silf",
-    "Glat",
-    "Gloc",
-    "Feat",
-    "Sill",
-    "meta",
+# What a stripped copy keeps: outlines, metrics, hinting. Everything else goes: the cmap, the
+# layout tables (GSUB, GPOS, GDEF, BASE, JSTF, MATH, kern, morx, ...), colour and bitmap
+# layers, and the variation tables (a variable font is frozen at an instance first).
+KEPT_TABLES = (
+    "head",
+    "hhea",
+    "hmtx",
+    "maxp",
+    "OS/2",
+    "name",
+    "post",
+    "glyf",
+    "loca",
+    "CFF ",
+    "vhea",
+    "vmtx",
+    "VORG",
+    "cvt ",
+    "fpgm",
+    "prep",
+    "gasp",
 )
 
 
@@ -46,11 +46,11 @@ def neutral_names(n: int) -> list[str]:
 
 
 def strip_ttfont(font: TTFont) -> TTFont:
-    """Strip ``font`` in place (see the module docstring) and return it."""
+    """Strip ``font`` (static) in place (see the module docstring) and return it."""
     for tag in list(font.keys()):
         font[tag]  # load every table before the glyph order changes under it
-    for tag in DROPPED_TABLES:
-        if tag in font:
+    for tag in list(font.keys()):
+        if tag not in KEPT_TABLES and tag != "GlyphOrder":
             del font[tag]
     old = font.getGlyphOrder()
     new = neutral_names(len(old))
@@ -62,7 +62,7 @@ def strip_ttfont(font: TTFont) -> TTFont:
     if "VORG" in font:
         vorg = font["VORG"]
         vorg.VOriginRecords = {rename[k]: v for k, v in vorg.VOriginRecords.items()}
-    for tag in ("CFF ", "CFF2"):
+    for tag in ("CFF ",):
         if tag in font:
             cff = font[tag].cff
             top = cff.topDictIndex[0]
@@ -82,9 +82,6 @@ def strip_ttfont(font: TTFont) -> TTFont:
         for g in glyf.glyphs.values():
             for comp in getattr(g, "components", None) or []:
                 comp.glyphName = rename[comp.glyphName]
-    if "gvar" in font:
-        gvar = font["gvar"]
-        gvar.variations = {rename[k]: v for k, v in gvar.variations.items()}
     font.setGlyphOrder(new)
     if "post" in font:
         post = font["post"]
@@ -107,8 +104,8 @@ def strip_font(
         src: font file (.ttf/.otf/.ttc/.woff/.woff2).
         dst: output path (an .ttf or .otf name; the flavor is always plain sfnt).
         face_index: face of a collection.
-        location: a variable font's instance to freeze first (``{"wght": 700}``); None keeps
-            the font as stored.
+        location: a variable font's instance to freeze (``{"wght": 700}``); None: its default
+            instance (the outlines the file draws without variations).
 
     Returns:
         ``dst``.
@@ -118,8 +115,11 @@ def strip_font(
         font = TTCollection(io.BytesIO(data)).fonts[face_index]
     else:
         font = TTFont(io.BytesIO(data))
-    if location is not None and "fvar" in font:
-        font = instancer.instantiateVariableFont(font, location, inplace=True)
+    if "fvar" in font:
+        axes = {a.axisTag: a.defaultValue for a in font["fvar"].axes}
+        font = instancer.instantiateVariableFont(font, {**axes, **(location or {})}, inplace=True)
+    if "CFF2" in font:
+        raise ValueError(f"{src}: CFF2 outlines are not supported")
     strip_ttfont(font)
     font.flavor = None
     dst = Path(dst)

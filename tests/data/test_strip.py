@@ -5,7 +5,7 @@ from __future__ import annotations
 from fontTools.ttLib import TTFont
 
 from raster.data.fonts import iter_faces
-from raster.data.strip import DROPPED_TABLES, neutral_names, strip_font
+from raster.data.strip import KEPT_TABLES, neutral_names, strip_font
 from raster.inference.evaluate import truth_labels
 from raster.inference.font_glyphs import read_font_glyphs
 
@@ -18,7 +18,7 @@ def _check_stripped(src, dst):
     orig, out = TTFont(src), TTFont(dst)
     for tag in ("cmap", "GSUB", "GPOS", "GDEF"):
         assert tag not in out, tag
-    assert not set(DROPPED_TABLES) & set(out.keys())
+    assert set(out.keys()) - {"GlyphOrder"} <= set(KEPT_TABLES)
     assert out.getGlyphOrder() == neutral_names(len(orig.getGlyphOrder()))
     assert _advances(out) == _advances(orig)
     a, b = read_font_glyphs(src), read_font_glyphs(dst)
@@ -66,3 +66,11 @@ def test_strip_variable_instance_equals_the_ingested_instance(tmp_path, tiny_fon
         b = DecomposingRecordingPen(pen_dst)
         pen_dst[out.getGlyphOrder()[gid]].draw(b)
         assert a.value == b.value, name
+
+
+def test_strip_variable_default_face_keeps_default_outlines(tmp_path, tiny_fonts):
+    src = tiny_fonts["variable"]
+    dst = strip_font(src, tmp_path / "d.ttf")
+    out = TTFont(dst)
+    assert not {"fvar", "gvar", "HVAR", "cmap"} & set(out.keys())
+    assert read_font_glyphs(dst).contours == read_font_glyphs(src).contours

@@ -1,0 +1,54 @@
+"""Decision-rule ablations on a finished fold, without re-running the model.
+
+A fold keeps the stripped glyphs' classifier and kNN probabilities (``stripped_probs.npz``)
+and the training fonts' label counts (``train_label_counts.json``); this module re-decides the
+top-1 under other rules: method (classifier, knn, both) and label-prior strength
+(:mod:`raster.inference.priors`), and scores each like the fold itself.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from raster.inference.priors import apply_prior, label_prior
+
+STRENGTHS = (0.0, 0.5, 1.0)
+
+
+def read_fold(fold_dir: Path) -> tuple[list[dict], dict[str, np.ndarray], list[str], dict]:
+    """(records, probabilities per method, labels, training label counts) of a finished fold."""
+    records = [
+        json.loads(line)
+        for line in (fold_dir / "glyphs.jsonl").read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    npz = np.load(fold_dir / "stripped_probs.npz")
+    labels = [str(x) for x in npz["labels"]]
+    probs = {k: npz[k].astype(np.float64) for k in npz.files if k != "labels"}
+    counts = json.loads((fold_dir / "train_label_counts.json").read_text())
+    return records, probs, labels, counts
+
+
+def decision_ablation(fold_dir: Path, strengths=STRENGTHS) -> dict:
+    """``{"<method> prior=<s>": score}`` for each method the fold saved and each strength;
+    scores as :func:`raster.evaluation.crossval.score` gives them (variant ``stripped``)."""
+    from raster.evaluation.crossval import score
+
+    records, probs, labels, counts = read_fold(fold_dir)
+    if "knn" in probs:
+        probs["both"] = 0.5 * (probs["classifier"] + probs["knn"])
+    prior = label_prior(counts, labels)
+    out = {}
+    for method, p in probs.items():
+        for s in strengths:
+            q = apply_prior(p, prior, s)
+            top = np.argsort(-q, axis=1, kind="stable")[:, :5]
+            recs = [
+                {**r, "stripped": [labels[j] for j in row]}
+                for r, row in zip(records, top.tolist(), strict=True)
+            ]
+            out[f"{method} prior={s:g}"] = score(recs, "stripped")
+    return out
