@@ -121,7 +121,7 @@ FAMILY_TABLE: tuple[tuple[str, str, str], ...] = (
     (r"Marhey", "marhey", "display"),
     (r"Playpen Sans Arabic", "playpen-sans-arabic", "display"),
     (r"Mirza", "mirza", "naskh"),
-    (r"Vibes", "vibes", "ruqaa"),
+    (r"Vibes", "vibes", "display"),
 )
 _STYLE_WORDS = re.compile(
     r"(\s+(Hairline|Thin|(Extra|Ultra|Semi|Demi)?\s?(Light|Bold)|Book|Regular|Medium|Black|"
