@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from pathlib import Path
 
 from raster import ingest
+from raster.cli import EXIT_INPUT, EXIT_OK, command, setup_logging
 from raster.data.corpus import (
     DEBIAN_PACKAGES,
     FONTSOURCE_FAMILIES,
@@ -20,6 +22,8 @@ from raster.data.corpus import (
     debian_sources,
     fontsource_sources,
 )
+
+log = logging.getLogger("raster.corpus")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,11 +55,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@command("raster.corpus")
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    setup_logging(logging.WARNING)
     if args.list:
         print("\n".join(DEBIAN_PACKAGES if args.list == "debian" else FONTSOURCE_FAMILIES))
-        return 0
+        return EXIT_OK
     debian, missing_pkgs = debian_sources()
     npm, missing_fams = fontsource_sources(args.fontsource)
     for pkg in missing_pkgs:
@@ -88,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     if s["unknown_families"]:
         print("families missing from FAMILY_TABLE: " + ", ".join(s["unknown_families"]))
-    return 0 if stats.added or stats.present else 1
+    return EXIT_OK if stats.added or stats.present else EXIT_INPUT
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from raster import train
+from raster.cli import EXIT_INPUT, EXIT_OK, command, setup_logging
 from raster.demo import holdout_training_argv
 from raster.evaluation.crossval import (
     CrossvalConfig,
@@ -93,14 +94,11 @@ def train_fold(db: Path, model_dir: Path, cfg: CrossvalConfig, resume: Path | No
     return train.main(argv)
 
 
+@command("raster.crossval")
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S"
-    )
-    for name in ("faiss", "fontTools"):
-        logging.getLogger(name).setLevel(logging.WARNING)
+    setup_logging(timestamps=True)
     if extra and not extra[0].startswith("-"):
         parser.error(f"unexpected argument {extra[0]!r}")
     settings = {
@@ -118,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         extra = [*QUICK_TRAIN_ARGS, *extra]
     if not args.db.exists():
         log.error("%s: no such glyph database (make corpus builds it)", args.db)
-        return 2
+        return EXIT_INPUT
     cfg = CrossvalConfig(
         db=args.db,
         out=args.out,
@@ -132,10 +130,10 @@ def main(argv: list[str] | None = None) -> int:
         summary = run_crossval(cfg, train_fold)
     except (CrossvalError, ValueError) as exc:
         log.error("%s", exc)
-        return 2
+        return EXIT_INPUT
     print(format_summary(summary))
     print(f"summary: {args.out / 'summary.json'}")
-    return 0
+    return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -13,6 +13,8 @@ from raster import cli, progress
 from raster.errors import CheckpointError, NonFiniteLossError
 
 COMMANDS = [
+    "corpus",
+    "crossval",
     "dbstats",
     "demo",
     "embed",

@@ -28,6 +28,7 @@ from raster.data.fonts import iter_faces
 from raster.data.render import RasterConfig, render_many
 from raster.data.schema import FORMS
 from raster.data.strip import strip_font
+from raster.errors import RasterError
 from raster.evaluation.decision import decision_ablation
 from raster.evaluation.folds import (
     CorpusFont,
@@ -51,7 +52,7 @@ TrainFn = Callable[[Path, Path, "CrossvalConfig", Path | None], int]
 VARIANTS = ("stripped", "shipped", "pixel")
 
 
-class CrossvalError(RuntimeError):
+class CrossvalError(RasterError, RuntimeError):
     """A fold cannot run (training failed, or OUT holds a run with other settings)."""
 
 
