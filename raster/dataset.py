@@ -120,6 +120,11 @@ def add_data_args(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         "__getitem__ (DataLoader workers); none",
     )
     a.add_argument("--mild-augment", action="store_true", help="smaller augmentation ranges")
+    a.add_argument(
+        "--design-augment",
+        action="store_true",
+        help="design-variation ranges: stroke weight, slant, width and height (wins over mild)",
+    )
     return parser
 
 
@@ -147,6 +152,7 @@ class DataConfig:
     preraster_stable: bool = False
     augment_mode: str = "dataset"  # resolved: dataset | batch | none
     mild_augment: bool = False
+    design_augment: bool = False
 
     def __post_init__(self) -> None:
         self.db = Path(self.db)
@@ -185,6 +191,7 @@ class DataConfig:
             preraster_stable=args.preraster_stable,
             augment_mode=mode,
             mild_augment=args.mild_augment,
+            design_augment=getattr(args, "design_augment", False),
         )
 
     @property
@@ -259,7 +266,14 @@ class DataBundle:
         """
         if not self.augment_in_batch:
             return images
-        return augment_batch(images, self.config.seed, epoch, indices, self.config.mild_augment)
+        return augment_batch(
+            images,
+            self.config.seed,
+            epoch,
+            indices,
+            self.config.mild_augment,
+            self.config.design_augment,
+        )
 
 
 def _label_sort_key(label: str):
@@ -342,6 +356,7 @@ def build_datasets(cfg: DataConfig, out_dir: Path | None = None) -> DataBundle:
             shrunk=None if shrunk is None else shrunk[pos],
             augment=augment,
             mild=cfg.mild_augment,
+            design=cfg.design_augment,
             seed=cfg.seed,
         )
 
@@ -354,7 +369,9 @@ def build_datasets(cfg: DataConfig, out_dir: Path | None = None) -> DataBundle:
         len(index_to_label),
         len(group_names),
         cfg.augment_mode,
-        " (mild)" if cfg.mild_augment and cfg.augment_mode != "none" else "",
+        (" (design)" if cfg.design_augment else " (mild)" if cfg.mild_augment else "")
+        if cfg.augment_mode != "none"
+        else "",
     )
     return DataBundle(
         train=train,

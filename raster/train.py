@@ -61,6 +61,7 @@ from raster.engine.loop import (
 from raster.engine.optim import ScheduleConfig, build_optimizer, build_scheduler
 from raster.engine.run_dir import RunFolderError, check_run_folder, clear_run
 from raster.engine.schedule import (
+    CLOCKS,
     DECAYS,
     ProgressSchedule,
     TrainingClock,
@@ -144,6 +145,13 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["cosine", "constant"],
         default="cosine",
         help="step schedule of an --epochs run without --time-budget",
+    )
+    g.add_argument(
+        "--budget-clock",
+        choices=["wall", "cpu"],
+        default="wall",
+        help="what --time-budget counts: wall-clock seconds, or this process's CPU seconds "
+        "(the same training on a machine shared with other jobs)",
     )
     g.add_argument(
         "--budget-decay",
@@ -491,7 +499,7 @@ def _run(args: argparse.Namespace, ctx: DistContext) -> int:
         head_bump_factor=args.head_lr_bump_factor,
     )
     scheduler = build_scheduler(optimizer, schedule)
-    clock = TrainingClock()  # training seconds: the epochs' passes only
+    clock = TrainingClock(CLOCKS[args.budget_clock])  # the epochs' training passes only
     progress_schedule = None
     if args.time_budget > 0:
         progress_schedule = ProgressSchedule(
@@ -525,7 +533,7 @@ def _run(args: argparse.Namespace, ctx: DistContext) -> int:
             return EXIT_INPUT
         set_rng_state(ckpt["rng_state"])
         start_epoch = ckpt["epoch"] + 1
-        clock = TrainingClock(seconds=ckpt.get("train_seconds", 0.0))
+        clock = TrainingClock(CLOCKS[args.budget_clock], seconds=ckpt.get("train_seconds", 0.0))
         if progress_schedule is not None:
             progress_schedule.clock = clock
         best = ckpt.get("best", best)
@@ -602,7 +610,12 @@ def _run(args: argparse.Namespace, ctx: DistContext) -> int:
 
                 def batch_augment(images, indices, epoch=epoch):
                     return augment_batch(
-                        images, args.seed, epoch, indices, mild=data_cfg.mild_augment
+                        images,
+                        args.seed,
+                        epoch,
+                        indices,
+                        mild=data_cfg.mild_augment,
+                        design=data_cfg.design_augment,
                     )
 
             frozen = epoch < args.freeze_backbone_epochs

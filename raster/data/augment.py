@@ -35,6 +35,8 @@ class AugmentRanges:
         ink_min: ink level drawn from U(ink_min, 1) (contrast).
         blur_prob: probability of a Gaussian blur.
         blur_sigma: (min, max) blur sigma in pixels at 128 px (scaled with the image size).
+        width: max log horizontal scale on top of ``scale`` (letter width / proportions).
+        height: max log vertical scale on top of ``scale`` (x-height, ascenders).
     """
 
     translate: float
@@ -47,6 +49,8 @@ class AugmentRanges:
     ink_min: float
     blur_prob: float
     blur_sigma: tuple[float, float]
+    width: float = 0.0
+    height: float = 0.0
 
 
 FULL = AugmentRanges(
@@ -73,30 +77,56 @@ MILD = AugmentRanges(
     blur_prob=0.15,
     blur_sigma=(0.3, 0.6),
 )
-N_PARAMS = 9  # columns of draw_params: tx ty log_s rot shear stroke log_gamma ink sigma
+# Design variation rather than photo noise (``--design-augment``): what differs between two
+# typefaces of one script: stroke weight (dilate/erode, more often), slant, proportions (width
+# and height scaled separately) and a little rotation.
+DESIGN = AugmentRanges(
+    translate=0.06,
+    scale=math.log(1.12),
+    rotate_deg=4.0,
+    shear_deg=12.0,
+    stroke=1.0,
+    stroke_prob=0.8,
+    gamma=math.log(1.4),
+    ink_min=0.75,
+    blur_prob=0.3,
+    blur_sigma=(0.3, 0.9),
+    width=math.log(1.25),
+    height=math.log(1.15),
+)
+# columns of draw_params: tx ty log_s rot shear stroke log_gamma ink sigma log_sx log_sy
+N_PARAMS = 11
 _BLUR_RADIUS = 2  # 5-tap kernel: enough for sigma <= 0.9 px (scaled)
 
 
 def draw_params(
-    seed: int, epoch: int, indices: Sequence[int] | np.ndarray | torch.Tensor, mild: bool = False
+    seed: int,
+    epoch: int,
+    indices: Sequence[int] | np.ndarray | torch.Tensor,
+    mild: bool = False,
+    design: bool = False,
 ) -> np.ndarray:
     """Per-sample augmentation parameters, a pure function of (seed, epoch, index).
 
     Args:
         seed: run seed; epoch: training epoch; indices: (B,) dataset indices (>= 0).
         mild: use :data:`MILD` ranges.
+        design: use :data:`DESIGN` ranges (wins over ``mild``).
 
     Returns:
         float64 (B, N_PARAMS): translate x, y (fraction of side), log scale, rotation (rad),
-        shear (rad), stroke (-1..1), log gamma, ink level, blur sigma (px at 128 px, 0 = none).
+        shear (rad), stroke (-1..1), log gamma, ink level, blur sigma (px at 128 px, 0 = none),
+        log horizontal and vertical scale.
     """
-    r = MILD if mild else FULL
+    r = DESIGN if design else MILD if mild else FULL
     if isinstance(indices, torch.Tensor):
         indices = indices.detach().cpu().tolist()
     out = np.empty((len(indices), N_PARAMS), np.float64)
     for row, idx in enumerate(np.asarray(indices, np.int64).tolist()):
         g = np.random.default_rng([int(seed) & 0xFFFFFFFF, int(epoch), int(idx)])
-        u = g.random(11)  # always 11 draws, in a fixed order, whatever is applied
+        # always 13 draws, in a fixed order, whatever is applied (the first 11 are the
+        # draws of the presets without width/height, unchanged)
+        u = g.random(13)
         out[row, 0] = (2 * u[0] - 1) * r.translate
         out[row, 1] = (2 * u[1] - 1) * r.translate
         out[row, 2] = (2 * u[2] - 1) * r.scale
@@ -107,19 +137,22 @@ def draw_params(
         out[row, 7] = r.ink_min + (1 - r.ink_min) * u[8]
         lo, hi = r.blur_sigma
         out[row, 8] = lo + (hi - lo) * u[10] if u[9] < r.blur_prob else 0.0
+        out[row, 9] = (2 * u[11] - 1) * r.width
+        out[row, 10] = (2 * u[12] - 1) * r.height
     return out
 
 
 def _sampling_theta(p: torch.Tensor) -> torch.Tensor:
     """(B, 2, 3) affine_grid matrices: output coords -> input coords (inverse of the warp)."""
     tx, ty, log_s, rot, shear = p[:, 0], p[:, 1], p[:, 2], p[:, 3], p[:, 4]
-    s = torch.exp(log_s)
+    sx = torch.exp(log_s + p[:, 9])
+    sy = torch.exp(log_s + p[:, 10])
     cos, sin, sh = torch.cos(rot), torch.sin(rot), torch.tan(shear)
-    # forward warp M = rotation @ shear @ scale (normalized coords, y down, square image)
-    a = s * cos
-    b = s * (cos * sh - sin)
-    c = s * sin
-    d = s * (sin * sh + cos)
+    # forward warp M = rotation @ shear @ diag(sx, sy) (normalized coords, y down, square image)
+    a = sx * cos
+    b = sy * (cos * sh - sin)
+    c = sx * sin
+    d = sy * (sin * sh + cos)
     det = a * d - b * c
     inv = torch.stack([d / det, -b / det, -c / det, a / det], 1).view(-1, 2, 2)
     t = torch.stack([tx, ty], 1) * 2.0  # fraction of side -> normalized [-1, 1] units
@@ -176,6 +209,7 @@ def augment_batch(
     epoch: int,
     indices: Sequence[int] | np.ndarray | torch.Tensor,
     mild: bool = False,
+    design: bool = False,
 ) -> torch.Tensor:
     """Augment a batch on its own device (``--augment-mode batch``).
 
@@ -184,6 +218,7 @@ def augment_batch(
         seed, epoch: run seed and current epoch.
         indices: (B,) dataset indices of the samples (the ``index`` field of the items).
         mild: smaller ranges (``--mild-augment``).
+        design: design-variation ranges (``--design-augment``).
 
     Returns:
         float (B, 1, S, S); sample j depends only on (seed, epoch, indices[j], images[j]), so
@@ -191,11 +226,16 @@ def augment_batch(
     """
     if len(indices) != images.shape[0]:
         raise ValueError(f"{len(indices)} indices for {images.shape[0]} images")
-    return apply_params(images, draw_params(seed, epoch, indices, mild))
+    return apply_params(images, draw_params(seed, epoch, indices, mild, design))
 
 
 def augment_image(
-    image: torch.Tensor, seed: int, epoch: int, index: int, mild: bool = False
+    image: torch.Tensor,
+    seed: int,
+    epoch: int,
+    index: int,
+    mild: bool = False,
+    design: bool = False,
 ) -> torch.Tensor:
     """Augment one image ``(1, S, S)`` (dataset mode); same result as :func:`augment_batch`."""
-    return apply_params(image.unsqueeze(0), draw_params(seed, epoch, [index], mild))[0]
+    return apply_params(image.unsqueeze(0), draw_params(seed, epoch, [index], mild, design))[0]

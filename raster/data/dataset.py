@@ -35,6 +35,7 @@ class GlyphDataset(Dataset):
         shrunk: bool (N,) glyphs that ``em`` shrank to fit (metadata).
         augment: augment in ``__getitem__`` (``--augment-mode dataset``).
         mild: smaller augmentation ranges.
+        design: design-variation augmentation ranges (wins over ``mild``).
         seed: run seed (the augmentation key is (seed, epoch, index)).
     """
 
@@ -49,6 +50,7 @@ class GlyphDataset(Dataset):
         shrunk: np.ndarray | None = None,
         augment: bool = False,
         mild: bool = False,
+        design: bool = False,
         seed: int = 42,
     ):
         n = len(table)
@@ -67,6 +69,7 @@ class GlyphDataset(Dataset):
         self.shrunk = np.zeros(n, bool) if shrunk is None else np.asarray(shrunk, bool)
         self.augment = augment
         self.mild = mild
+        self.design = design
         self.seed = int(seed)
         # Shared memory so that DataLoader workers (persistent ones too) see set_epoch.
         self._epoch = torch.zeros(1, dtype=torch.int64).share_memory_()
@@ -113,7 +116,7 @@ class GlyphDataset(Dataset):
             raise IndexError(i)
         img = self.image_tensor(i)
         if self.augment:
-            img = augment_image(img, self.seed, self.epoch, i, self.mild)
+            img = augment_image(img, self.seed, self.epoch, i, self.mild, self.design)
         return {
             "image": img,
             "label": int(self.labels[i]),

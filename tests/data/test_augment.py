@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from raster.data.augment import (
+    DESIGN,
     FULL,
     MILD,
     N_PARAMS,
@@ -91,3 +92,49 @@ def test_rejects_bad_shapes():
         augment_batch(torch.zeros(2, 3, 8, 8), 0, 0, [0, 1])
     with pytest.raises(ValueError):
         augment_batch(torch.zeros(2, 1, 16, 16), 0, 0, [0])
+
+
+def test_design_preset_draws_width_and_height_and_keeps_the_other_draws():
+    design = draw_params(1, 0, range(2000), design=True)
+    full = draw_params(1, 0, range(2000))
+    assert (
+        np.abs(design[:, 9]).max() <= DESIGN.width and np.abs(design[:, 10]).max() <= DESIGN.height
+    )
+    assert np.abs(design[:, 9]).max() > 0.9 * DESIGN.width  # the range is used
+    assert (full[:, 9:] == 0).all()  # full and mild never change proportions
+    assert np.abs(design[:, 4]).max() > np.abs(full[:, 4]).max()  # more slant
+    assert 0.75 < (design[:, 5] != 0).mean() < 0.85  # stroke change probability 0.8
+    # the first 11 draws are those of the other presets (a naive reference)
+    u = np.random.default_rng([1, 0, 7]).random(13)
+    assert full[7, 0] == (2 * u[0] - 1) * FULL.translate
+    assert design[7, 9] == (2 * u[11] - 1) * DESIGN.width
+    assert design[7, 10] == (2 * u[12] - 1) * DESIGN.height
+    np.testing.assert_array_equal(design, draw_params(1, 0, range(2000), design=True))
+
+
+def test_width_scale_widens_ink_only_horizontally():
+    x = torch.zeros(1, 1, 64, 64)
+    x[0, 0, 22:42, 26:38] = 1.0  # 12 px wide, 20 px tall, centred
+    p = np.zeros((1, N_PARAMS))
+    p[0, 7] = 1.0
+    p[0, 9] = np.log(1.5)
+    y = apply_params(x, p)[0, 0] > 0.5
+    cols = y.any(0).nonzero().flatten()
+    rows = y.any(1).nonzero().flatten()
+    assert (cols.max() - cols.min() + 1).item() == 18  # 12 px * 1.5
+    assert (rows.max() - rows.min() + 1).item() == 20  # height unchanged
+    q = np.zeros((1, N_PARAMS))
+    q[0, 7] = 1.0
+    q[0, 10] = np.log(0.5)
+    z = apply_params(x, q)[0, 0] > 0.5
+    rows = z.any(1).nonzero().flatten()
+    assert (rows.max() - rows.min() + 1).item() == 10
+
+
+def test_design_batch_equals_dataset_mode():
+    x = glyph_batch()
+    idx = torch.tensor([3, 17, 4, 99, 0, 12])
+    batch = augment_batch(x, 42, 2, idx, design=True)
+    for j, i in enumerate(idx.tolist()):
+        torch.testing.assert_close(batch[j], augment_image(x[j], 42, 2, i, design=True))
+    assert not torch.allclose(batch, augment_batch(x, 42, 2, idx))

@@ -83,3 +83,17 @@ def test_bad_settings_raise():
         ProgressSchedule(budget_s=0.0)
     with pytest.raises(ValueError, match="warmup"):
         ProgressSchedule(budget_s=1.0, warmup=1.0)
+
+
+def test_cpu_clock_counts_process_time():
+    import time
+
+    from raster.engine.schedule import CLOCKS
+
+    clock = TrainingClock(CLOCKS["cpu"])
+    with clock.running():
+        t0 = time.process_time()
+        while time.process_time() - t0 < 0.05:
+            pass
+        time.sleep(0.2)  # sleeping is not training CPU time
+    assert 0.05 <= clock.seconds < 0.2
