@@ -10,6 +10,7 @@ passed to raster.train (the recipe under test), e.g. ``--backbone resnet18``.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from pathlib import Path
@@ -20,8 +21,11 @@ from raster.demo import holdout_training_argv
 from raster.evaluation.crossval import (
     CrossvalConfig,
     CrossvalError,
+    evaluate_trained,
     format_summary,
+    per_fold_row,
     run_crossval,
+    summarize,
 )
 
 log = logging.getLogger("raster.crossval")
@@ -70,6 +74,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="reference glyphs per label of the raw-pixel baseline (0: no baseline)",
     )
     p.add_argument("--pixel-size", type=int, default=32, help="the baseline's render size")
+    p.add_argument(
+        "--model-dir",
+        type=Path,
+        default=None,
+        help="no training: score this trained run (best.pt, ref/) on every corpus family its "
+        "--train-db lacks (OUT/heldout/)",
+    )
+    p.add_argument("--train-db", type=Path, default=None, help="the --model-dir run's training DB")
     p.add_argument(
         "--quick",
         action="store_true",
@@ -126,6 +138,15 @@ def main(argv: list[str] | None = None) -> int:
         method=args.method,
         **settings,
     )
+    if args.model_dir is not None:
+        if args.train_db is None:
+            parser.error("--model-dir needs --train-db")
+        result = evaluate_trained(cfg, args.model_dir, args.train_db)
+        summary = summarize([result])
+        summary["per_fold"] = {"heldout": per_fold_row(result)}
+        (args.out / "heldout" / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
+        print(format_summary(summary))
+        return EXIT_OK
     try:
         summary = run_crossval(cfg, train_fold)
     except (CrossvalError, ValueError) as exc:

@@ -338,6 +338,69 @@ def font_records(
 # ---------------------------------------------------------------- folds
 
 
+def evaluate_model(
+    cfg: CrossvalConfig,
+    checkpoint: Path,
+    ref: Path,
+    train_db: Path,
+    faces: list[CorpusFont],
+    d: Path,
+    twins: dict[str, str] | None = None,
+) -> dict:
+    """Score a trained model (``checkpoint`` + its index ``ref``) on ``faces``, which its
+    training DB ``train_db`` must not contain; writes ``glyphs.jsonl``,
+    ``stripped_probs.npz`` and ``train_label_counts.json`` into ``d``.
+
+    Returns:
+        ``fonts``, ``skipped``, ``checkpoint``, ``index``, ``recipe``, ``scores`` (per
+        variant, see :func:`score`), ``twins_merged``, ``decision`` (rule ablation).
+    """
+    predictor = load_predictor(checkpoint, ref)
+    pixel = None
+    if cfg.pixel_per_label > 0:
+        pixel = pixel_reference(
+            train_db, predictor.loaded.raster, cfg.pixel_per_label, cfg.pixel_size, cfg.seed
+        )
+    records: list[dict] = []
+    prob_parts: dict[str, list[np.ndarray]] = {}
+    skipped: list[list[str]] = []
+    with tempfile.TemporaryDirectory(prefix="strip", dir=d) as tmp:
+        for n, face in enumerate(faces, start=1):
+            try:
+                recs, probs = font_records(
+                    face, predictor, cfg.method, Path(tmp), pixel, cfg.pixel_size
+                )
+            except Exception as exc:  # one unreadable font must not lose the fold
+                skipped.append([face.path, f"{type(exc).__name__}: {exc}"])
+                log.warning("%s: %s: skipped (%s)", d.name, face.path, exc)
+                continue
+            records += recs
+            for k, v in probs.items():
+                prob_parts.setdefault(k, []).append(v)
+            log.info("%s: font %d/%d %s: %d glyphs", d.name, n, len(faces), face.path, len(recs))
+    if prob_parts:
+        np.savez_compressed(
+            d / "stripped_probs.npz",
+            labels=np.asarray(predictor.labels),
+            **{k: np.concatenate(v) for k, v in prob_parts.items()},
+        )
+    counts = label_counts(train_db)
+    (d / "train_label_counts.json").write_text(json.dumps(counts, sort_keys=True) + "\n")
+    with open(d / "glyphs.jsonl", "w", encoding="utf-8") as fh:
+        for r in records:
+            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+    return {
+        "fonts": [f.path for f in faces],
+        "skipped": skipped,
+        "checkpoint": str(Path(checkpoint).resolve()),
+        "index": str(Path(ref).resolve()),
+        "recipe": cfg.recipe_signature(),
+        "scores": {v: score(records, v) for v in VARIANTS if pixel is not None or v != "pixel"},
+        "twins_merged": score(records, "stripped", twins) if twins else None,
+        "decision": decision_ablation(d) if prob_parts else {},
+    }
+
+
 def run_fold(
     cfg: CrossvalConfig,
     plan: dict,
@@ -383,59 +446,43 @@ def run_fold(
     ref = d / "ref"
     if not (ref / "index.json").exists():
         build_index(load_model(checkpoint), train_db, ref, limit=cfg.limit or None, progress=False)
-    predictor = load_predictor(checkpoint, ref)
-    pixel = None
-    if cfg.pixel_per_label > 0:
-        pixel = pixel_reference(
-            train_db, predictor.loaded.raster, cfg.pixel_per_label, cfg.pixel_size, cfg.seed
-        )
-    faces = test_faces(plan, fold, cfg.max_fonts)
-    records: list[dict] = []
-    prob_parts: dict[str, list[np.ndarray]] = {}
-    skipped: list[list[str]] = []
-    with tempfile.TemporaryDirectory(prefix="strip", dir=d) as tmp:
-        for n, face in enumerate(faces, start=1):
-            try:
-                recs, probs = font_records(
-                    face, predictor, cfg.method, Path(tmp), pixel, cfg.pixel_size
-                )
-            except Exception as exc:  # one unreadable font must not lose the fold
-                skipped.append([face.path, f"{type(exc).__name__}: {exc}"])
-                log.warning("fold %d: %s: skipped (%s)", fold, face.path, exc)
-                continue
-            records += recs
-            for k, v in probs.items():
-                prob_parts.setdefault(k, []).append(v)
-            log.info("fold %d: font %d/%d %s: %d glyphs", fold, n, len(faces), face.path, len(recs))
-    if prob_parts:
-        np.savez_compressed(
-            d / "stripped_probs.npz",
-            labels=np.asarray(predictor.labels),
-            **{k: np.concatenate(v) for k, v in prob_parts.items()},
-        )
-    counts = label_counts(train_db)
-    (d / "train_label_counts.json").write_text(json.dumps(counts, sort_keys=True) + "\n")
-    with open(d / "glyphs.jsonl", "w", encoding="utf-8") as fh:
-        for r in records:
-            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
-    result = {
-        "fold": fold,
-        "family_keys": sorted(keys),
-        "fonts": [f.path for f in faces],
-        "skipped": skipped,
-        "checkpoint": str(checkpoint.resolve()),
-        "index": str(ref.resolve()),
-        "recipe": cfg.recipe_signature(),
-        "scores": {v: score(records, v) for v in VARIANTS if pixel is not None or v != "pixel"},
-        "twins_merged": score(records, "stripped", twins) if twins else None,
-        "decision": decision_ablation(d) if prob_parts else {},
-        "seconds": {
-            "train": round(train_seconds, 1),
-            "total": round(time.perf_counter() - t0, 1),
-        },
+    result = evaluate_model(
+        cfg, checkpoint, ref, train_db, test_faces(plan, fold, cfg.max_fonts), d, twins
+    )
+    result = {"fold": fold, "family_keys": sorted(keys), **result}
+    result["seconds"] = {
+        "train": round(train_seconds, 1),
+        "total": round(time.perf_counter() - t0, 1),
     }
     result_path.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
     train_db.unlink(missing_ok=True)  # 100s of MB; folds.json + the corpus DB rebuild it
+    return result
+
+
+def evaluate_trained(cfg: CrossvalConfig, model_dir: Path, train_db: Path) -> dict:
+    """Score an already trained model on the corpus families it never saw.
+
+    ``model_dir`` holds ``best.pt``; its index is ``ref/`` in ``model_dir`` or beside it (a
+    fold's layout); ``train_db`` is its training DB.
+    The test faces are the corpus (``cfg.db``) faces whose family key has no face in
+    ``train_db`` (``cfg.max_fonts`` of them, round-robin over design classes). Writes
+    ``OUT/heldout/`` like a fold and returns its result.
+    """
+    trained = {f.key for f in corpus_fonts(train_db)}
+    fonts = corpus_fonts(cfg.db)
+    unseen = sorted({f.key for f in fonts} - trained)
+    plan = {"folds": [unseen], "fonts": [asdict(f) for f in fonts]}
+    d = cfg.out / "heldout"
+    d.mkdir(parents=True, exist_ok=True)
+    faces = test_faces(plan, 0, cfg.max_fonts)
+    twins = twin_classes(font_twins(cfg.db))
+    model_dir = Path(model_dir)
+    ref = model_dir / "ref"
+    if not (ref / "index.json").exists():
+        ref = model_dir.parent / "ref"
+    result = evaluate_model(cfg, model_dir / "best.pt", ref, train_db, faces, d, twins)
+    result = {"fold": 0, "family_keys": unseen, **result}
+    (d / "result.json").write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
     return result
 
 
@@ -508,6 +555,14 @@ def summarize(results: list[dict]) -> dict:
     return out
 
 
+def per_fold_row(result: dict) -> dict:
+    """``{variant: {"letters.label": ..., ...}}``: the headline figures of one fold."""
+    return {
+        v: {f"{p}.{m}": result["scores"][v][p].get(m) for p, m in HEADLINE}
+        for v in result["scores"]
+    }
+
+
 def run_crossval(cfg: CrossvalConfig, train_fn: TrainFn) -> dict:
     """Run (or resume) the folds of ``cfg``; returns and writes ``OUT/summary.json``."""
     plan = plan_folds(cfg)
@@ -527,13 +582,7 @@ def run_crossval(cfg: CrossvalConfig, train_fn: TrainFn) -> dict:
         if (cfg.out / f"fold{i}" / "result.json").exists()
     ]
     summary = {"config": {**cfg.split_signature(), **cfg.recipe_signature()}, **summarize(results)}
-    summary["per_fold"] = {
-        r["fold"]: {
-            v: {k: r["scores"][v][p].get(m) for (p, m) in HEADLINE for k in [f"{p}.{m}"]}
-            for v in r["scores"]
-        }
-        for r in results
-    }
+    summary["per_fold"] = {r["fold"]: per_fold_row(r) for r in results}
     (cfg.out / "summary.json").write_text(json.dumps(summary, indent=1, ensure_ascii=False) + "\n")
     return summary
 

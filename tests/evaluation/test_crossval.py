@@ -183,6 +183,23 @@ def test_quick_runs_end_to_end_and_resumes(small_db, tmp_path, capsys):
     before = (out / "fold0" / "result.json").stat().st_mtime_ns
     assert crossval_cmd.main(["--db", str(small_db), "--out", str(out), "--quick"]) == 0
     assert (out / "fold0" / "result.json").stat().st_mtime_ns == before
+    # an already trained model, scored on the families its training DB lacks, scores as
+    # its fold did
+    plan = json.loads((out / "folds.json").read_text())
+    fold0 = {f["file_hash"] for f in plan["fonts"] if f["key"] in plan["folds"][0]}
+    copy_without_fonts(small_db, tmp_path / "fold0_train.db", fold0)
+    argv = ["--db", str(small_db), "--out", str(tmp_path / "again"), "--quick"]
+    argv += [
+        "--model-dir",
+        str(out / "fold0" / "model"),
+        "--train-db",
+        str(tmp_path / "fold0_train.db"),
+    ]
+    assert crossval_cmd.main(argv) == 0
+    held = json.loads((tmp_path / "again" / "heldout" / "result.json").read_text())
+    fold_result = json.loads((out / "fold0" / "result.json").read_text())
+    assert held["family_keys"] == plan["folds"][0]
+    assert held["scores"]["stripped"] == fold_result["scores"]["stripped"]
     # the report shows the run
     from raster import report
 
