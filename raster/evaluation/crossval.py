@@ -610,7 +610,9 @@ def format_summary(summary: dict) -> str:
         "| fold | variant | " + " | ".join(c[1] for c in cols) + " |",
         "|---|---|" + "---:|" * len(cols),
     ]
-    for fold, per in sorted(summary.get("per_fold", {}).items(), key=lambda kv: int(kv[0])):
+    for fold, per in sorted(
+        summary.get("per_fold", {}).items(), key=lambda kv: str(kv[0]).zfill(8)
+    ):
         for v, vals in per.items():
             lines.append(
                 f"| {fold} | {v} | " + " | ".join(_pct(vals.get(c)) for c, _ in cols) + " |"

@@ -88,7 +88,9 @@ def crossval_sections(run_dir: Path, fig_dir: Path) -> list[tuple[str, str, str]
     cols = ["letters.label", "letters.char", "all.label", "all.label_top5"]
     heads = ["fold", "variant", "letters char+form", "letters char", "all label top-1", "all top-5"]
     rows = []
-    for fold, per in sorted(summary.get("per_fold", {}).items(), key=lambda kv: int(kv[0])):
+    for fold, per in sorted(
+        summary.get("per_fold", {}).items(), key=lambda kv: str(kv[0]).zfill(8)
+    ):
         for v, vals in per.items():
             rows.append([fold, v, *[_pct(vals.get(c)) for c in cols]])
     for v, s in summary.get("variants", {}).items():
