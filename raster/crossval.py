@@ -101,8 +101,8 @@ def train_fold(db: Path, model_dir: Path, cfg: CrossvalConfig, resume: Path | No
         limit=cfg.limit,
     )
     argv += ["--seed", str(cfg.seed), *cfg.train_args]
-    if resume is not None:
-        argv += ["--resume", str(resume)]
+    # a fold starts afresh (clearing a start that never reached a checkpoint) or resumes
+    argv += ["--resume", str(resume)] if resume is not None else ["--overwrite"]
     return train.main(argv)
 
 
