@@ -207,6 +207,7 @@ def iter_faces(
     path: str | Path,
     instances: str = "default",
     skip_hashes: frozenset[str] | set[str] = frozenset(),
+    check_tables: bool = True,
 ) -> Iterator[FontFace | tuple[str, str]]:
     """Open every face (and, with ``instances='named'``, every named instance) of a font file.
 
@@ -215,6 +216,9 @@ def iter_faces(
         instances: ``'default'`` (each face as stored) or ``'named'`` (also every fvar named
             instance of variable faces, except one at the default location).
         skip_hashes: hashes already ingested; such faces are not opened or instantiated.
+        check_tables: refuse a face whose cmap/GSUB/GPOS/metrics are damaged
+            (:func:`check_label_tables`; labels depend on them). ``identify`` reads outlines
+            only, of fonts whose cmap or GSUB may well be broken, and turns this off.
 
     Yields:
         A :class:`FontFace`, or ``(file_hash, label)`` for a face skipped via ``skip_hashes``
@@ -247,7 +251,8 @@ def iter_faces(
                 f"face {index}: no glyf/CFF outlines (bitmap-only or SVG fonts are not supported)"
             )
         try:
-            check_label_tables(font, len(data))
+            if check_tables:
+                check_label_tables(font, len(data))
         except FontLoadError as exc:
             raise FontLoadError(f"face {index}: {exc}" if len(fonts) > 1 else str(exc)) from exc
         if font.flavor is None and data[:4] != b"ttcf":

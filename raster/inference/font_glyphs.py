@@ -83,7 +83,7 @@ def read_font_glyphs(path: str | Path, face_index: int = 0) -> FontGlyphs:
     """
     path = Path(path)
     face = None
-    for i, item in enumerate(iter_faces(path, "default")):
+    for i, item in enumerate(iter_faces(path, "default", check_tables=False)):
         if i == face_index:
             face = item
             break

@@ -75,6 +75,10 @@ def test_damaged_table_inside_the_file_is_named(tmp_path, tiny_fonts, capsys):
         "); the labels depend on it, font skipped"
     )
     assert _labels(db) == ["76_isol", "79_isol"]  # only the CFF font
+    # identify reads outlines only (its fonts' cmap/GSUB are often the broken part): it works
+    from raster.inference.font_glyphs import read_font_glyphs
+
+    assert "beh.init" in read_font_glyphs(bad).names
 
 
 def _killing_parse(real):
