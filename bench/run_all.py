@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DB = "dataset/glyphs.db"
 IDENTIFY_WORK = "artifacts/bench_identify"
 DEMO_RUN = "runs/demo"  # `make demo`'s model: timed when bench_identify has not trained one
-NAMES = ("ingest", "rasterize", "cache", "train", "embed", "identify", "review")
+NAMES = ("ingest", "rasterize", "cache", "train", "embed", "identify", "review", "shipped")
 # Targets the figures are read against (from the issues), not measurements.
 RASTER_FLOOR, RASTER_AMBITION = 5_000, 15_000
 LOOP_TARGET = 0.90
@@ -124,6 +124,11 @@ def plan(name: str, quick: bool, root: Path = ROOT, scratch: Path | None = None)
             return Plan(name, skip=f"{exc}")
         size = ["--glyphs", "200", "--repeats", "1"] if quick else ["--glyphs", "2000"]
         return Plan(name, [Job(name, "bench.bench_review", size)])
+    if name == "shipped":
+        if not any((root / "raster" / "weights").glob("*.json")):
+            return Plan(name, skip="no shipped model in `raster/weights/`")
+        repeats = ["--repeats", "1" if quick else "3"]
+        return Plan(name, [Job(name, "bench.bench_shipped", repeats)])
     raise ValueError(f"unknown bench {name!r}; choose from {', '.join(NAMES)}")
 
 
@@ -566,9 +571,43 @@ def _review(res: dict) -> list[str]:
         "|---|---:|",
         f"| navigation start → list ready | {d['ready_ms_median']:.0f} ms |",
         f"| one key picking a runner-up → next frame | {d['pick_ms_median']:.0f} ms |",
-        f"| filter to \"only unsure\" and back → next frame | {d['filter_ms_median']:.0f} ms |",
+        f'| filter to "only unsure" and back → next frame | {d["filter_ms_median"]:.0f} ms |',
         "",
     ]
+
+
+def _shipped(res: dict) -> list[str]:
+    d = res["data"].get("shipped")
+    if d is None:
+        return []
+    med, low = d["median"], d["min"]
+    files = ", ".join(f"`{n}` {mb:.1f} MB" for n, mb in d["files_mb"].items())
+    lines = [
+        f"(the release `{d['release']}`: {files}, {d['total_mb']:.1f} MB in all; "
+        f"{_n(d['labels'])} labels, an index of {_n(d['rows'])} glyphs; each of "
+        f"{_plural(d['repeats'], 'repeat')} a fresh interpreter, median (min))",
+        "",
+        "| stage | seconds |",
+        "|---|---:|",
+    ]
+    for key, label in (
+        ("import_raster", "`import raster`"),
+        ("import_torch_timm", "`import torch, timm`"),
+        ("sha256", "sha256 of both files"),
+        ("model", "model: fp16 checkpoint → fp32 GlyphNet"),
+        ("index", "index: int8 → fp32, re-normalized"),
+        ("files", "**the shipped files (sha256 + model + index)**"),
+        ("api_load_model", "`raster.load_model()` once more, all of it"),
+    ):
+        lines.append(f"| {label} | {med[key]:.2f} ({low[key]:.2f}) |")
+    met = "met" if med["files"] < d["target_s"] else "not met"
+    lines += [
+        "",
+        f"Target: the shipped files load in under {d['target_s']:.0f} s: {met} in this run "
+        f"(process CPU time {med['cpu_s']:.1f} s, peak RSS {_n(med['peak_rss_mb'])} MB).",
+        "",
+    ]
+    return lines
 
 
 SECTIONS = {  # name: (heading, body renderer)
@@ -579,6 +618,7 @@ SECTIONS = {  # name: (heading, body renderer)
     "embed": ("Embedding throughput", _embed),
     "identify": ("Identify latency", _identify),
     "review": ("Review page in the browser", _review),
+    "shipped": ("Loading the shipped model", _shipped),
 }
 
 

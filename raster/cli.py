@@ -174,11 +174,13 @@ def add_model_args(
     no_label_prob_help: str = "a glyph stays unlabelled unless a label beats this probability",
     charset_help: str = "only labels of this language's characters (ar, fa, ur; all = no "
     "restriction)",
+    charset_default: str = "all",
     device: str = "cpu",
 ) -> None:
     """The model flags of every command that labels glyphs (identify, pdf, the benches).
 
-    ``--checkpoint`` (required unless ``checkpoint_default``), ``--index``, ``--method``,
+    ``--checkpoint`` (default: ``checkpoint_default``, else None = the model shipped in the
+    package, which the loaders resolve and announce in one log line), ``--index``, ``--method``,
     ``--no-label-prob``, ``--charset``, ``--device``.
     """
     from raster.inference.assign import NO_LABEL_PROB  # lazily: torch only for model commands
@@ -188,14 +190,16 @@ def add_model_args(
     group.add_argument(
         "--checkpoint",
         type=Path,
-        required=checkpoint_default is None,
         default=checkpoint_default,
-        help="trained checkpoint (.pt)",
+        help="trained checkpoint (.pt); default: the model shipped in the package "
+        "(raster/weights, docs/model.md)",
     )
     group.add_argument("--index", type=Path, default=None, help="reference index directory")
     group.add_argument("--method", choices=METHODS, default=None, help=method_help)
     group.add_argument(
         "--no-label-prob", type=float, default=NO_LABEL_PROB, help=no_label_prob_help
     )
-    group.add_argument("--charset", choices=sorted(CHARSETS), default="all", help=charset_help)
+    group.add_argument(
+        "--charset", choices=sorted(CHARSETS), default=charset_default, help=charset_help
+    )
     group.add_argument("--device", default=device, help="cpu|cuda|cuda:N")

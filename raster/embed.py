@@ -14,13 +14,13 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from raster.cli import EXIT_INPUT, EXIT_OK, add_progress_arg, apply_progress, command, setup_logging
 from raster.data.schema import SchemaError
 from raster.dataset import build_datasets
 from raster.inference.embedding import data_config, dataset_meta, forward_datasets
-from raster.inference.model import CheckpointError, load_model
+from raster.inference.model import CheckpointError
+from raster.inference.shipped import model_or_shipped
 from raster.paths import check_outputs
 
 log = logging.getLogger("raster.embed")
@@ -34,7 +34,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     g = parser.add_argument_group("input")
     g.add_argument("--db", type=Path, required=True, help="glyph database (SQLite)")
-    g.add_argument("--checkpoint", type=Path, required=True, help="trained checkpoint (.pt)")
+    g.add_argument(
+        "--checkpoint",
+        type=Path,
+        default=None,
+        help="trained checkpoint (.pt); default: the model shipped in the package (raster/weights)",
+    )
     g.add_argument("--limit", type=int, default=0, help="seeded sample of N glyphs; 0 = all")
     g = parser.add_argument_group("output")
     g.add_argument("--out-embeds", type=Path, required=True, help="(N, D) float32 .npy")
@@ -58,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
             {"--out-embeds": args.out_embeds, "--out-meta": args.out_meta},
             [args.db, args.checkpoint],
         )
-        loaded = load_model(args.checkpoint, torch.device(args.device))
+        loaded = model_or_shipped(args.checkpoint, args.device)
         bundle = build_datasets(
             data_config(loaded, args.db, training_selection=False, limit=args.limit)
         )

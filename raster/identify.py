@@ -233,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"assignment changed {ident.changed} of {len(ident.rows)} predictions")
     summary = {
         "font": str(args.font),
-        "checkpoint": str(args.checkpoint),
+        "checkpoint": str(predictor.loaded.path),
         "method": ident.method,
         "assign": args.assign,
         "changed_by_assign": ident.changed if args.assign else None,

@@ -13,11 +13,9 @@ import logging
 import sys
 from pathlib import Path
 
-import torch
-
 from raster.cli import EXIT_INPUT, EXIT_OK, add_progress_arg, apply_progress, command, setup_logging
 from raster.data.schema import SchemaError
-from raster.inference.model import CheckpointError, load_model
+from raster.inference.model import CheckpointError
 from raster.inference.reference import (
     DEFAULT_KNN_K,
     IndexMismatchError,
@@ -25,6 +23,7 @@ from raster.inference.reference import (
     build_index,
     load_index,
 )
+from raster.inference.shipped import model_or_shipped
 from raster.paths import check_outputs
 
 __all__ = ["IndexMismatchError", "ReferenceIndex", "build_index", "load_index", "main"]
@@ -46,7 +45,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     g = b.add_argument_group("input")
     g.add_argument("--db", type=Path, required=True, help="glyph database (SQLite)")
-    g.add_argument("--checkpoint", type=Path, required=True, help="trained checkpoint (.pt)")
+    g.add_argument(
+        "--checkpoint",
+        type=Path,
+        default=None,
+        help="trained checkpoint (.pt); default: the model shipped in the package (raster/weights)",
+    )
     g.add_argument(
         "--limit",
         type=int,
@@ -78,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("fontTools").setLevel(logging.WARNING)  # instancing narrates each table
     try:
         check_outputs({}, [args.db, args.checkpoint], folders={"--out": args.out})
-        loaded = load_model(args.checkpoint, torch.device(args.device))
+        loaded = model_or_shipped(args.checkpoint, args.device)
         info = build_index(
             loaded,
             args.db,

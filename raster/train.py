@@ -38,6 +38,7 @@ from raster.data.samplers import EpochShuffleSampler, MPerClassSampler
 from raster.data.schema import SchemaError, db_fingerprint
 from raster.dataset import DataConfig, add_data_args, build_datasets, write_label_map
 from raster.engine.checkpoint import (
+    init_from,
     load_checkpoint,
     plain,
     rng_state,
@@ -114,6 +115,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="--out-dir may hold an earlier run: delete its checkpoints and log first "
         "(without this flag, or --resume, such a folder is refused)",
+    )
+    g.add_argument(
+        "--init-from",
+        type=Path,
+        default=None,
+        help="start from this checkpoint's weights (fine-tuning: e.g. the shipped model, "
+        "raster/weights/glyph-raster-r1.pt); classifier rows copied per label, new labels "
+        "start fresh; optimizer and schedule start anew",
     )
     g.add_argument("--save-every", type=int, default=0, help="also keep epoch_N.pt every N epochs")
     g.add_argument("--num-workers", type=int, default=0, help="DataLoader worker processes")
@@ -416,7 +425,7 @@ def _run(args: argparse.Namespace, ctx: DistContext) -> int:
         )
         check_outputs(
             {"--log-file": args.log_file},
-            [args.db, args.resume, args.config],
+            [args.db, args.resume, args.config, args.init_from],
             folders={"--out-dir": out_dir},
         )
         resume_ckpt = _load_resume(args.resume, device) if args.resume is not None else None
@@ -541,6 +550,19 @@ def _run(args: argparse.Namespace, ctx: DistContext) -> int:
         if ctx.is_main:
             _trim_log(log_file, ckpt["epoch"])
         log.info("resumed from %s at epoch %d", args.resume, start_epoch)
+    elif args.init_from is not None:
+        try:
+            got = init_from(model, args.init_from, bundle.label_to_index)
+        except (FileNotFoundError, ValueError) as exc:
+            log.error("--init-from %s", exc)
+            return EXIT_INPUT
+        log.info(
+            "initialized from %s: %d tensors, classifier rows of %d labels (%d new labels)",
+            args.init_from,
+            got["tensors"],
+            got["labels_copied"],
+            got["labels_new"],
+        )
 
     if ctx.is_main:  # every check passed: now the run folder is written
         clear_run(old_run)

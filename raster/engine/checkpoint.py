@@ -128,3 +128,61 @@ def load_trained_model(path: str | Path, device: str | torch.device = "cpu"):
     model = build_model(ModelConfig(**ckpt["model_config"]))
     model.load_state_dict(ckpt["model"])
     return model.to(device).eval(), ckpt
+
+
+def init_from(model: torch.nn.Module, path: str | Path, label_to_index: dict[str, int]) -> dict:
+    """Start ``model`` from another checkpoint's weights (fine-tuning; not a resume).
+
+    Every tensor whose name and shape match is copied (fp16 weights are cast to the model's
+    dtype); the classifier rows are copied label by label, so a run on other fonts, with new
+    labels or fewer, starts from what the checkpoint knew and its new labels start fresh.
+    Optimizer, schedule and epoch start anew.
+
+    Args:
+        model: a :class:`~raster.models.glyph_net.GlyphNet` of the same backbone and size.
+        path: any glyph-raster checkpoint (``best.pt``, ``last.pt``, the shipped model).
+        label_to_index: this run's label map.
+
+    Returns:
+        ``{"tensors": copied, "labels_copied": n, "labels_new": n}``.
+
+    Raises:
+        ValueError: not a checkpoint, or another backbone / image size (message says which).
+    """
+    ckpt = load_checkpoint(path)
+    theirs = ckpt["model_config"]
+    ours = getattr(model, "config", None)
+    if ours is not None:
+        for key in ("backbone", "img_size", "embed_dim"):
+            if key in theirs and getattr(ours, key) != theirs[key]:
+                raise ValueError(
+                    f"{path}: {key} {theirs[key]!r} differs from this run's {getattr(ours, key)!r}"
+                )
+    state = model.state_dict()
+    src = ckpt["model"]
+    copied = 0
+    with torch.no_grad():
+        for name, tensor in src.items():
+            if name.startswith("classifier.") or name not in state:
+                continue
+            if state[name].shape != tensor.shape:
+                raise ValueError(
+                    f"{path}: tensor {name} has shape {tuple(tensor.shape)}, this model "
+                    f"{tuple(state[name].shape)}"
+                )
+            state[name].copy_(tensor.to(state[name].dtype))
+            copied += 1
+        old = {str(k): int(v) for k, v in ckpt["label_to_index"].items()}
+        rows_new = [i for lab, i in label_to_index.items() if lab in old]
+        rows_old = [old[lab] for lab in label_to_index if lab in old]
+        for part in ("weight", "bias"):
+            key = f"classifier.{part}"
+            if key in src and key in state and rows_new:
+                state[key][rows_new] = src[key][rows_old].to(state[key].dtype)
+                copied += 1
+    model.load_state_dict(state)
+    return {
+        "tensors": copied,
+        "labels_copied": len(rows_new),
+        "labels_new": len(label_to_index) - len(rows_new),
+    }

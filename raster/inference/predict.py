@@ -117,9 +117,16 @@ class Predictor:
 
 
 def load_predictor(
-    checkpoint, index=None, device: str = "cpu", method: str | None = None, k: int | None = None
+    checkpoint=None,
+    index=None,
+    device: str = "cpu",
+    method: str | None = None,
+    k: int | None = None,
 ) -> Predictor:
     """Checkpoint (+ the reference index it made, when given) -> :class:`Predictor`.
+
+    Without a checkpoint, the shipped model (:mod:`~raster.inference.shipped`) with its own
+    index, or with ``index`` when given (an index built with the shipped model).
 
     Raises:
         CheckpointError / IndexMismatchError: unreadable checkpoint, an index of another
@@ -127,6 +134,12 @@ def load_predictor(
     """
     import torch
 
+    if checkpoint is None:
+        from raster.inference.shipped import load_shipped_index, model_or_shipped
+
+        loaded = model_or_shipped(None, device)
+        ref = load_index(index, loaded.path) if index else load_shipped_index()
+        return Predictor(loaded, ref, k=k)
     loaded = load_model(checkpoint, torch.device(device))
     ref = load_index(index, checkpoint) if index else None
     if method in ("knn", "both") and ref is None:

@@ -1,0 +1,344 @@
+"""The model shipped inside the package (``raster/weights/``): find it, check it, load it.
+
+A release is three files whose names carry its version (:data:`RELEASE`)::
+
+    glyph-raster-r1.pt          the checkpoint (raster's format), float tensors stored as fp16;
+                                read with ``weights_only=True`` and run in fp32
+    glyph-raster-r1.index.npz   the reference index: int8 embeddings (N, D) with one fp32 scale
+                                per dimension, int32 codes into the label names and font keys,
+                                glyph ids (no pickles)
+    glyph-raster-r1.json        the sidecar: sha256 and size of each file, the label set, the
+                                raster config, the index calibration, the recipe and the
+                                corpus manifest's sha256
+
+Loading checks each file's sha256 against the sidecar first; a missing or altered file is a
+one-line :class:`ShippedModelError`. :func:`pack_release` writes a release from a trained
+checkpoint and its index (``python -m raster.release``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from raster.inference.model import CheckpointError
+
+log = logging.getLogger(__name__)
+
+RELEASE = "glyph-raster-r1"
+SIDECAR_FORMAT = 1
+INDEX_PACKAGE = "raster.weights"
+
+
+class ShippedModelError(CheckpointError):
+    """The shipped model is missing or does not match its sidecar; one-line reason."""
+
+
+@dataclass(frozen=True)
+class ReleaseFiles:
+    """The three files of a release (they need not exist)."""
+
+    model: Path
+    index: Path
+    sidecar: Path
+
+    @classmethod
+    def at(cls, folder: str | Path, release: str = RELEASE) -> ReleaseFiles:
+        folder = Path(folder)
+        return cls(
+            folder / f"{release}.pt", folder / f"{release}.index.npz", folder / f"{release}.json"
+        )
+
+
+def weights_dir() -> Path:
+    """The installed ``raster/weights`` folder (package data, via ``importlib.resources``)."""
+    return Path(str(resources.files(INDEX_PACKAGE)))
+
+
+def shipped_files(folder: str | Path | None = None, release: str = RELEASE) -> ReleaseFiles:
+    """The release's files in ``folder`` (default: the package's ``raster/weights``)."""
+    return ReleaseFiles.at(folder if folder is not None else weights_dir(), release)
+
+
+def sha256_file(path: str | Path) -> str:
+    """sha256 (hex) of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_sidecar(files: ReleaseFiles | None = None) -> dict:
+    """The release's sidecar JSON.
+
+    Raises:
+        ShippedModelError: missing or unreadable sidecar.
+    """
+    files = files or shipped_files()
+    try:
+        info = json.loads(files.sidecar.read_text())
+    except FileNotFoundError:
+        raise ShippedModelError(
+            f"{files.sidecar}: the shipped model is not installed (no sidecar); reinstall "
+            "glyph-raster or pass --checkpoint"
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise ShippedModelError(f"{files.sidecar}: unreadable sidecar ({exc})") from exc
+    if info.get("format") != SIDECAR_FORMAT or "files" not in info:
+        raise ShippedModelError(f"{files.sidecar}: not a release sidecar (format {SIDECAR_FORMAT})")
+    return info
+
+
+def verify_file(path: Path, info: dict) -> str:
+    """Check one release file against the sidecar; return its sha256.
+
+    Raises:
+        ShippedModelError: the file is missing or its sha256 differs from the sidecar's.
+    """
+    entry = info["files"].get(path.name)
+    if entry is None:
+        raise ShippedModelError(f"{path}: not listed in the release sidecar")
+    if not path.exists():
+        raise ShippedModelError(
+            f"{path}: missing file of the shipped model; reinstall glyph-raster"
+        )
+    digest = sha256_file(path)
+    if digest != entry["sha256"]:
+        raise ShippedModelError(
+            f"{path}: sha256 {digest[:12]}… differs from the sidecar's {entry['sha256'][:12]}… "
+            "(damaged or replaced file; reinstall glyph-raster)"
+        )
+    return digest
+
+
+def describe(info: dict) -> str:
+    """One line naming a release: version, backbone, image size, labels, index rows."""
+    mc = info.get("model_config", {})
+    return (
+        f"{info.get('release')} ({mc.get('backbone', '?')}, {info['raster_config']['img_size']} px, "
+        f"{len(info.get('labels', []))} labels, index of {info.get('index', {}).get('n', '?')} glyphs)"
+    )
+
+
+def load_shipped_model(device: str = "cpu", files: ReleaseFiles | None = None):
+    """The shipped checkpoint as a :class:`~raster.inference.model.LoadedModel` (fp32 on
+    ``device``), after checking its sha256."""
+    from raster.inference.model import load_model
+
+    files = files or shipped_files()
+    info = read_sidecar(files)
+    verify_file(files.model, info)
+    return load_model(files.model, device)
+
+
+def load_shipped_index(files: ReleaseFiles | None = None):
+    """The shipped reference index as a :class:`~raster.inference.reference.ReferenceIndex`
+    (embeddings dequantized to fp32 and re-normalized), after checking its sha256."""
+    files = files or shipped_files()
+    info = read_sidecar(files)
+    verify_file(files.index, info)
+    return read_packed_index(files.index, info)
+
+
+class _PackedMeta(Sequence):
+    """The ``meta`` rows of a packed index, made on access (N dicts cost a second to build)."""
+
+    def __init__(self, gids: list[int], fkeys: list[str], fcodes: np.ndarray, labels, codes):
+        self._g, self._fk, self._fc, self._labels, self._codes = gids, fkeys, fcodes, labels, codes
+
+    def __len__(self) -> int:
+        return len(self._g)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        return {
+            "glyph_id": int(self._g[i]),
+            "f_id": self._fk[int(self._fc[i])],
+            "label": self._labels[int(self._codes[i])],
+        }
+
+
+def read_packed_index(path: Path, info: dict):
+    """A :class:`~raster.inference.reference.ReferenceIndex` from a packed ``.index.npz``."""
+    from raster.inference.reference import ReferenceIndex
+    from raster.metrics.knn import l2_normalize
+
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            q, scale = z["embeddings_q"], z["scale"]
+            codes, names = z["label_codes"].astype(np.int64), z["label_names"].tolist()
+            gids, fkeys, fcodes = z["glyph_ids"], z["font_keys"].tolist(), z["font_codes"]
+    except (OSError, KeyError, ValueError) as exc:
+        raise ShippedModelError(f"{path}: not a packed reference index ({exc})") from exc
+    vectors = l2_normalize(q.astype(np.float32) * scale[None, :])
+    index = ReferenceIndex.__new__(ReferenceIndex)  # labels are stored coded already
+    index.path, index.info = path, {**info.get("index", {}), "path": str(path)}
+    index.vectors = np.ascontiguousarray(vectors, np.float32)
+    index.meta = _PackedMeta(gids, fkeys, fcodes, names, codes)
+    index.label_names, index.label_codes = [str(n) for n in names], codes
+    return index
+
+
+def load_shipped_predictor(
+    device: str = "cpu",
+    method: str | None = None,
+    k: int | None = None,
+    files: ReleaseFiles | None = None,
+):
+    """The shipped model and its index as a :class:`~raster.inference.predict.Predictor`."""
+    from raster.inference.predict import Predictor
+
+    files = files or shipped_files()
+    loaded = load_shipped_model(device, files)
+    ref = load_shipped_index(files)
+    return Predictor(loaded, ref, k=k)
+
+
+# ----------------------------------------------------------------------------- packing
+
+
+def half_checkpoint(src: str | Path, dst: str | Path) -> Path:
+    """Write ``dst``: the inference part of checkpoint ``src`` with float tensors in fp16.
+
+    Keeps the model, its configs, label map, args, epoch and metrics; drops optimizer and
+    RNG states. :func:`~raster.inference.model.load_model` reads it (weights back to fp32).
+    """
+    import torch
+
+    from raster.engine.checkpoint import load_checkpoint, save_checkpoint
+
+    ckpt = load_checkpoint(src)
+    state = {k: (v.half() if torch.is_floating_point(v) else v) for k, v in ckpt["model"].items()}
+    keep = ("epoch", "args", "model_config", "raster_config", "label_to_index", "metrics", "best")
+    payload = {k: ckpt[k] for k in keep if k in ckpt}
+    payload.update(model=state, weights_only=True, weights_dtype="float16")
+    payload.pop("format", None)
+    return save_checkpoint(dst, payload)
+
+
+def quantize_int8(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Symmetric per-dimension int8: ``(q int8 (N, D), scale float32 (D,))``, x ≈ q * scale."""
+    x = np.asarray(vectors, np.float32)
+    scale = np.abs(x).max(axis=0) / 127.0 if len(x) else np.ones(x.shape[1], np.float32)
+    scale = np.where(scale > 0, scale, 1.0).astype(np.float32)
+    q = np.clip(np.rint(x / scale[None, :]), -127, 127).astype(np.int8)
+    return q, scale
+
+
+def pack_index(index_dir: str | Path, out: str | Path) -> dict:
+    """Write a reference index directory (``index build``) as a packed ``.index.npz``.
+
+    Returns:
+        The index part of the sidecar: row count, dims, labels, calibration, source info.
+    """
+    from raster.inference.reference import load_index
+
+    ref = load_index(index_dir)
+    q, scale = quantize_int8(ref.vectors)
+    font_keys, font_codes = np.unique(
+        np.asarray([str(m["f_id"]) for m in ref.meta]), return_inverse=True
+    )
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp.npz")
+    np.savez_compressed(
+        tmp,
+        embeddings_q=q,
+        scale=scale,
+        label_codes=ref.label_codes.astype(np.int32),
+        label_names=np.asarray(ref.label_names),
+        glyph_ids=np.asarray([int(m["glyph_id"]) for m in ref.meta], np.int64),
+        font_keys=font_keys,
+        font_codes=font_codes.astype(np.int32),
+    )
+    tmp.replace(out)
+    info = dict(ref.info)
+    keep = ("fingerprint", "embed_dim", "n", "n_val", "labels", "ligatures", "calibration")
+    return {
+        **{k: info[k] for k in keep if k in info},
+        "quantization": "int8, symmetric, one fp32 scale per dimension; rows re-normalized",
+        "source_db": info.get("db"),
+    }
+
+
+def pack_release(
+    checkpoint: str | Path,
+    index_dir: str | Path,
+    out_dir: str | Path,
+    *,
+    release: str = RELEASE,
+    recipe: dict | None = None,
+    corpus_manifest: str | Path | None = None,
+    extra: dict | None = None,
+) -> dict:
+    """Write the release's three files into ``out_dir`` and return the sidecar.
+
+    Args:
+        checkpoint: the fp16 checkpoint (:func:`half_checkpoint`) the index was built with.
+        index_dir: its reference index directory (its fingerprint must be the checkpoint's).
+        recipe: how the model was trained (command, flags, time, machine), stored as given.
+        corpus_manifest: the corpus manifest JSON; its sha256 (and its font list's families)
+            go into the sidecar.
+    """
+    import shutil
+
+    from raster.engine.checkpoint import load_checkpoint
+    from raster.inference.reference import load_index
+
+    files = ReleaseFiles.at(out_dir, release)
+    files.model.parent.mkdir(parents=True, exist_ok=True)
+    load_index(index_dir, checkpoint)  # refuses an index of another checkpoint
+    if Path(checkpoint).resolve() != files.model.resolve():
+        shutil.copyfile(checkpoint, files.model)
+    index_info = pack_index(index_dir, files.index)
+    ckpt = load_checkpoint(files.model)
+    l2i = ckpt["label_to_index"]
+    labels = sorted(l2i, key=lambda lab: int(l2i[lab]))
+    manifest = None
+    if corpus_manifest is not None:
+        manifest = {"path": str(corpus_manifest), "sha256": sha256_file(corpus_manifest)}
+    info = {
+        "format": SIDECAR_FORMAT,
+        "release": release,
+        "files": {
+            p.name: {"sha256": sha256_file(p), "bytes": p.stat().st_size}
+            for p in (files.model, files.index)
+        },
+        "model_config": ckpt["model_config"],
+        "raster_config": ckpt["raster_config"],
+        "weights_dtype": ckpt.get("weights_dtype", "float32"),
+        "labels": labels,
+        "index": index_info,
+        "recipe": recipe or {},
+        "corpus_manifest": manifest,
+        "training": {
+            "epoch": ckpt.get("epoch"),
+            "best": ckpt.get("best"),
+            "metrics": ckpt.get("metrics"),
+        },
+        **(extra or {}),
+    }
+    files.sidecar.write_text(json.dumps(info, indent=1, ensure_ascii=False) + "\n")
+    return info
+
+
+def model_or_shipped(checkpoint: str | Path | None, device: str = "cpu"):
+    """``load_model(checkpoint)``, or the shipped model when ``checkpoint`` is None (said in
+    one log line)."""
+    from raster.inference.model import load_model
+
+    if checkpoint is not None:
+        return load_model(checkpoint, device)
+    files = shipped_files()
+    info = read_sidecar(files)
+    log.info("no --checkpoint: using the shipped model %s", describe(info))
+    return load_shipped_model(device, files)
