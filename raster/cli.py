@@ -152,18 +152,19 @@ def apply_progress(args: argparse.Namespace) -> None:
 
 
 def add_threads_arg(group, default: int = 0) -> None:
-    """``--threads N``: torch CPU threads (0 = torch's default)."""
-    group.add_argument(
-        "--threads", type=int, default=default, help="torch CPU threads (0 = torch's default)"
-    )
+    """``--threads N``: torch CPU threads (0 = the CPUs this process may use)."""
+    from raster.engine.threads import THREADS_HELP
+
+    group.add_argument("--threads", type=int, default=default, help=THREADS_HELP)
 
 
-def apply_threads(threads: int) -> None:
-    """Apply ``--threads`` (imports torch only when asked)."""
-    if threads > 0:
-        import torch
+def apply_threads(threads: int) -> int:
+    """Apply ``--threads``: N > 0 as given; 0 = OMP_NUM_THREADS when set, else the CPUs this
+    process may use (affinity mask, cgroup quota), not torch's count of the machine's cores.
+    Returns the threads torch uses."""
+    from raster.engine.threads import set_torch_threads
 
-        torch.set_num_threads(threads)
+    return set_torch_threads(threads)
 
 
 def add_model_args(

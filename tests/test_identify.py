@@ -150,3 +150,4 @@ def test_errors_are_one_clear_line(setup, tmp_path, caplog, tiny_fonts):
         == 2
     )
     assert "needs --index" in caplog.text
+

@@ -34,6 +34,28 @@ def test_index_contents_and_fingerprint(ref):
     np.testing.assert_allclose(sims[:, 0], 1.0, atol=1e-5)
 
 
+def test_vectors_are_memory_mapped_and_older_indexes_read_through_faiss(ref, tmp_path, monkeypatch):
+    import shutil
+
+    from raster.inference import reference
+
+    run = identify_helpers.tiny_run()
+    mapped = load_index(ref, run["ckpt"])
+    assert isinstance(mapped.vectors, np.memmap)
+    old = tmp_path / "old"
+    shutil.copytree(ref, old)
+    (old / "vectors.npy").unlink()  # as written before the file existed
+    via_faiss = load_index(old, run["ckpt"])
+    assert not isinstance(via_faiss.vectors, np.memmap)
+    np.testing.assert_array_equal(np.asarray(mapped.vectors), via_faiss.vectors)
+    q = via_faiss.vectors[:4]
+    monkeypatch.setattr(reference, "SEARCH_BLOCK", 20)  # one query per block: same answer
+    np.testing.assert_array_equal(mapped.search(q, 3)[0], via_faiss.search(q, 3)[0])
+    np.save(old / "vectors.npy", np.zeros((3, 2), np.float64))
+    with pytest.raises(IndexMismatchError, match="not a float32"):
+        load_index(old, run["ckpt"])
+
+
 def test_index_of_another_checkpoint_is_refused(ref, tmp_path):
     other = identify_helpers.other_checkpoint(64)
     with pytest.raises(IndexMismatchError, match=r"\(32 px, sha256 .*rebuild"):

@@ -10,7 +10,6 @@ more than leaving it unused in any sensible solution, and keeping it out keeps t
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 NO_LABEL = -1
 #: default price of "no label": a glyph takes a label only where one beats 1 % (identify, pdf)
@@ -45,6 +44,8 @@ def assign_labels(
     big = float(cost_labels.max()) * 10 + 1e6  # forbids another glyph's "no label" column
     dummy = np.full((n, n), big)
     np.fill_diagonal(dummy, -np.log(no_label_prob))
+    from scipy.optimize import linear_sum_assignment  # only --assign needs it (a slow import)
+
     rows, picked = linear_sum_assignment(np.concatenate([cost_labels, dummy], axis=1))
     out = np.full(n, NO_LABEL, np.int64)
     is_label = picked < len(cols)

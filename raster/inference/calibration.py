@@ -9,7 +9,6 @@ not train on (the checkpoint's validation split, kNN neighbours from other fonts
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import minimize_scalar
 from scipy.special import log_softmax, logsumexp
 
 TEMPERATURE_BOUNDS = (0.05, 50.0)
@@ -43,6 +42,8 @@ def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
     if len(labels) == 0:
         return 1.0
     lo, hi = np.log(TEMPERATURE_BOUNDS)
+    from scipy.optimize import minimize_scalar  # only fitting needs it (a slow import)
+
     res = minimize_scalar(
         lambda lt: temperature_nll(logits, labels, float(np.exp(lt))),
         bounds=(lo, hi),

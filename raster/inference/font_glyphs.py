@@ -2,24 +2,27 @@
 
 Composite glyphs are decomposed; a variable font is read at its default instance (the outlines
 as stored); ``.notdef`` (glyph 0) is skipped, it is never a character. The contours are the
-ingest code's JSON (``recording_to_contours``), so a glyph renders exactly as its DB row would.
+ingest code's (``recording_to_contours``), parsed straight into outlines without the JSON round
+trip (the same outline either way), so a glyph renders exactly as its DB row would.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 from fontTools.pens.recordingPen import DecomposingRecordingPen
 
-from raster.data.contours import parse_contours
+from raster.data.contours import MalformedContours, Outline, parse_contours
 from raster.data.fonts import FontFace, FontLoadError, font_metrics, iter_faces
 from raster.data.glyph_rows import recording_to_contours
 from raster.data.render import RasterConfig, infer_upem, outline_height, render_many
 from raster.errors import NoOutlinesError  # noqa: F401  (re-exported)
 
+log = logging.getLogger(__name__)
 _DRAW_OPS = ("moveTo", "lineTo", "curveTo", "qCurveTo")
 
 
@@ -36,6 +39,7 @@ class FontGlyphs:
         gids: int64 (N,) glyph indices, ascending.
         names: glyph names (N).
         contours: contours JSON text per glyph (N), font units, ingest format.
+        outlines: the same parsed (N), straight from the pen recordings (what renders).
     """
 
     path: Path
@@ -46,6 +50,7 @@ class FontGlyphs:
     gids: np.ndarray
     names: list[str]
     contours: list[str]
+    outlines: list[Outline]
 
     def __len__(self) -> int:
         return len(self.names)
@@ -58,14 +63,12 @@ class FontGlyphs:
             gids=self.gids[rows] if rows else self.gids[:0],
             names=[self.names[r] for r in rows],
             contours=[self.contours[r] for r in rows],
+            outlines=[self.outlines[r] for r in rows],
         )
 
     def render(self, cfg: RasterConfig) -> np.ndarray:
         """Render every glyph as training does: uint8 (N, S, S), ink = 255."""
-        outlines = [
-            parse_contours(c, int(g)) for c, g in zip(self.contours, self.gids, strict=True)
-        ]
-        images, _ = render_many(outlines, np.full(len(self), self.upem), cfg)
+        images, _ = render_many(self.outlines, np.full(len(self), self.upem), cfg)
         return images
 
 
@@ -92,7 +95,7 @@ def read_font_glyphs(path: str | Path, face_index: int = 0) -> FontGlyphs:
     font = face.ttfont
     glyph_set = font.getGlyphSet()  # no location: a variable font's default instance
     order = font.getGlyphOrder()
-    gids, names, contours = [], [], []
+    gids, names, contours, outlines = [], [], [], []
     for gid, name in enumerate(order):
         if gid == 0:
             continue  # .notdef
@@ -103,19 +106,31 @@ def read_font_glyphs(path: str | Path, face_index: int = 0) -> FontGlyphs:
             raise FontLoadError(f"glyph {gid} {name!r}: cannot draw ({exc})") from exc
         if not any(op in _DRAW_OPS for op, _ in pen.value):
             continue
-        text = json.dumps(recording_to_contours(pen.value), separators=(",", ":"))
+        recorded = recording_to_contours(pen.value)
+        try:
+            outline = parse_contours(recorded, gid)
+        except MalformedContours as exc:  # e.g. a coordinate far outside any em square
+            log.warning("%s: glyph %d %r skipped: %s", path, gid, name, exc.reason)
+            continue
         gids.append(gid)
         names.append(name)
-        contours.append(text)
+        contours.append(json.dumps(recorded, separators=(",", ":")))
+        outlines.append(outline)
     if not gids:
         raise NoOutlinesError("no glyph has an outline (nothing to identify)")
     metrics = font_metrics(font)
     upem = metrics["upem"]
     inferred = upem is None or upem <= 0
     if inferred:  # as training does for DB fonts without upem (selection.infer_font_upems)
-        upem = infer_upem(
-            outline_height(parse_contours(c, g)) for c, g in zip(contours, gids, strict=True)
-        )
+        upem = infer_upem(outline_height(o) for o in outlines)
     return FontGlyphs(
-        path, face, metrics, float(upem), inferred, np.asarray(gids, np.int64), names, contours
+        path,
+        face,
+        metrics,
+        float(upem),
+        inferred,
+        np.asarray(gids, np.int64),
+        names,
+        contours,
+        outlines,
     )

@@ -17,6 +17,7 @@ from raster.inference.charsets import allowed_labels, restrict
 from raster.inference.evidence import Evidence, combine_evidence
 from raster.inference.font_glyphs import FontGlyphs, read_font_glyphs
 from raster.inference.predict import Predictor, RawOutputs, split_label, top_k
+from raster.inference.timing import cpu_seconds
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +51,12 @@ class Identification:
         method: classifier | knn | both.
         assigned: (N,) label per glyph after ``--assign`` (-1: no label), or None.
         rows: one output dict per glyph (see :data:`ROW_FIELDS`).
-        seconds: wall time per stage.
+        seconds: wall time per stage (read, render, forward, knn+calibration, evidence,
+            assign, rows).
         evidence: what the names/GSUB/composition did per glyph (see
             :func:`~raster.inference.evidence.combine_evidence`).
         shape_probs: float64 (N, L) the shape posterior alone.
+        cpu_seconds: CPU time per stage (all threads; see :mod:`~raster.inference.timing`).
     """
 
     glyphs: FontGlyphs
@@ -66,6 +69,7 @@ class Identification:
     seconds: dict = field(default_factory=dict)
     evidence: Evidence | None = None
     shape_probs: np.ndarray | None = None
+    cpu_seconds: dict = field(default_factory=dict)
 
     @property
     def changed(self) -> int:
@@ -172,17 +176,22 @@ def identify_font(
         FontLoadError / NoOutlinesError: unreadable font or nothing to identify.
     """
     t = {"start": time.perf_counter()}
+    c = {"start": cpu_seconds()}
+
+    def mark(stage: str) -> None:
+        t[stage], c[stage] = time.perf_counter(), cpu_seconds()
+
     method = method or predictor.default_method()
     glyphs = glyphs or read_font_glyphs(path)
-    t["read"] = time.perf_counter()
+    mark("read")
     images = glyphs.render(predictor.loaded.raster)
-    t["render"] = time.perf_counter()
+    mark("render")
     raw = predictor.run(images, batch_size)
-    t["model"] = time.perf_counter()
+    mark("forward")
     shape = restrict(
         predictor.probabilities(raw, method), allowed_labels(predictor.labels, charset)
     )
-    t["predict"] = time.perf_counter()
+    mark("knn+calibration")
     for flag, value in (("names", names), ("gsub", gsub)):
         if value not in EVIDENCE_CHOICES:
             raise ValueError(f"{flag} must be one of {EVIDENCE_CHOICES}, got {value!r}")
@@ -190,14 +199,16 @@ def identify_font(
         glyphs, shape, predictor.labels, names=names == "use", gsub=gsub == "use"
     )
     probs = evidence.probs
-    t["evidence"] = time.perf_counter()
+    mark("evidence")
     assigned = assign_labels(probs, no_label_prob) if assign else None
-    t["assign"] = time.perf_counter()
+    mark("assign")
     rows = prediction_rows(glyphs, probs, predictor.labels, assigned, top, evidence)
+    mark("rows")
     keys = list(t)
     seconds = {b: round(t[b] - t[a], 3) for a, b in zip(keys, keys[1:], strict=False)}
+    cpu = {b: round(c[b] - c[a], 3) for a, b in zip(keys, keys[1:], strict=False)}
     return Identification(
-        glyphs, raw, probs, predictor.labels, method, assigned, rows, seconds, evidence, shape
+        glyphs, raw, probs, predictor.labels, method, assigned, rows, seconds, evidence, shape, cpu
     )
 
 

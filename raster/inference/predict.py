@@ -122,11 +122,16 @@ def load_predictor(
     device: str = "cpu",
     method: str | None = None,
     k: int | None = None,
+    phases=None,
 ) -> Predictor:
     """Checkpoint (+ the reference index it made, when given) -> :class:`Predictor`.
 
     Without a checkpoint, the shipped model (:mod:`~raster.inference.shipped`) with its own
     index, or with ``index`` when given (an index built with the shipped model).
+
+    Args:
+        phases: a :class:`~raster.inference.timing.Phases` to record "model load" and
+            "index load" in (optional).
 
     Raises:
         CheckpointError / IndexMismatchError: unreadable checkpoint, an index of another
@@ -134,16 +139,23 @@ def load_predictor(
     """
     import torch
 
+    from raster.inference.timing import Phases
+
+    phases = phases if phases is not None else Phases()
     if checkpoint is None:
         from raster.inference.shipped import load_shipped_index, model_or_shipped
 
-        loaded = model_or_shipped(None, device)
-        ref = load_index(index, loaded.path) if index else load_shipped_index()
+        with phases.phase("model load"):
+            loaded = model_or_shipped(None, device)
+        with phases.phase("index load"):
+            ref = load_index(index, loaded.path) if index else load_shipped_index()
         return Predictor(loaded, ref, k=k)
-    loaded = load_model(checkpoint, torch.device(device))
-    ref = load_index(index, checkpoint) if index else None
-    if method in ("knn", "both") and ref is None:
+    if method in ("knn", "both") and not index:
         raise CheckpointError(f"--method {method} needs --index")
+    with phases.phase("model load"):
+        loaded = load_model(checkpoint, torch.device(device))
+    with phases.phase("index load"):
+        ref = load_index(index, checkpoint) if index else None
     return Predictor(loaded, ref, k=k)
 
 

@@ -4,6 +4,8 @@ the fingerprint of the checkpoint that made them, plus the fitted confidence cal
 Directory layout (``python -m raster.index build --out ref/``)::
 
     ref/index.faiss   faiss.IndexFlatIP of the (N, D) unit-norm embeddings (cosine = inner product)
+    ref/vectors.npy   the same (N, D) float32 embeddings, memory-mapped at load (no faiss import,
+                      no copy; older indexes without it are read through faiss)
     ref/meta.jsonl    one {glyph_id, f_id, label} per row (``raster.embed``'s meta format)
     ref/index.json    checkpoint fingerprint (sha256 of the file), raster config, calibration
 """
@@ -44,6 +46,8 @@ log = logging.getLogger(__name__)
 
 INDEX_FORMAT = 1
 INDEX_FILE, META_FILE, INFO_FILE = "index.faiss", "meta.jsonl", "index.json"
+VECTORS_FILE = "vectors.npy"
+SEARCH_BLOCK = 1 << 24  # similarities held at once by a search (64 MB of float32)
 DEFAULT_KNN_K = 10
 MAX_FIT_QUERIES = 20000  # calibration queries (a seeded sample beyond this)
 
@@ -81,8 +85,13 @@ class ReferenceIndex:
         return self.info.get("calibration", {})
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Exact cosine kNN of unit-norm (Q, D) queries: (indices (Q, k), similarities (Q, k))."""
-        return knn(queries, self.vectors, k, exclude_self=False)
+        """Exact cosine kNN of unit-norm (Q, D) queries: (indices (Q, k), similarities (Q, k)).
+
+        Queries go in blocks of about :data:`SEARCH_BLOCK` / N, so the similarity matrix
+        never holds more than ~64 MB whatever the index size (peak memory).
+        """
+        chunk = max(1, SEARCH_BLOCK // max(len(self), 1))
+        return knn(queries, self.vectors, k, exclude_self=False, chunk_size=chunk)
 
 
 def _info_line(info: dict) -> str:
@@ -106,19 +115,17 @@ def load_index(
         IndexMismatchError: not an index, or its fingerprint differs (the message names both
             checkpoints and image sizes).
     """
-    import faiss
-
     path = Path(path)
     try:
         info = json.loads((path / INFO_FILE).read_text())
         meta = load_meta(path / META_FILE)
-        index = faiss.read_index(str(path / INDEX_FILE))
+        vectors = _read_vectors(path)
     except (OSError, ValueError, RuntimeError) as exc:
         raise IndexMismatchError(f"{path}: not a reference index ({exc})") from exc
-    if info.get("format") != INDEX_FORMAT or index.ntotal != len(meta):
+    if info.get("format") != INDEX_FORMAT or len(vectors) != len(meta):
         raise IndexMismatchError(
             f"{path}: not a reference index of format {INDEX_FORMAT} "
-            f"({index.ntotal} vectors, {len(meta)} meta rows)"
+            f"({len(vectors)} vectors, {len(meta)} meta rows)"
         )
     if checkpoint is not None and fingerprint is None:
         fingerprint = file_fingerprint(checkpoint)
@@ -128,10 +135,24 @@ def load_index(
             f"{checkpoint or '?'} (sha256 {fingerprint[:12]}); rebuild it with "
             "`python -m raster.index build`"
         )
-    vectors = (
-        index.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros((0, index.d), np.float32)
-    )
-    return ReferenceIndex(path, info, np.ascontiguousarray(vectors, np.float32), meta)
+    return ReferenceIndex(path, info, vectors, meta)
+
+
+def _read_vectors(path: Path) -> np.ndarray:
+    """float32 (N, D) embeddings: ``vectors.npy`` memory-mapped (copy-on-write, so nothing is
+    read until searched and the page cache is shared between processes), else from faiss."""
+    npy = path / VECTORS_FILE
+    if npy.is_file():
+        vectors = np.load(npy, mmap_mode="c")
+        if vectors.dtype != np.float32 or vectors.ndim != 2:
+            raise ValueError(f"{npy}: not a float32 (N, D) array")
+        return vectors
+    import faiss
+
+    index = faiss.read_index(str(path / INDEX_FILE))
+    if not index.ntotal:
+        return np.zeros((0, index.d), np.float32)
+    return np.ascontiguousarray(index.reconstruct_n(0, index.ntotal), np.float32)
 
 
 def save_index(out: str | Path, embeddings: np.ndarray, meta: list[dict], info: dict) -> Path:
@@ -145,6 +166,7 @@ def save_index(out: str | Path, embeddings: np.ndarray, meta: list[dict], info: 
     index = faiss.IndexFlatIP(emb.shape[1])
     index.add(emb)
     faiss.write_index(index, str(out / INDEX_FILE))
+    np.save(out / VECTORS_FILE, emb)
     with open(out / META_FILE, "w") as fh:
         for m in meta:
             fh.write(json.dumps(m, ensure_ascii=False) + "\n")

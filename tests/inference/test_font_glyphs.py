@@ -1,6 +1,5 @@
 """Reading a font's outlined glyphs without its cmap, rendered exactly as its DB rows."""
 
-import json
 import sqlite3
 
 import numpy as np
@@ -11,6 +10,7 @@ from fontTools.pens.ttGlyphPen import TTGlyphPen
 from fontTools.ttLib import TTFont
 
 from raster import ingest
+from raster.data.contours import LINE, MOVE, parse_contours
 from raster.data.fonts import FontLoadError
 from raster.data.render import RasterConfig, render_contours
 from raster.inference.font_glyphs import NoOutlinesError, read_font_glyphs
@@ -23,15 +23,19 @@ def test_every_outlined_glyph_by_index_with_or_without_cmap(tiny_fonts):
     assert with_cmap.names == ["A", "O", "period", "bar", "exclam"]
     assert with_cmap.gids.tolist() == [1, 2, 3, 4, 5]
     assert without.names == with_cmap.names and without.contours == with_cmap.contours
+    assert without.outlines == with_cmap.outlines
+    assert with_cmap.outlines == [parse_contours(c) for c in with_cmap.contours]
     assert with_cmap.upem == 1000 and not with_cmap.upem_inferred
     # The composite is decomposed: period's square plus bar's rectangle shifted up by 200.
-    exclam = json.loads(with_cmap.contours[4])
+    exclam = with_cmap.outlines[4]
     font = TTFont(tiny_fonts["truetype"])
     pen = DecomposingRecordingPen(font.getGlyphSet())
     font.getGlyphSet()["exclam"].draw(pen)
-    assert len(exclam) == 2
-    assert exclam[1][0] == ["moveTo", list(pen.value[5][1][0])]
-    assert exclam[1][0] == ["moveTo", [0, 200]]
+    assert exclam.verbs.count(MOVE) == 2
+    second = exclam.verbs.index(MOVE, 1)  # the second contour's moveTo: its points before it
+    pts_before = exclam.verbs[:second].count(LINE) + exclam.verbs[:second].count(MOVE)
+    assert exclam.coords[2 * pts_before : 2 * pts_before + 2].tolist() == [0, 200]
+    assert tuple(pen.value[5][1][0]) == (0, 200)
 
 
 def test_contours_and_renders_equal_the_ingested_rows(tiny_fonts, tmp_path):
@@ -57,14 +61,15 @@ def test_contours_and_renders_equal_the_ingested_rows(tiny_fonts, tmp_path):
     for gid, contours, upem in rows:
         i = by_gid[gid]
         assert fg.contours[i] == contours
+        assert fg.outlines[i] == parse_contours(contours)
         np.testing.assert_array_equal(images[i], render_contours(contours, upem, cfg))
 
 
 def test_variable_font_is_read_at_its_default_instance(tiny_fonts):
     fg = read_font_glyphs(tiny_fonts["variable"])
     assert fg.names == ["period"]
-    xs = [p[0] for cmd in json.loads(fg.contours[0])[0] if cmd[1] for p in [cmd[1]]]
-    assert max(xs) - min(xs) == 100  # 200 wide only in the Bold instance
+    xs = fg.outlines[0].coords[0::2]
+    assert xs.max() - xs.min() == 100  # 200 wide only in the Bold instance
 
 
 def test_bad_file_and_font_without_outlines(tmp_path):
