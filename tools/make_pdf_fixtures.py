@@ -39,6 +39,7 @@ from raster.data.bundled import bundled_font_paths
 from raster.pdf.document import scan_fonts
 from raster.pdf.text_accuracy import char_accuracy, extract_text
 from raster.pdf.tounicode import parse_tounicode
+from raster.reviewing.browser import CHROMIUM_ARGS
 
 # Written for the project (plain sentences; the first is the classical Arabic pangram).
 LINES = [
@@ -50,17 +51,8 @@ LINES = [
     "لا تؤجل عمل اليوم إلى الغد",
 ]
 FONTS = ["Amiri-Regular", "Amiri-Bold", "Amiri-Italic", "Amiri-BoldItalic"]
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-pdf-header-footer",
-]
+# The review page's browser flags (headless, no network chatter), plus a bare page for printing.
+CHROMIUM_FLAGS = [*CHROMIUM_ARGS, "--no-pdf-header-footer"]
 
 
 def ttf_to_otf(src: Path, dst: Path) -> Path:
