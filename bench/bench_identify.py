@@ -39,9 +39,9 @@ from raster.demo import holdout_training_argv
 from raster.inference.assign import assign_labels
 from raster.inference.evaluate import evaluate_predictions, truth_labels
 from raster.inference.font_glyphs import read_font_glyphs
-from raster.inference.model import load_model
+from raster.inference.checkpoint_loader import load_model
 from raster.inference.predict import Predictor
-from raster.inference.reference import build_index, load_index
+from raster.inference.index import build_index, load_index
 from raster.metrics.knn import knn, l2_normalize
 
 log = logging.getLogger("bench_identify")

@@ -23,7 +23,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from raster.dataset import DataConfig, add_data_args, build_datasets
+from raster.data.pipeline import DataConfig, add_data_args, build_datasets
 from raster.engine.loop import LossConfig, train_one_epoch
 from raster.engine.optim import ScheduleConfig, build_optimizer, build_scheduler
 from raster.models.glyph_net import ModelConfig, build_model

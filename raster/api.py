@@ -11,7 +11,7 @@ model from :func:`load_model` (your checkpoint and index; reuse it across calls)
     model = raster.load_model("runs/x/best.pt", index="runs/x/ref")  # your own model
 
 The commands (``python -m raster.identify``, ``python -m raster.pdf``) call these same
-functions. Errors on bad input are :class:`~raster.inference.model.CheckpointError`,
+functions. Errors on bad input are :class:`~raster.inference.checkpoint_loader.CheckpointError`,
 :class:`~raster.data.fonts.FontLoadError`, ``PdfInputError`` (one-line messages).
 """
 

@@ -190,8 +190,8 @@ def main(argv: list[str] | None = None) -> int:
         log.error("training failed (exit %d); see the log above", rc)
         return rc
 
-    from raster.inference.model import load_model
-    from raster.inference.reference import IndexMismatchError, build_index, load_index
+    from raster.inference.checkpoint_loader import load_model
+    from raster.inference.index import IndexMismatchError, build_index, load_index
 
     ckpt, ref = run / "best.pt", run / "ref"
     try:

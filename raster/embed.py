@@ -17,9 +17,9 @@ import numpy as np
 
 from raster.cli import EXIT_INPUT, EXIT_OK, add_progress_arg, apply_progress, command, setup_logging
 from raster.data.schema import SchemaError
-from raster.dataset import build_datasets
+from raster.data.pipeline import build_datasets
 from raster.inference.embedding import data_config, dataset_meta, forward_datasets
-from raster.inference.model import CheckpointError
+from raster.inference.checkpoint_loader import CheckpointError
 from raster.inference.shipped import model_or_shipped
 from raster.paths import check_outputs
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from raster.cli import EXIT_INPUT, EXIT_OK, add_progress_arg, apply_progress, command, setup_logging
 from raster.data.schema import SchemaError
-from raster.inference.model import CheckpointError
-from raster.inference.reference import (
+from raster.inference.checkpoint_loader import CheckpointError
+from raster.inference.index import (
     DEFAULT_KNN_K,
     IndexMismatchError,
     ReferenceIndex,

@@ -15,8 +15,8 @@ import sys
 import time
 from pathlib import Path
 
-from raster.inference.model import CheckpointError
-from raster.inference.reference import IndexMismatchError
+from raster.inference.checkpoint_loader import CheckpointError
+from raster.inference.index import IndexMismatchError
 from raster.inference.shipped import (
     RELEASE,
     ShippedModelError,

@@ -272,7 +272,7 @@ def gallery_section(rep: Report, results: dict[str, dict], loaded, args) -> None
     from raster.inference.evaluate import truth_labels
     from raster.inference.pipeline import identify_font
     from raster.inference.predict import Predictor
-    from raster.inference.reference import IndexMismatchError, load_index
+    from raster.inference.index import IndexMismatchError, load_index
 
     notes = []
     index = None
@@ -366,7 +366,7 @@ def write_report(args) -> Path:
         ckpt = next((p for p in (run_dir / "best.pt", run_dir / "last.pt") if p.is_file()), None)
     loaded = None
     if ckpt is not None:
-        from raster.inference.model import load_model
+        from raster.inference.checkpoint_loader import load_model
 
         loaded = load_model(ckpt, torch.device(args.device))
     db = args.db or (loaded.ckpt.get("args", {}).get("db") if loaded else None)
@@ -427,7 +427,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     setup_logging()
     logging.getLogger("matplotlib").setLevel(logging.WARNING)
-    from raster.inference.model import CheckpointError
+    from raster.inference.checkpoint_loader import CheckpointError
 
     try:
         out = write_report(args)

@@ -37,7 +37,7 @@ def test_index_contents_and_fingerprint(ref):
 def test_vectors_are_memory_mapped_and_older_indexes_read_through_faiss(ref, tmp_path, monkeypatch):
     import shutil
 
-    from raster.inference import reference
+    from raster.inference import index as index_lib
 
     run = identify_helpers.tiny_run()
     mapped = load_index(ref, run["ckpt"])
@@ -49,7 +49,7 @@ def test_vectors_are_memory_mapped_and_older_indexes_read_through_faiss(ref, tmp
     assert not isinstance(via_faiss.vectors, np.memmap)
     np.testing.assert_array_equal(np.asarray(mapped.vectors), via_faiss.vectors)
     q = via_faiss.vectors[:4]
-    monkeypatch.setattr(reference, "SEARCH_BLOCK", 20)  # one query per block: same answer
+    monkeypatch.setattr(index_lib, "SEARCH_BLOCK", 20)  # one query per block: same answer
     np.testing.assert_array_equal(mapped.search(q, 3)[0], via_faiss.search(q, 3)[0])
     np.save(old / "vectors.npy", np.zeros((3, 2), np.float64))
     with pytest.raises(IndexMismatchError, match="not a float32"):

@@ -40,7 +40,7 @@ _LOG_FIRST = 5  # glyph_ids named in a log line about dropped rows
 
 @dataclass
 class SelectionConfig:
-    """Which rows to select (see ``raster.dataset.add_data_args`` for the flags)."""
+    """Which rows to select (see ``raster.data.pipeline.add_data_args`` for the flags)."""
 
     db: Path
     limit: int = 30000

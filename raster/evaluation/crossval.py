@@ -409,8 +409,8 @@ def run_fold(
     twins: dict[str, str] | None = None,
 ) -> dict:
     """Train, index and score one fold (each step skipped when its output exists)."""
-    from raster.inference.model import load_model
-    from raster.inference.reference import build_index
+    from raster.inference.checkpoint_loader import load_model
+    from raster.inference.index import build_index
 
     d = cfg.out / f"fold{fold}"
     result_path = d / "result.json"

@@ -17,9 +17,9 @@ import torch
 from torch.utils.data import DataLoader
 
 from raster.data.dataset import GlyphDataset
-from raster.dataset import DataConfig, add_data_args
+from raster.data.pipeline import DataConfig, add_data_args
 from raster.engine.loop import class_logits
-from raster.inference.model import LoadedModel
+from raster.inference.checkpoint_loader import LoadedModel
 from raster.metrics.knn import l2_normalize
 from raster.progress import progress_bar
 

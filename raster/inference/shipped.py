@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from raster.inference.model import CheckpointError
+from raster.inference.checkpoint_loader import CheckpointError
 
 log = logging.getLogger(__name__)
 
@@ -129,9 +129,9 @@ def describe(info: dict) -> str:
 
 
 def load_shipped_model(device: str = "cpu", files: ReleaseFiles | None = None):
-    """The shipped checkpoint as a :class:`~raster.inference.model.LoadedModel` (fp32 on
+    """The shipped checkpoint as a :class:`~raster.inference.checkpoint_loader.LoadedModel` (fp32 on
     ``device``), after checking its sha256."""
-    from raster.inference.model import load_model
+    from raster.inference.checkpoint_loader import load_model
 
     files = files or shipped_files()
     info = read_sidecar(files)
@@ -140,7 +140,7 @@ def load_shipped_model(device: str = "cpu", files: ReleaseFiles | None = None):
 
 
 def load_shipped_index(files: ReleaseFiles | None = None):
-    """The shipped reference index as a :class:`~raster.inference.reference.ReferenceIndex`
+    """The shipped reference index as a :class:`~raster.inference.index.ReferenceIndex`
     (embeddings dequantized to fp32 and re-normalized), after checking its sha256."""
     files = files or shipped_files()
     info = read_sidecar(files)
@@ -168,8 +168,8 @@ class _PackedMeta(Sequence):
 
 
 def read_packed_index(path: Path, info: dict):
-    """A :class:`~raster.inference.reference.ReferenceIndex` from a packed ``.index.npz``."""
-    from raster.inference.reference import ReferenceIndex
+    """A :class:`~raster.inference.index.ReferenceIndex` from a packed ``.index.npz``."""
+    from raster.inference.index import ReferenceIndex
     from raster.metrics.knn import l2_normalize
 
     try:
@@ -210,7 +210,7 @@ def half_checkpoint(src: str | Path, dst: str | Path) -> Path:
     """Write ``dst``: the inference part of checkpoint ``src`` with float tensors in fp16.
 
     Keeps the model, its configs, label map, args, epoch and metrics; drops optimizer and
-    RNG states. :func:`~raster.inference.model.load_model` reads it (weights back to fp32).
+    RNG states. :func:`~raster.inference.checkpoint_loader.load_model` reads it (weights back to fp32).
     """
     import torch
 
@@ -240,7 +240,7 @@ def pack_index(index_dir: str | Path, out: str | Path) -> dict:
     Returns:
         The index part of the sidecar: row count, dims, labels, calibration, source info.
     """
-    from raster.inference.reference import load_index
+    from raster.inference.index import load_index
 
     ref = load_index(index_dir)
     q, scale = quantize_int8(ref.vectors)
@@ -292,7 +292,7 @@ def pack_release(
     import shutil
 
     from raster.engine.checkpoint import load_checkpoint
-    from raster.inference.reference import load_index
+    from raster.inference.index import load_index
 
     files = ReleaseFiles.at(out_dir, release)
     files.model.parent.mkdir(parents=True, exist_ok=True)
@@ -334,7 +334,7 @@ def pack_release(
 def model_or_shipped(checkpoint: str | Path | None, device: str = "cpu"):
     """``load_model(checkpoint)``, or the shipped model when ``checkpoint`` is None (said in
     one log line)."""
-    from raster.inference.model import load_model
+    from raster.inference.checkpoint_loader import load_model
 
     if checkpoint is not None:
         return load_model(checkpoint, device)

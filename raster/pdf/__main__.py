@@ -262,8 +262,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     setup_logging()
     logging.getLogger("pdfminer").setLevel(logging.ERROR)  # layout: warns on odd descriptors
-    from raster.inference.model import CheckpointError
-    from raster.inference.reference import IndexMismatchError
+    from raster.inference.checkpoint_loader import CheckpointError
+    from raster.inference.index import IndexMismatchError
     from raster.reviewing.answers import AnswersError, load_answers
 
     if args.command == "repair":

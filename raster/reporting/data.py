@@ -17,7 +17,7 @@ from raster.data.render import render_contours
 from raster.data.selection import NO_GROUP, SelectionConfig, select_glyphs
 from raster.errors import ReportInputError  # noqa: F401  (re-exported)
 from raster.inference.embedding import forward_images
-from raster.inference.model import LoadedModel
+from raster.inference.checkpoint_loader import LoadedModel
 from raster.inference.predict import split_label
 
 log = logging.getLogger(__name__)
@@ -199,7 +199,7 @@ def wrong_identifications(
         ident: :class:`~raster.inference.pipeline.Identification`.
         truth: glyph index -> :class:`~raster.inference.evaluate.GlyphTruth`.
         loaded: the model (its raster config renders the glyphs).
-        index: optional :class:`~raster.inference.reference.ReferenceIndex` for neighbours.
+        index: optional :class:`~raster.inference.index.ReferenceIndex` for neighbours.
         limit: at most this many, most confident first (ties by glyph index).
         n_neighbours: reference rows per glyph.
     """

@@ -12,7 +12,7 @@ from torch.utils.data import DataLoader
 
 from raster.data import cache as cache_mod
 from raster.data.render import RasterConfig, render_contours
-from raster.dataset import DataConfig, add_data_args, build_datasets
+from raster.data.pipeline import DataConfig, add_data_args, build_datasets
 
 BAD = [
     (900, "font0", "1572_isol", "{oops"),

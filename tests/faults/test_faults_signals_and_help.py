@@ -20,8 +20,8 @@ from identify_helpers import tiny_run
 
 from raster.data.schema import db_fingerprint
 from raster.engine.checkpoint import load_checkpoint, save_checkpoint
-from raster.inference.model import load_model
-from raster.inference.reference import warn_if_other_db
+from raster.inference.checkpoint_loader import load_model
+from raster.inference.index import warn_if_other_db
 
 ROOT = Path(__file__).resolve().parents[2]
 

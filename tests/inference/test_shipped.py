@@ -14,7 +14,7 @@ from raster import release
 from raster.inference.font_glyphs import read_font_glyphs
 from raster.inference.pipeline import identify_font
 from raster.inference.predict import load_predictor
-from raster.inference.reference import load_index
+from raster.inference.index import load_index
 from raster.inference.shipped import (
     ShippedModelError,
     half_checkpoint,

@@ -4,7 +4,7 @@ import identify_helpers
 import pytest
 
 from raster.engine.checkpoint import load_checkpoint, save_checkpoint
-from raster.inference.model import CheckpointError, load_model
+from raster.inference.checkpoint_loader import CheckpointError, load_model
 
 
 def test_load_and_img_size_mismatch(tmp_path):
