@@ -45,6 +45,7 @@ __all__ = [
     "build_datasets",
     "default_mmap_path",
     "render_contours",
+    "write_label_map",
 ]
 
 log = logging.getLogger(__name__)
