@@ -22,8 +22,8 @@ from pathlib import Path
 
 from fontTools.ttLib import TTCollection, TTFont
 
-from raster import ingest
 from raster.cli import setup_logging
+from raster.data import ingest
 from raster.data.bundled import bundled_font_paths
 from raster.data.fonts import FONT_SUFFIXES
 from raster.dbstats import summarize

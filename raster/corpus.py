@@ -12,8 +12,8 @@ import logging
 import sys
 from pathlib import Path
 
-from raster import ingest
 from raster.cli import EXIT_INPUT, EXIT_OK, command, setup_logging
+from raster.data import ingest
 from raster.data.corpus import (
     DEBIAN_PACKAGES,
     FONTSOURCE_FAMILIES,

@@ -17,8 +17,9 @@ import shutil
 import sys
 from pathlib import Path
 
-from raster import dbstats, identify, ingest, train
+from raster import dbstats, identify, train
 from raster.cli import EXIT_OK, EXIT_PARTIAL, command, setup_logging
+from raster.data import ingest
 from raster.data.bundled import bundled_font_paths
 from raster.data.holdout import copy_without_family
 from raster.paths import check_outputs

@@ -17,7 +17,8 @@ from fontTools.pens.transformPen import TransformPen
 from fontTools.ttLib import TTFont
 
 from raster import ingest
-from raster.data import schema
+from raster.data import ingest as ingest_lib
+from raster.data import parse_pool, schema
 from raster.data.glyph_rows import ParsedFont
 from raster.data.schema import ANCHOR_QUERY, FONT_METRIC_COLUMNS
 
@@ -136,7 +137,7 @@ def test_fonts_table(tiny_db, tiny_fonts):
         assert font["added_at"] and font["style"] == "Regular" and font["instance"] is None
     assert fonts["Tiny CFF"]["path"] == str(tiny_fonts["cff"])
     assert meta["schema_version"] == str(schema.SCHEMA_VERSION)
-    assert meta["ingest_version"] == ingest.INGEST_VERSION
+    assert meta["ingest_version"] == ingest_lib.INGEST_VERSION
 
 
 def test_contour_json_literal(tiny_db):
@@ -296,17 +297,17 @@ def test_named_instances(tmp_path, tiny_fonts):
 
 def test_failed_transaction_leaves_no_partial_font(tmp_path, tiny_fonts):
     db = tmp_path / "t.db"
-    stats = ingest.ingest(db, [tiny_fonts["cff"]], progress=False)
+    stats = ingest_lib.ingest(db, [tiny_fonts["cff"]], progress=False)
     assert stats.added == 1
-    good = ingest.parse_font_file(tiny_fonts["arabic"], "default", [0x627, 0x628])[0].parsed
+    good = parse_pool.parse_font_file(tiny_fonts["arabic"], "default", [0x627, 0x628])[0].parsed
     bad_rows = [dict(r) for r in good.rows]
     bad_rows[3]["label"] = None  # NOT NULL: the 4th insert fails after 3 rows went in
     conn = sqlite3.connect(db, isolation_level=None)
     with pytest.raises(sqlite3.IntegrityError):
-        ingest.write_font(conn, ParsedFont(font=good.font, rows=bad_rows))
+        ingest_lib.write_font(conn, ParsedFont(font=good.font, rows=bad_rows))
     conn.close()
     assert _count(db, "fonts") == 1 and _count(db, "glyphs") == 2  # only the CFF font
-    assert ingest.ingest(db, [tiny_fonts["arabic"]], progress=False).added == 1
+    assert ingest_lib.ingest(db, [tiny_fonts["arabic"]], progress=False).added == 1
 
 
 def test_killed_run_leaves_no_partial_font(tmp_path, tiny_fonts):
@@ -315,7 +316,7 @@ def test_killed_run_leaves_no_partial_font(tmp_path, tiny_fonts):
     script = textwrap.dedent(
         f"""
         import os, signal, sqlite3
-        from raster import ingest
+        from raster.data import ingest, parse_pool
         from raster.data.glyph_rows import ParsedFont
 
         class KillingRows(list):
@@ -326,7 +327,7 @@ def test_killed_run_leaves_no_partial_font(tmp_path, tiny_fonts):
                     yield row
 
         ingest.ingest({str(db)!r}, [{str(tiny_fonts["cff"])!r}], progress=False)
-        parsed = ingest.parse_font_file({str(tiny_fonts["arabic"])!r}, "default", list(range(0x600, 0x700)))[0].parsed
+        parsed = parse_pool.parse_font_file({str(tiny_fonts["arabic"])!r}, "default", list(range(0x600, 0x700)))[0].parsed
         conn = sqlite3.connect({str(db)!r}, isolation_level=None)
         ingest.write_font(conn, ParsedFont(font=parsed.font, rows=KillingRows(parsed.rows)))
         """

@@ -9,7 +9,7 @@ import shutil
 import pytest
 
 from raster import corpus as corpus_cmd
-from raster import ingest
+from raster.data import ingest
 from raster.data.corpus import (
     DESIGN_CLASSES,
     FAMILY_TABLE,

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from raster import crossval as crossval_cmd
-from raster import ingest
+from raster.data import ingest
 from raster.data.bundled import bundled_font_paths
 from raster.evaluation.crossval import score, shrink, summarize
 from raster.evaluation.folds import copy_without_fonts, corpus_fonts, key_classes, split_folds

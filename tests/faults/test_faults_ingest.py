@@ -13,6 +13,8 @@ import pytest
 from helpers import SQUARE, anchor_db, assert_no_traceback, error_lines, read_only_folder, sha256
 
 from raster import dbstats, ingest
+from raster.data import ingest as ingest_lib
+from raster.data import parse_pool
 from raster.data.bundled import bundled_font_paths
 from raster.data.schema import ANCHOR_QUERY, SCHEMA_VERSION
 
@@ -93,12 +95,12 @@ def _killing_parse(real):
 def test_dead_worker_is_named_and_the_run_goes_on(tmp_path, tiny_fonts, capsys, monkeypatch):
     killer = tmp_path / "killer.ttf"
     shutil.copy(tiny_fonts["truetype"], killer)
-    monkeypatch.setattr(ingest, "parse_font_file", _killing_parse(ingest.parse_font_file))
+    monkeypatch.setattr(parse_pool, "parse_font_file", _killing_parse(parse_pool.parse_font_file))
     db = tmp_path / "g.db"
     fonts = [tiny_fonts["arabic"], killer, tiny_fonts["cff"], tiny_fonts["presentation"]]
     assert _run(db, "--workers", "2", *fonts) == 0
     out, err = capsys.readouterr()
-    assert error_lines(err) == [f"{killer}: {ingest.WORKER_DIED}"]
+    assert error_lines(err) == [f"{killer}: {parse_pool.WORKER_DIED}"]
     assert "fonts added: 3" in out and "1 failed" in out
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT COUNT(*) FROM fonts").fetchone()[0] == 3
@@ -198,7 +200,7 @@ def test_full_disk_reports_the_real_error_and_stops(tmp_path, tiny_fonts, caplog
     ("cannot rollback - no transaction is active") and the run went on, exit 0."""
     db = tmp_path / "g.db"
     assert _run(db, tiny_fonts["cff"]) == 0
-    real_connect = ingest.connect
+    real_connect = ingest_lib.connect
 
     def full_connect(path, create=False):
         conn = real_connect(path, create=create)
@@ -206,7 +208,7 @@ def test_full_disk_reports_the_real_error_and_stops(tmp_path, tiny_fonts, caplog
         conn.execute(f"PRAGMA max_page_count = {pages}")  # the disk is full from here on
         return conn
 
-    monkeypatch.setattr(ingest, "connect", full_connect)
+    monkeypatch.setattr(ingest_lib, "connect", full_connect)
     caplog.clear()
     assert _run(db, tiny_fonts["arabic"], tiny_fonts["truetype"]) == 2
     assert _errors(caplog) == [
