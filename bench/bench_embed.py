@@ -22,8 +22,8 @@ import torch
 from raster.cli import add_threads_arg, apply_threads
 from raster.data.render import RasterConfig
 from raster.engine.loop import LossConfig
-from raster.inference.embedding import forward_images
 from raster.inference.checkpoint_loader import LoadedModel
+from raster.inference.embedding import forward_images
 from raster.models.glyph_net import ModelConfig, build_model
 
 

@@ -37,11 +37,11 @@ from raster.data.schema import FORMS
 from raster.data.selection import SelectionConfig, select_glyphs
 from raster.demo import holdout_training_argv
 from raster.inference.assign import assign_labels
+from raster.inference.checkpoint_loader import load_model
 from raster.inference.evaluate import evaluate_predictions, truth_labels
 from raster.inference.font_glyphs import read_font_glyphs
-from raster.inference.checkpoint_loader import load_model
-from raster.inference.predict import Predictor
 from raster.inference.index import build_index, load_index
+from raster.inference.predict import Predictor
 from raster.metrics.knn import knn, l2_normalize
 
 log = logging.getLogger("bench_identify")

@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 
 from raster.cli import EXIT_INPUT, EXIT_OK, add_progress_arg, apply_progress, command, setup_logging
-from raster.data.schema import SchemaError
 from raster.data.pipeline import build_datasets
-from raster.inference.embedding import data_config, dataset_meta, forward_datasets
+from raster.data.schema import SchemaError
 from raster.inference.checkpoint_loader import CheckpointError
+from raster.inference.embedding import data_config, dataset_meta, forward_datasets
 from raster.inference.shipped import model_or_shipped
 from raster.paths import check_outputs
 

@@ -26,13 +26,13 @@ from raster.cli import (
     setup_logging,
 )
 from raster.data.fonts import FontLoadError
+from raster.inference.checkpoint_loader import CheckpointError
 from raster.inference.cmap_writer import cmap_entries, verify_cmap, write_cmap
 from raster.inference.evaluate import arabic_letters, evaluate_predictions, truth_labels
 from raster.inference.font_glyphs import read_font_glyphs
-from raster.inference.checkpoint_loader import CheckpointError
+from raster.inference.index import IndexMismatchError
 from raster.inference.pipeline import EVIDENCE_CHOICES, format_table, identify_font, write_rows
 from raster.inference.predict import load_predictor
-from raster.inference.index import IndexMismatchError
 from raster.paths import OutputPathError, check_outputs
 from raster.reviewing.answers import AnswersError
 

@@ -270,9 +270,9 @@ def gallery_section(rep: Report, results: dict[str, dict], loaded, args) -> None
         rep.section("gallery", title, _note("Skipped: no checkpoint in the run."))
         return
     from raster.inference.evaluate import truth_labels
+    from raster.inference.index import IndexMismatchError, load_index
     from raster.inference.pipeline import identify_font
     from raster.inference.predict import Predictor
-    from raster.inference.index import IndexMismatchError, load_index
 
     notes = []
     index = None

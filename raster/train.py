@@ -34,9 +34,9 @@ from raster.cli import (
     setup_logging,
 )
 from raster.data.augment import augment_batch
+from raster.data.pipeline import DataConfig, add_data_args, build_datasets, write_label_map
 from raster.data.samplers import EpochShuffleSampler, MPerClassSampler
 from raster.data.schema import SchemaError, db_fingerprint
-from raster.data.pipeline import DataConfig, add_data_args, build_datasets, write_label_map
 from raster.engine.checkpoint import (
     init_from,
     load_checkpoint,

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from raster.data.schema import db_fingerprint
 from raster.data.pipeline import build_datasets
+from raster.data.schema import db_fingerprint
 from raster.engine.checkpoint import file_fingerprint
 from raster.errors import IndexMismatchError  # noqa: F401  (re-exported)
 from raster.eval_similarity import load_meta
@@ -32,6 +32,7 @@ from raster.inference.calibration import (
     knn_vote,
     softmax_t,
 )
+from raster.inference.checkpoint_loader import LoadedModel
 from raster.inference.embedding import (
     data_config,
     dataset_meta,
@@ -39,7 +40,6 @@ from raster.inference.embedding import (
     forward_images,
 )
 from raster.inference.ligatures import LIGATURE_GLYPH_ID, db_ligatures, render_ligatures
-from raster.inference.checkpoint_loader import LoadedModel
 from raster.metrics.knn import knn
 
 log = logging.getLogger(__name__)

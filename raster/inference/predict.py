@@ -15,8 +15,8 @@ import numpy as np
 
 from raster.data.selection import MAX_CODEPOINT, label_codepoint
 from raster.inference.calibration import knn_vote, softmax_t
-from raster.inference.embedding import forward_images
 from raster.inference.checkpoint_loader import CheckpointError, LoadedModel, load_model
+from raster.inference.embedding import forward_images
 from raster.inference.index import DEFAULT_KNN_K, ReferenceIndex, load_index
 
 METHODS = ("classifier", "knn", "both")

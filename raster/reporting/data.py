@@ -16,8 +16,8 @@ import numpy as np
 from raster.data.render import render_contours
 from raster.data.selection import NO_GROUP, SelectionConfig, select_glyphs
 from raster.errors import ReportInputError  # noqa: F401  (re-exported)
-from raster.inference.embedding import forward_images
 from raster.inference.checkpoint_loader import LoadedModel
+from raster.inference.embedding import forward_images
 from raster.inference.predict import split_label
 
 log = logging.getLogger(__name__)

@@ -11,8 +11,8 @@ from glyphdb import make_db
 from torch.utils.data import DataLoader
 
 from raster.data import cache as cache_mod
-from raster.data.render import RasterConfig, render_contours
 from raster.data.pipeline import DataConfig, add_data_args, build_datasets
+from raster.data.render import RasterConfig, render_contours
 
 BAD = [
     (900, "font0", "1572_isol", "{oops"),

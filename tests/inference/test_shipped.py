@@ -12,9 +12,9 @@ from identify_helpers import tiny_run
 from raster import index as index_cli
 from raster import release
 from raster.inference.font_glyphs import read_font_glyphs
+from raster.inference.index import load_index
 from raster.inference.pipeline import identify_font
 from raster.inference.predict import load_predictor
-from raster.inference.index import load_index
 from raster.inference.shipped import (
     ShippedModelError,
     half_checkpoint,
