@@ -8,7 +8,6 @@ checkpoint's settings, augmentation off); rows are every glyph with contours (or
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from pathlib import Path
@@ -19,7 +18,8 @@ from raster.cli import EXIT_INPUT, EXIT_OK, add_progress_arg, apply_progress, co
 from raster.data.pipeline import build_datasets
 from raster.data.schema import SchemaError
 from raster.inference.checkpoint_loader import CheckpointError
-from raster.inference.embedding import data_config, dataset_meta, forward_datasets
+from raster.inference.embedding import data_config, forward_datasets
+from raster.inference.meta import dataset_meta, write_meta
 from raster.inference.shipped import model_or_shipped
 from raster.paths import check_outputs
 
@@ -75,9 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     for path in (args.out_embeds, args.out_meta):
         path.parent.mkdir(parents=True, exist_ok=True)
     np.save(args.out_embeds, emb.astype(np.float32))
-    with open(args.out_meta, "w") as fh:
-        for m in meta:
-            fh.write(json.dumps(m, ensure_ascii=False) + "\n")
+    write_meta(args.out_meta, meta)
     log.info(
         "embedded %d glyphs (%d-D) with %s -> %s, %s",
         len(meta),

@@ -10,14 +10,14 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import re
 import sys
 from pathlib import Path
 
 import numpy as np
 
 from raster.cli import EXIT_INPUT, EXIT_OK, command, setup_logging
-from raster.metrics.retrieval import evaluate_embeddings
+from raster.inference.meta import load_meta
+from raster.metrics.retrieval import evaluate_saved
 from raster.paths import check_outputs
 
 log = logging.getLogger("raster.eval_similarity")
@@ -56,34 +56,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def load_meta(path: Path) -> list[dict]:
-    """Rows of a meta JSONL; a bad line raises ValueError naming the file and line."""
-    rows = []
-    with open(path) as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-                row["label"]
-            except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                raise ValueError(f"{path}:{lineno}: not a meta row with a label ({exc})") from exc
-            rows.append(row)
-    return rows
-
-
-def select_rows(labels: np.ndarray, args: argparse.Namespace) -> np.ndarray:
-    """Indices kept by --label-regex, --limit and --min-cluster (in that order)."""
-    keep = np.arange(len(labels))
-    if args.label_regex:
-        pattern = re.compile(args.label_regex)
-        keep = keep[[bool(pattern.search(str(lab))) for lab in labels[keep]]]
-    if args.limit and len(keep) > args.limit:
-        keep = np.sort(np.random.default_rng(args.seed).choice(keep, args.limit, replace=False))
-    _, inverse, counts = np.unique(labels[keep], return_inverse=True, return_counts=True)
-    return keep[counts[inverse] >= args.min_cluster]
-
-
 @command("raster.eval_similarity")
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
@@ -95,31 +67,22 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as exc:
         log.error("%s", exc)
         return EXIT_INPUT
-    if emb.ndim != 2 or emb.shape[0] != len(meta):
-        log.error(
-            "%s has shape %s but %s has %d rows", args.embeds, emb.shape, args.meta, len(meta)
+    try:
+        result = evaluate_saved(
+            emb,
+            meta,
+            k=args.k,
+            by_font=args.by_font,
+            exact_r=args.exact_r,
+            backend=args.backend,
+            label_regex=args.label_regex,
+            limit=args.limit,
+            seed=args.seed,
+            min_cluster=args.min_cluster,
         )
+    except ValueError as exc:
+        log.error("%s, %s: %s", args.embeds, args.meta, exc)
         return EXIT_INPUT
-    labels = np.array([str(m["label"]) for m in meta])
-    keep = select_rows(labels, args)
-    if len(keep) < 2:
-        log.error("fewer than 2 rows left after selection; nothing to evaluate")
-        return EXIT_INPUT
-    groups = np.array([str(meta[i].get("f_id")) for i in keep]) if args.by_font else None
-    result = evaluate_embeddings(
-        np.asarray(emb[keep]),
-        labels[keep],
-        k=args.k,
-        groups=groups,
-        r_metrics=args.exact_r,
-        backend=args.backend,
-    )
-    result = {
-        "rows": int(len(keep)),
-        "labels": int(len(np.unique(labels[keep]))),
-        "by_font": args.by_font,
-        **result,
-    }
     for key, value in result.items():
         print(f"{key:>18}: {value:.4f}" if isinstance(value, float) else f"{key:>18}: {value}")
     if args.json_out:

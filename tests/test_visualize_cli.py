@@ -6,7 +6,8 @@ import numpy as np
 from PIL import Image
 
 from raster.data.schema import connect
-from raster.visualize import describe, main
+from raster.reporting.labels import describe
+from raster.visualize import main
 
 
 def test_grid_png(tmp_path):

@@ -141,12 +141,3 @@ def forward_datasets(
                 yield batch["image"]
 
     return forward_batches(loaded, gen(), sum(len(d) for d in datasets), "embed", progress)
-
-
-def dataset_meta(ds: GlyphDataset, index_to_label: Sequence[str]) -> list[dict]:
-    """One ``{glyph_id, f_id, label}`` per item (the meta format ``eval_similarity`` reads)."""
-    labels = ds.label_names(index_to_label)
-    return [
-        {"glyph_id": int(g), "f_id": f, "label": lab}
-        for g, f, lab in zip(ds.glyph_ids.tolist(), ds.table.font_hashes, labels, strict=True)
-    ]

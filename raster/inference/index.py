@@ -24,7 +24,6 @@ from raster.data.pipeline import build_datasets
 from raster.data.schema import db_fingerprint
 from raster.engine.checkpoint import file_fingerprint
 from raster.errors import IndexMismatchError  # noqa: F401  (re-exported)
-from raster.eval_similarity import load_meta
 from raster.inference.calibration import (
     expected_calibration_error,
     fit_knn_vote,
@@ -35,11 +34,11 @@ from raster.inference.calibration import (
 from raster.inference.checkpoint_loader import LoadedModel
 from raster.inference.embedding import (
     data_config,
-    dataset_meta,
     forward_datasets,
     forward_images,
 )
 from raster.inference.ligatures import LIGATURE_GLYPH_ID, db_ligatures, render_ligatures
+from raster.inference.meta import dataset_meta, load_meta, write_meta
 from raster.metrics.knn import knn
 
 log = logging.getLogger(__name__)
@@ -167,9 +166,7 @@ def save_index(out: str | Path, embeddings: np.ndarray, meta: list[dict], info: 
     index.add(emb)
     faiss.write_index(index, str(out / INDEX_FILE))
     np.save(out / VECTORS_FILE, emb)
-    with open(out / META_FILE, "w") as fh:
-        for m in meta:
-            fh.write(json.dumps(m, ensure_ascii=False) + "\n")
+    write_meta(out / META_FILE, meta)
     (out / INFO_FILE).write_text(json.dumps({"format": INDEX_FORMAT, **info}, indent=2) + "\n")
     return out
 

@@ -7,6 +7,8 @@ reference set are excluded, accumulation in float64), plus the anchor-facts effe
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from raster.metrics.knn import knn, l2_normalize
@@ -308,3 +310,90 @@ def evaluate_embeddings(
         for key in ("effect_size", "cohen_d", "same_mean", "diff_mean"):
             out[key] = stats[key]
     return out
+
+
+def select_rows(
+    labels: np.ndarray,
+    *,
+    label_regex: str | None = None,
+    limit: int = 0,
+    seed: int = 0,
+    min_cluster: int = 2,
+) -> np.ndarray:
+    """Row indices kept by a label regex, a seeded sample and a minimum label size (in that order).
+
+    Args:
+        labels: (N,) label strings.
+        label_regex: keep rows whose label matches (``re.search``); None keeps all.
+        limit: seeded random sample of this many rows (0 = all).
+        seed: seed of the sample.
+        min_cluster: drop labels with fewer rows left than this.
+
+    Returns:
+        Sorted int (M,) indices into ``labels``.
+    """
+    keep = np.arange(len(labels))
+    if label_regex:
+        pattern = re.compile(label_regex)
+        keep = keep[[bool(pattern.search(str(lab))) for lab in labels[keep]]]
+    if limit and len(keep) > limit:
+        keep = np.sort(np.random.default_rng(seed).choice(keep, limit, replace=False))
+    _, inverse, counts = np.unique(labels[keep], return_inverse=True, return_counts=True)
+    return keep[counts[inverse] >= min_cluster]
+
+
+def evaluate_saved(
+    embeddings,
+    meta: list[dict],
+    *,
+    k: int = 10,
+    by_font: bool = False,
+    exact_r: bool = False,
+    backend: str = "auto",
+    label_regex: str | None = None,
+    limit: int = 0,
+    seed: int = 0,
+    min_cluster: int = 2,
+) -> dict:
+    """Retrieval metrics of saved embeddings and their meta rows (``python -m raster.embed``).
+
+    Args:
+        embeddings: (N, D) floats (a memory map is fine: only the selected rows are read).
+        meta: N ``{glyph_id, f_id, label}`` rows (:func:`raster.inference.meta.load_meta`).
+        k, backend: as :func:`evaluate_embeddings`; exact_r: its ``r_metrics``.
+        by_font: exclude neighbours from the query's font (``f_id``).
+        label_regex, limit, seed, min_cluster: row selection, see :func:`select_rows`.
+
+    Returns:
+        ``rows``, ``labels`` (counts after selection), ``by_font``, then
+        :func:`evaluate_embeddings`'s metrics.
+
+    Raises:
+        ValueError: the embeddings are not (len(meta), D), or fewer than 2 rows are selected.
+    """
+    embeddings = np.asarray(embeddings)  # a memory map stays unread
+    if embeddings.ndim != 2 or embeddings.shape[0] != len(meta):
+        raise ValueError(
+            f"embeddings have shape {embeddings.shape} but the meta has {len(meta)} rows"
+        )
+    labels = np.array([str(m["label"]) for m in meta])
+    keep = select_rows(
+        labels, label_regex=label_regex, limit=limit, seed=seed, min_cluster=min_cluster
+    )
+    if len(keep) < 2:
+        raise ValueError("fewer than 2 rows left after selection; nothing to evaluate")
+    groups = np.array([str(meta[i].get("f_id")) for i in keep]) if by_font else None
+    result = evaluate_embeddings(
+        np.asarray(embeddings[keep]),
+        labels[keep],
+        k=k,
+        groups=groups,
+        r_metrics=exact_r,
+        backend=backend,
+    )
+    return {
+        "rows": int(len(keep)),
+        "labels": int(len(np.unique(labels[keep]))),
+        "by_font": by_font,
+        **result,
+    }

@@ -1,1 +1,1 @@
-"""Figures and data gathering for ``python -m raster.report``."""
+"""Figures and data gathering for ``python -m raster.report`` and ``raster.visualize``."""

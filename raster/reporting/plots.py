@@ -1,8 +1,8 @@
 """The report's figures: matplotlib (Agg) PNGs from a run's log, embeddings and identify results.
 
-Every function takes plain data (lists of dicts, numpy arrays) and a PNG path, draws one figure
-and returns the path (or None when there is nothing to draw), so the figures can be tested
-without a model.
+Every function takes plain data (lists of dicts, numpy arrays, a glyph table) and a PNG path,
+draws one figure and returns the path (or None when there is nothing to draw), so the figures
+can be tested without a model.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ matplotlib.use("Agg")  # files only; no display needed
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from raster.visualize import label_font  # noqa: E402
+from raster.data.render import RasterConfig, get_rasterizer  # noqa: E402
+from raster.reporting.labels import describe, label_font  # noqa: E402
 
 DPI = 100
 
@@ -231,3 +232,41 @@ def plot_gallery(items: Sequence[dict], out: Path, per_row: int = 2) -> Path | N
                 s.set_linewidth(1.5 if c == 0 else 0.8)
     fig.tight_layout(h_pad=0.6)
     return _save(fig, out)
+
+
+def glyph_grid(table, raster: RasterConfig, rows: int, cols: int, out: Path) -> Path:
+    """A labelled grid of a glyph table's first ``rows * cols`` glyphs, rendered as training does.
+
+    Each cell shows the render (black on white) titled with the character (drawn with
+    :func:`~raster.reporting.labels.label_font`) and captioned with glyph id, label, form and
+    font family (:func:`~raster.reporting.labels.describe`).
+
+    Args:
+        table: a :class:`~raster.data.selection.GlyphTable` (outlines in font units).
+        raster: the raster config (image side in pixels, normalization).
+        rows, cols: grid shape; cells beyond the table stay empty.
+        out: PNG path.
+    """
+    r = get_rasterizer(raster)
+    fp = label_font()
+    forms = table.extras.get("form") or [None] * len(table)
+    families = table.extras.get("family") or [None] * len(table)
+    fig, axes = plt.subplots(rows, cols, figsize=(1.7 * cols, 2.1 * rows), squeeze=False)
+    for k, ax in enumerate(axes.flat):
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if k >= len(table):
+            ax.axis("off")
+            continue
+        img, shrunk = r.render(table.outlines[k], float(table.upems[k]))
+        ax.imshow(img, cmap="gray_r", vmin=0, vmax=255)
+        head, detail = describe(table.labels[k], forms[k], families[k])
+        if shrunk:
+            detail += " (shrunk)"
+        ax.set_title(head, fontproperties=fp, fontsize=11, pad=2)
+        ax.set_xlabel(f"#{int(table.glyph_ids[k])} {detail}", fontsize=6.5)
+    fig.tight_layout()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out
