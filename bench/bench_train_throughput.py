@@ -24,10 +24,10 @@ import torch
 import torch.nn.functional as F
 
 from raster.data.pipeline import DataConfig, add_data_args, build_datasets
+from raster.engine.fit import make_train_loader
 from raster.engine.loop import LossConfig, train_one_epoch
 from raster.engine.optim import ScheduleConfig, build_optimizer, build_scheduler
 from raster.models.glyph_net import ModelConfig, build_model
-from raster.train import make_train_loader
 
 
 def build_parser() -> argparse.ArgumentParser:

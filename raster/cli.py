@@ -41,6 +41,7 @@ __all__ = [
     "apply_threads",
     "command",
     "error_line",
+    "parse_with_config",
     "setup_logging",
 ]
 
@@ -204,3 +205,39 @@ def add_model_args(
         "--charset", choices=sorted(CHARSETS), default=charset_default, help=charset_help
     )
     group.add_argument("--device", default=device, help="cpu|cuda|cuda:N")
+
+
+def parse_with_config(
+    parser: argparse.ArgumentParser,
+    argv: list[str] | None,
+    *,
+    error: type[RasterError] = RasterError,
+) -> argparse.Namespace:
+    """Parse ``argv``; a ``--config run.yaml`` (timm's trick) only sets defaults, so explicit
+    flags win. The YAML maps flag destinations (``batch_size``) to values.
+
+    Raises:
+        error: the config cannot be read, is not YAML, is not a mapping, or has unknown keys.
+    """
+    import yaml  # lazily: only commands with --config need it
+
+    pre, _ = parser.parse_known_args(argv)
+    cfg = getattr(pre, "config", None)
+    if cfg is not None:
+        try:
+            with open(cfg) as fh:
+                values = yaml.safe_load(fh) or {}
+        except OSError as exc:
+            raise error(f"{cfg}: cannot read the config ({exc.strerror or exc})") from exc
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            at = f" at line {mark.line + 1}" if mark is not None else ""
+            why = getattr(exc, "problem", None) or type(exc).__name__
+            raise error(f"{cfg}: not valid YAML{at} ({why})") from exc
+        if not isinstance(values, dict):
+            raise error(f"{cfg}: must map flag names to values, not a {type(values).__name__}")
+        unknown = set(values) - {a.dest for a in parser._actions}
+        if unknown:
+            raise error(f"{cfg}: unknown keys {sorted(unknown)}")
+        parser.set_defaults(**values)
+    return parser.parse_args(argv)

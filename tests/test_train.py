@@ -14,8 +14,10 @@ sys.path.insert(0, str(Path(__file__).parent / "data"))
 from glyphdb import make_db  # noqa: E402
 
 from raster import train  # noqa: E402
-from raster.engine import loop  # noqa: E402
+from raster.engine import fit, loop  # noqa: E402
 from raster.engine.checkpoint import load_checkpoint  # noqa: E402
+from raster.engine.fit import embedding_weight_schedule  # noqa: E402
+from raster.errors import TrainInputError  # noqa: E402
 
 EPOCH_KEYS = {
     "epoch",
@@ -225,14 +227,15 @@ def test_embedding_weight_schedule():
             "2",
         ]
     )
-    assert [train.emb_weight_for_epoch(args, e, 1.0) for e in range(5)] == pytest.approx(
-        [0.0, 0.0, 0.15, 0.3, 0.3]
-    )
+    schedule = embedding_weight_schedule(args)
+    assert [schedule.weight(e) for e in range(5)] == pytest.approx([0.0, 0.0, 0.15, 0.3, 0.3])
     args = train.parse_args(
         ["--db", "x", "--emb-target-weight", "0.5", "--adaptive-emb-min-weight", "0.2"]
     )
-    assert train.emb_weight_for_epoch(args, 0, 1.0) == 0.5
-    assert train.emb_weight_for_epoch(args, 0, 0.25) == 0.2  # decayed, floored
+    schedule = embedding_weight_schedule(args)
+    assert schedule.weight(0) == 0.5
+    schedule.factor = 0.25
+    assert schedule.weight(0) == 0.2  # decayed, floored
 
 
 def test_config_file_sets_defaults_but_flags_win(tmp_path):
@@ -241,19 +244,19 @@ def test_config_file_sets_defaults_but_flags_win(tmp_path):
     args = train.parse_args(["--db", "x", "--config", str(cfg), "--epochs", "3"])
     assert args.epochs == 3 and args.batch_size == 64
     cfg.write_text("nonsense_key: 1\n")
-    with pytest.raises(train.TrainInputError, match="unknown keys"):
+    with pytest.raises(TrainInputError, match="unknown keys"):
         train.parse_args(["--db", "x", "--config", str(cfg)])
 
 
 def test_ctrl_c_keeps_the_last_clean_checkpoint_and_exits_130(db, tmp_path, monkeypatch):
-    real = train.train_one_epoch
+    real = fit.train_one_epoch
 
     def interrupted(*args, epoch, **kwargs):
         if epoch == 1:
             raise KeyboardInterrupt
         return real(*args, epoch=epoch, **kwargs)
 
-    monkeypatch.setattr(train, "train_one_epoch", interrupted)
+    monkeypatch.setattr(fit, "train_one_epoch", interrupted)
     assert train.main(_args(db, tmp_path / "int", 3)) == 130
     # The end-of-epoch-0 checkpoint is kept, so --resume redoes the interrupted epoch.
     assert load_checkpoint(tmp_path / "int" / "last.pt")["epoch"] == 0

@@ -186,3 +186,51 @@ def init_from(model: torch.nn.Module, path: str | Path, label_to_index: dict[str
         "labels_copied": len(rows_new),
         "labels_new": len(label_to_index) - len(rows_new),
     }
+
+
+def weights_only(payload: dict) -> dict:
+    """A checkpoint payload without the optimizer, scheduler, scaler and RNG states: it
+    rebuilds the model (``load_trained_model``) but cannot resume training."""
+    drop = ("optimizer", "scheduler", "scaler", "rng_state")
+    return {k: v for k, v in payload.items() if k not in drop} | {"weights_only": True}
+
+
+class CheckpointSaver:
+    """The checkpoint policy of a run folder (as timm's ``CheckpointSaver``).
+
+    ``last.pt`` every epoch (resumable), ``best.pt`` when the metric improves (weights only: what
+    embed, index and identify load, a third of the size), ``epoch_N.pt`` every ``save_every``
+    epochs (resumable). Each file is written atomically (:func:`save_checkpoint`).
+
+    Attributes:
+        out_dir: the run folder.
+        save_every: keep ``epoch_N.pt`` every N epochs; 0 = never.
+        metric: the record key that decides the best epoch (higher is better).
+        best: ``{metric: value, "epoch": N}`` of the best epoch so far (epoch -1 = none yet).
+    """
+
+    def __init__(
+        self, out_dir: str | Path, save_every: int = 0, metric: str = "val_top1", best=None
+    ) -> None:
+        self.out_dir = Path(out_dir)
+        self.save_every = save_every
+        self.metric = metric
+        self.best = dict(best) if best else {metric: -1.0, "epoch": -1}
+
+    def update(self, epoch: int, record: dict) -> bool:
+        """Note an epoch's metrics; True when it is the new best (call before :meth:`save`, so
+        the payload carries the updated ``best``)."""
+        improved = record[self.metric] > self.best[self.metric]
+        if improved:
+            self.best = {self.metric: record[self.metric], "epoch": epoch}
+        return improved
+
+    def save(self, epoch: int, payload: dict, improved: bool) -> list[Path]:
+        """Write the epoch's files; returns the paths written."""
+        written = []
+        if improved:
+            written.append(save_checkpoint(self.out_dir / "best.pt", weights_only(payload)))
+        written.append(save_checkpoint(self.out_dir / "last.pt", payload))
+        if self.save_every > 0 and (epoch + 1) % self.save_every == 0:
+            written.append(save_checkpoint(self.out_dir / f"epoch_{epoch}.pt", payload))
+        return written

@@ -1,4 +1,10 @@
-"""Optimizer and learning-rate schedule: AdamW with backbone/head groups, per-step warmup."""
+"""Optimizer and learning-rate schedule: AdamW with backbone/head groups, per-step warmup.
+
+The schedule stays a ``LambdaLR`` over :class:`ScheduleConfig` rather than a timm scheduler:
+the time-budget schedule (:mod:`raster.engine.schedule`) needs a factor that reads the training
+clock at every step, which timm's epoch/step schedulers cannot express, and both schedules
+share one ``LambdaLR`` shape (and one checkpoint format) this way.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import math
 from dataclasses import dataclass
 
 import torch
+from timm.optim import param_groups_weight_decay
 
 from raster.models.glyph_net import GlyphNet
 
@@ -52,31 +59,19 @@ class ScheduleConfig:
 def build_optimizer(
     model: GlyphNet, lr_backbone: float, lr_head: float, weight_decay: float
 ) -> torch.optim.AdamW:
-    """AdamW with two groups, ``backbone`` and ``head``; no decay on biases and norms."""
-    head_ids = {id(p) for p in model.head_parameters()}
-    groups: dict[str, list] = {
-        "backbone": [],
-        "backbone_no_decay": [],
-        "head": [],
-        "head_no_decay": [],
-    }
-    for _name, param in model.named_parameters():
-        part = "head" if id(param) in head_ids else "backbone"
-        # 1-D tensors are biases and norm scales: decaying them only hurts.
-        suffix = "_no_decay" if param.ndim <= 1 else ""
-        groups[part + suffix].append(param)
-    lrs = {"backbone": lr_backbone, "head": lr_head}
+    """AdamW with the groups ``backbone``, ``backbone_no_decay``, ``head``, ``head_no_decay``.
+
+    Each part is split by timm's ``param_groups_weight_decay`` (biases and norm scales get no
+    decay: decaying them only hurts). The order of the groups is fixed, so a ``--resume`` of a
+    run whose flags are unchanged finds its optimizer state where it left it.
+    """
+    head = torch.nn.ModuleList([model.classifier, model.embed_head])  # = model.head_parameters()
     param_groups = []
-    for key, params in groups.items():
-        part = key.split("_")[0]
-        param_groups.append(
-            {
-                "params": params,
-                "lr": lrs[part],
-                "weight_decay": 0.0 if key.endswith("no_decay") else weight_decay,
-                "name": key,
-            }
-        )
+    for part, module, lr in (("backbone", model.backbone, lr_backbone), ("head", head, lr_head)):
+        groups = param_groups_weight_decay(module, weight_decay)
+        for group in sorted(groups, key=lambda g: g["weight_decay"] == 0.0):  # decayed first
+            suffix = "_no_decay" if group["weight_decay"] == 0.0 else ""
+            param_groups.append({**group, "lr": lr, "name": part + suffix})
     return torch.optim.AdamW(param_groups, lr=lr_backbone)
 
 

@@ -1,4 +1,5 @@
-"""A learning-rate schedule driven by training progress, so a time budget always ends annealed.
+"""Schedules of a training run: the learning rate by training progress (so a time budget always
+ends annealed) and the contrastive loss weight by epoch (:class:`EmbeddingWeightSchedule`).
 
 progress = max(training seconds / budget, optimizer steps / planned steps), in [0, 1]. Only the
 seconds spent inside training epochs count (evaluation, checkpoints and start-up do not: the
@@ -53,6 +54,10 @@ class TrainingClock:
         """Training seconds so far, including the running block's."""
         live = self._clock() - self._since if self._since is not None else 0.0
         return self._spent + live
+
+    def restore(self, seconds: float) -> None:
+        """Set the seconds already spent (a resumed run's ``train_seconds``)."""
+        self._spent = float(seconds)
 
 
 @dataclass
@@ -131,3 +136,66 @@ def build_progress_scheduler(
         for group in optimizer.param_groups
     ]
     return torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda=lambdas)
+
+
+@dataclass
+class EmbeddingWeightSchedule:
+    """Weight of the supervised contrastive term per epoch (``--emb-*`` flags).
+
+    0 before ``start_epoch``, then a linear ramp to ``target`` over ``ramp_epochs``, times an
+    adaptive factor that is multiplied by ``decay`` after ``patience`` retrieval checks without a
+    new best top-10 (floored at ``min_weight`` once decayed). ``patience`` 0 = no adaptation.
+
+    Attributes:
+        target: the weight after the ramp.
+        start_epoch: first epoch with the term on.
+        ramp_epochs: length of the linear ramp, epochs (0 = none).
+        patience: retrieval checks without gain before a decay; 0 = off.
+        decay: factor applied to the weight at each decay.
+        min_weight: floor of a decayed weight.
+        factor: the adaptive factor now (1 until the first decay).
+        best_top10: best retrieval top-10 seen so far (-1 = none yet).
+        stale: retrieval checks since the last gain.
+    """
+
+    target: float
+    start_epoch: int = 0
+    ramp_epochs: int = 0
+    patience: int = 0
+    decay: float = 0.5
+    min_weight: float = 0.05
+    factor: float = 1.0
+    best_top10: float = -1.0
+    stale: int = 0
+
+    def weight(self, epoch: int) -> float:
+        """The contrastive weight of ``epoch`` (0-based)."""
+        if epoch < self.start_epoch:
+            return 0.0
+        target = self.target
+        if self.ramp_epochs > 0:
+            target *= min(1.0, (epoch - self.start_epoch + 1) / self.ramp_epochs)
+        weight = target * self.factor
+        if self.factor < 1.0:
+            weight = max(weight, self.min_weight)
+        return weight
+
+    def observe(self, top10: float) -> None:
+        """Record one retrieval check's top-10; decays the factor after ``patience`` stale ones."""
+        if self.patience <= 0:
+            return
+        if top10 > self.best_top10:
+            self.best_top10, self.stale = top10, 0
+            return
+        self.stale += 1
+        if self.stale >= self.patience:
+            self.factor, self.stale = self.factor * self.decay, 0
+
+    def state_dict(self) -> dict:
+        """The adaptive state a checkpoint keeps (its ``adaptive`` entry)."""
+        return {"factor": self.factor, "best_top10": self.best_top10, "stale": self.stale}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.factor = float(state.get("factor", 1.0))
+        self.best_top10 = float(state.get("best_top10", -1.0))
+        self.stale = int(state.get("stale", 0))

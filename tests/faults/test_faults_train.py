@@ -23,10 +23,7 @@ from raster import train  # noqa: E402
 from raster.data.schema import db_fingerprint  # noqa: E402
 from raster.engine.checkpoint import load_checkpoint  # noqa: E402
 
-try:  # the training loop's home once raster.train is split (its module looks train_one_epoch up)
-    FIT = importlib.import_module("raster.engine.fit")
-except ImportError:
-    FIT = train
+FIT = importlib.import_module("raster.engine.fit")  # the training run; looks train_one_epoch up
 
 
 @pytest.fixture(autouse=True)
