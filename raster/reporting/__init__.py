@@ -1,1 +1,1 @@
-"""Figures and data gathering for ``python -m raster.report`` and ``raster.visualize``."""
+"""Figures, data gathering and the HTML page of ``python -m raster.report``; ``raster.visualize``'s figures."""

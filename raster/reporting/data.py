@@ -247,3 +247,97 @@ def render_db_glyphs(db: str | Path, glyph_ids: Sequence[int], loaded: LoadedMod
         int(g): render_contours(o, u, loaded.raster, glyph_id=int(g))
         for g, o, u in zip(table.glyph_ids, table.outlines, table.upems, strict=True)
     }
+
+
+def find_index(run_dir: Path) -> Path | None:
+    """The first folder of ``run_dir`` (by name) that holds a reference index (``index.json``)."""
+    for p in sorted(run_dir.iterdir()):
+        if p.is_dir() and (p / "index.json").is_file():
+            return p
+    return None
+
+
+@dataclass
+class Gallery:
+    """What the report's gallery shows.
+
+    Attributes:
+        wrong: the most confident wrong identifications, most confident first.
+        ref_images: glyph_id -> uint8 (S, S) render of their nearest reference glyphs.
+        notes: why something is missing (no index, a font not found, ...).
+    """
+
+    wrong: list[WrongGlyph]
+    ref_images: dict[int, np.ndarray]
+    notes: list[str]
+
+
+def gather_gallery(
+    results: dict[str, dict],
+    loaded: LoadedModel,
+    *,
+    index_dir: Path | None,
+    db: Path | None,
+    limit: int = 24,
+    n_neighbours: int = 3,
+    batch_size: int = 256,
+) -> Gallery:
+    """Re-identify each evaluated font in-process (the JSON keeps no per-glyph rows) and keep
+    the ``limit`` most confident wrong top-1 labels over all fonts.
+
+    Args:
+        results: font name -> identify ``--evaluate`` JSON (its ``font`` path, ``method``).
+        loaded: the run's model.
+        index_dir: reference index for the nearest reference glyphs (None: none shown).
+        db: glyph DB the reference glyphs are drawn from; None: the index's, else the model's.
+        limit: wrong identifications kept; n_neighbours: reference glyphs per item.
+        batch_size: glyphs per forward pass.
+    """
+    from raster.errors import FontLoadError
+    from raster.inference.evaluate import truth_labels
+    from raster.inference.index import IndexMismatchError, load_index
+    from raster.inference.pipeline import identify_font
+    from raster.inference.predict import Predictor
+
+    notes = []
+    index = None
+    if index_dir is None:
+        notes.append("No reference index found (--index): no nearest reference glyphs.")
+    else:
+        try:
+            index = load_index(index_dir, loaded.path)
+        except IndexMismatchError as exc:
+            notes.append(f"Reference index not used: {exc}")
+    predictor = Predictor(loaded, index)
+    wrong = []
+    per_font = max(1, limit)
+    for name, r in results.items():
+        font = Path(r.get("font", ""))
+        if not font.is_file():
+            notes.append(f"{name}: font {font} not found; not re-identified.")
+            continue
+        method = r.get("method")
+        if method in ("knn", "both") and index is None:
+            notes.append(f"{name}: identified with {method}, shown with the classifier (no index).")
+            method = "classifier"
+        try:
+            ident = identify_font(
+                font, predictor, method, assign="assign" in r, batch_size=batch_size
+            )
+        except FontLoadError as exc:
+            notes.append(f"{name}: {font}: {exc}")
+            continue
+        truth = truth_labels(ident.glyphs.face)
+        wrong += wrong_identifications(name, ident, truth, loaded, index, per_font, n_neighbours)
+    wrong.sort(key=lambda w: (-w.confidence, w.font, w.gid))
+    wrong = wrong[:limit]
+    ref_images = {}
+    if wrong and index is not None:
+        db = db or index.info.get("db") or loaded.ckpt.get("args", {}).get("db")
+        if db and Path(db).is_file():
+            ref_images = render_db_glyphs(
+                db, [g for w in wrong for g, _, _ in w.neighbours], loaded
+            )
+        else:
+            notes.append(f"Glyph DB {db} not found: reference glyphs not drawn.")
+    return Gallery(wrong, ref_images, notes)
