@@ -1,1 +1,3 @@
-"""Figures, data gathering and the HTML page of ``python -m raster.report``; ``raster.visualize``'s figures."""
+"""Figures, data gathering and the HTML page of ``python -m raster.report``, and the figures
+of ``raster.visualize``.
+"""
