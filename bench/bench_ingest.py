@@ -26,7 +26,7 @@ from raster.cli import setup_logging
 from raster.data import ingest
 from raster.data.bundled import bundled_font_paths
 from raster.data.fonts import FONT_SUFFIXES
-from raster.dbstats import summarize
+from raster.data.stats import summarize
 
 log = logging.getLogger(__name__)
 

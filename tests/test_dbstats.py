@@ -9,6 +9,7 @@ import pytest
 
 from raster import dbstats, ingest
 from raster.data.schema import SCHEMA_VERSION
+from raster.data.stats import summarize
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +21,7 @@ def tiny_db(tmp_path_factory, tiny_fonts):
 
 
 def test_summarize_exact(tiny_db):
-    s = dbstats.summarize(tiny_db)
+    s = summarize(tiny_db)
     assert (s["fonts"], s["glyphs"], s["labels"]) == (4, 30, 22)
     assert s["per_form"] == {
         "isol": {"glyphs": 16, "labels": 12},
@@ -75,7 +76,7 @@ def test_summarize_user_schema(tmp_path):
         """
     )
     conn.close()
-    s = dbstats.summarize(db)
+    s = summarize(db)
     assert s["per_form"] == {
         "init": {"glyphs": 3, "labels": 2},
         "shaped": {"glyphs": 1, "labels": 1},
