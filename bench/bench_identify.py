@@ -35,7 +35,7 @@ from raster.data.holdout import copy_without_family
 from raster.data.render import RasterConfig, render_contours
 from raster.data.schema import FORMS
 from raster.data.selection import SelectionConfig, select_glyphs
-from raster.demo import holdout_training_argv
+from raster.evaluation.holdout_run import holdout_training_argv
 from raster.inference.assign import assign_labels
 from raster.inference.checkpoint_loader import load_model
 from raster.inference.evaluate import evaluate_predictions, truth_labels

@@ -17,11 +17,17 @@ import shutil
 import sys
 from pathlib import Path
 
-from raster import dbstats, identify, train
+from raster import identify, train
 from raster.cli import EXIT_OK, EXIT_PARTIAL, command, setup_logging
 from raster.data import ingest
 from raster.data.bundled import bundled_font_paths
 from raster.data.holdout import copy_without_family
+from raster.data.stats import format_summary as db_summary
+from raster.data.stats import summarize
+from raster.evaluation.holdout_run import (
+    holdout_training_argv,
+    summary_table,
+)
 from raster.paths import check_outputs
 
 log = logging.getLogger("raster.demo")
@@ -58,49 +64,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def holdout_training_argv(
-    db: Path,
-    run: Path,
-    *,
-    epochs: int,
-    img_size: int,
-    time_budget: float,
-    limit: int = 0,
-    batch_size: int | None = None,
-    retrieval_every: int = 4,
-) -> list[str]:
-    """``raster.train`` flags of a family hold-out run (the demo and bench_identify share them):
-    font-disjoint validation, so val measures fonts the model never saw."""
-    argv = [
-        "--db",
-        str(db),
-        "--limit",
-        str(limit),
-        "--epochs",
-        str(epochs),
-        "--img-size",
-        str(img_size),
-        "--font-disjoint",
-        "--val-frac",
-        "0.1",
-        "--pre-rasterize",
-        "--time-budget",
-        str(time_budget),
-        "--retrieval-cap",
-        "1000",
-        "--retrieval-every",
-        str(retrieval_every),
-        "--out-dir",
-        str(run),
-        "--log-interval",
-        "100",
-        "--suppress-warnings",
-    ]
-    if batch_size is not None:
-        argv += ["--batch-size", str(batch_size)]
-    return argv
-
-
 def _train(args: argparse.Namespace, train_db: Path) -> int:
     run: Path = args.run_dir
     done = run / "done.json"
@@ -119,45 +82,31 @@ def _train(args: argparse.Namespace, train_db: Path) -> int:
     return rc
 
 
-def _summary(reports: list[dict]) -> str:
-    """One table over the held-out fonts: glyphs, label/char top-1, per form."""
-    forms = ("isol", "init", "medi", "fina")
-    lines = [
-        "| font | glyphs | label top-1 | char top-1 | " + " | ".join(forms) + " |",
-        "|---|---|---|---|" + "---|" * len(forms),
-    ]
-    total = {"n": 0, "label": 0.0, "char": 0.0, **{f: [0, 0.0] for f in forms}}
-    for rep in reports:
-        r = rep["plain"]
-        per = r["per_form"]
-        cells = [f"{per[f]['top1_label']:.1%}" if f in per else "–" for f in forms]
-        lines.append(
-            f"| {Path(rep['font']).name} | {r['glyphs']} | {r['top1_label']:.1%} | "
-            f"{r['top1_char']:.1%} | " + " | ".join(cells) + " |"
+def _identify_heldout(paths: list[str], run: Path, ckpt: Path, ref: Path) -> list[dict] | int:
+    """``identify --evaluate`` each held-out font into RUN/identify; their reports, or the first
+    non-zero exit status."""
+    reports = []
+    for path in paths:
+        out = run / "identify" / (Path(path).stem + ".json")
+        rc = identify.main(
+            [
+                path,
+                "--checkpoint",
+                str(ckpt),
+                "--index",
+                str(ref),
+                "--evaluate",
+                "--json-out",
+                str(out),
+                "--out",
+                str(out.with_suffix(".csv")),
+                "--quiet",
+            ]
         )
-        total["n"] += r["glyphs"]
-        total["label"] += r["top1_label"] * r["glyphs"]
-        total["char"] += r["top1_char"] * r["glyphs"]
-        for f in forms:
-            if f in per:
-                total[f][0] += per[f]["n"]
-                total[f][1] += per[f]["top1_label"] * per[f]["n"]
-    if total["n"]:
-        cells = [f"{total[f][1] / total[f][0]:.1%}" if total[f][0] else "–" for f in forms]
-        lines.append(
-            f"| **all** | {total['n']} | {total['label'] / total['n']:.1%} | "
-            f"{total['char'] / total['n']:.1%} | " + " | ".join(cells) + " |"
-        )
-    letters = [rep["letters"] for rep in reports if rep.get("letters", {}).get("glyphs")]
-    if letters:
-        n = sum(r["glyphs"] for r in letters)
-        label = sum(r["top1_label"] * r["glyphs"] for r in letters) / n
-        char = sum(r["top1_char"] * r["glyphs"] for r in letters) / n
-        lines += [
-            "",
-            f"Arabic letters only ({n} glyphs): label top-1 {label:.1%}, char top-1 {char:.1%}",
-        ]
-    return "\n".join(lines)
+        if rc != 0:
+            return rc
+        reports.append(json.loads(out.read_text()))
+    return reports
 
 
 @command("raster.demo")
@@ -175,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     stats = ingest.ingest(args.db, fonts, instances="named", workers=args.workers)
     print(ingest.format_summary(stats, args.db))
     print()
-    print(dbstats.format_summary(dbstats.summarize(args.db)))
+    print(db_summary(summarize(args.db)))
     if not (stats.added or stats.present):
         return EXIT_PARTIAL
     if args.ingest_only:
@@ -202,36 +151,18 @@ def main(argv: list[str] | None = None) -> int:
         log.info("step 4/5: build the reference index %s", ref)
         build_index(load_model(ckpt), train_db, ref)
 
-    reports = []
     paths = sorted({h["path"] for h in held if h["instance"] is None})  # default instances
     log.info(
         "step 5/5: identify the %d %s fonts from their outlines", len(paths), args.holdout_family
     )
-    for path in paths:
-        out = run / "identify" / (Path(path).stem + ".json")
-        rc = identify.main(
-            [
-                path,
-                "--checkpoint",
-                str(ckpt),
-                "--index",
-                str(ref),
-                "--evaluate",
-                "--json-out",
-                str(out),
-                "--out",
-                str(out.with_suffix(".csv")),
-                "--quiet",
-            ]
-        )
-        if rc != 0:
-            return rc
-        reports.append(json.loads(out.read_text()))
+    reports = _identify_heldout(paths, run, ckpt, ref)
+    if isinstance(reports, int):
+        return reports
     print(
         f"\nHeld-out family {args.holdout_family}: predictions from outlines only "
         f"(label = character + form)\n"
     )
-    print(_summary(reports))
+    print(summary_table(reports))
     try:
         from raster import report
     except ImportError:

@@ -1,6 +1,7 @@
 """The demo's summary table weighs fonts by their glyph counts."""
 
-from raster.demo import _summary
+from raster.evaluation.holdout_run import holdout_training_argv
+from raster.evaluation.holdout_run import summary_table as _summary
 
 
 def _report(name, n, label, char, per_form):
@@ -43,7 +44,7 @@ def test_demo_runs_what_train_recommends():
     from raster import demo, train
 
     d = demo.build_parser().parse_args([])
-    argv = demo.holdout_training_argv(
+    argv = holdout_training_argv(
         d.db, d.run_dir, epochs=d.epochs, img_size=d.img_size, time_budget=d.time_budget
     )
     pairs = {  # the flags with values
