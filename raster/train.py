@@ -7,10 +7,17 @@ ones shown by ``--help``; see docs/results.md for the runs behind them.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
-from raster.cli import add_progress_arg, apply_progress, command, parse_with_config
+from raster.cli import (
+    add_progress_arg,
+    apply_progress,
+    command,
+    parse_with_config,
+    setup_logging,
+)
 from raster.data.pipeline import add_data_args
 from raster.engine.device import resolve_device
 from raster.engine.distributed import init_distributed, shutdown
@@ -184,6 +191,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)  # a bad --config: TrainInputError, one line through @command
     apply_progress(args)
     ctx = init_distributed(resolve_device(args.device))
+    # Only rank 0 talks; the others report warnings and errors.
+    setup_logging(logging.INFO if ctx.is_main else logging.WARNING, timestamps=True)
     try:
         return fit(args, ctx)
     finally:

@@ -124,7 +124,7 @@ def test_commands_use_the_shipped_model_without_flags(pdfs, caplog, capsys):
 
 
 def test_demo_sample_repair(tmp_path):
-    from raster.pdf.sample_repair import repair_sample
+    from raster.evaluation.sample_repair import repair_sample
 
     res = repair_sample(_bundled("Amiri-Regular"), tmp_path)
     assert res.broken.exists() and res.fixed.exists()

@@ -23,7 +23,6 @@ import torch
 import yaml
 from torch.utils.data import DataLoader
 
-from raster.cli import setup_logging
 from raster.data.augment import augment_batch
 from raster.data.pipeline import DataBundle, DataConfig, build_datasets, write_label_map
 from raster.data.samplers import EpochShuffleSampler, MPerClassSampler
@@ -554,8 +553,6 @@ def fit(args: argparse.Namespace, ctx: DistContext) -> int:
     """Train as ``args`` (raster.train's flags) say, on this process's rank; returns the exit
     code (0, 3 diverged, 4 replicas differ, 130 interrupted). Bad input raises a
     :class:`~raster.errors.RasterError` before anything is written."""
-    # Only rank 0 talks; the others report warnings and errors.
-    setup_logging(logging.INFO if ctx.is_main else logging.WARNING, timestamps=True)
     if args.suppress_warnings:
         warnings.filterwarnings("ignore")
     threads = set_torch_threads(0)  # OMP_NUM_THREADS, else the CPUs this process may use
