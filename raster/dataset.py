@@ -5,6 +5,7 @@ A thin re-export of :mod:`raster.data.pipeline` (the data pipeline); add nothing
 
 from raster.data.pipeline import (
     AUGMENT_MODES,
+    DEFAULT_AUGMENT_MODE,
     CacheReader,
     DataBundle,
     DataConfig,
@@ -21,6 +22,7 @@ from raster.data.pipeline import (
 
 __all__ = [
     "AUGMENT_MODES",
+    "DEFAULT_AUGMENT_MODE",
     "CacheReader",
     "DataBundle",
     "DataConfig",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-from dataclasses import asdict, dataclass, field
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +38,7 @@ __all__ = [
     "GlyphTable",
     "DataBundle",
     "DataConfig",
+    "DEFAULT_AUGMENT_MODE",
     "GlyphDataset",
     "RasterConfig",
     "add_data_args",
@@ -50,7 +51,13 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-AUGMENT_MODES = ("dataset", "batch", "gpu", "none")
+AUGMENT_MODES = ("dataset", "batch", "gpu", "none")  # gpu: batch's old name, kept as an alias
+DEFAULT_AUGMENT_MODE = "batch"  # the flag's default and DataConfig's: augment on the device
+
+
+def _default(name: str):
+    """:class:`DataConfig`'s default of field ``name``: the flags show the same defaults."""
+    return next(f.default for f in fields(DataConfig) if f.name == name)
 
 
 def add_data_args(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -58,11 +65,23 @@ def add_data_args(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     g = parser.add_argument_group("data selection")
     g.add_argument("--db", type=Path, required=True, help="glyph database (SQLite)")
     g.add_argument(
-        "--limit", type=int, default=30000, help="seeded random sample of N glyphs; 0 = all"
+        "--limit",
+        type=int,
+        default=_default("limit"),
+        help="seeded random sample of N glyphs; 0 = all",
     )
-    g.add_argument("--val-frac", type=float, default=0.1, help="validation fraction")
-    g.add_argument("--seed", type=int, default=42, help="seed of sample, split and augmentation")
-    g.add_argument("--min-label-count", type=int, default=1, help="drop labels with fewer glyphs")
+    g.add_argument(
+        "--val-frac", type=float, default=_default("val_frac"), help="validation fraction"
+    )
+    g.add_argument(
+        "--seed", type=int, default=_default("seed"), help="seed of sample, split and augmentation"
+    )
+    g.add_argument(
+        "--min-label-count",
+        type=int,
+        default=_default("min_label_count"),
+        help="drop labels with fewer glyphs",
+    )
     g.add_argument(
         "--drop-singletons", action="store_true", help="drop labels with one glyph (= min 2)"
     )
@@ -80,16 +99,20 @@ def add_data_args(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         help="drop rows with shaping='composed' (when the DB has that column)",
     )
     r = parser.add_argument_group("rasterization")
-    r.add_argument("--img-size", type=int, default=128, help="image side, a multiple of 16")
+    r.add_argument(
+        "--img-size", type=int, default=_default("img_size"), help="image side, a multiple of 16"
+    )
     r.add_argument(
         "--normalization",
         choices=NORMALIZATIONS,
-        default="em",
+        default=_default("normalization"),
         help="em: one fixed scale (1.5 em across); fit: per-glyph fit",
     )
     c = parser.add_argument_group("pre-raster cache")
     c.add_argument("--pre-rasterize", action="store_true", help="render every selected glyph once")
-    c.add_argument("--pre-raster-dtype", choices=("uint8", "float32"), default="uint8")
+    c.add_argument(
+        "--pre-raster-dtype", choices=("uint8", "float32"), default=_default("pre_raster_dtype")
+    )
     c.add_argument(
         "--pre-raster-mmap",
         action="store_true",
@@ -102,7 +125,10 @@ def add_data_args(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         help="cache file (default: <db dir>/preraster/<db stem>.<size>px.<norm>.<dtype>.memmap)",
     )
     c.add_argument(
-        "--pre-raster-workers", type=int, default=0, help="render processes (0 = this process)"
+        "--pre-raster-workers",
+        type=int,
+        default=_default("pre_raster_workers"),
+        help="render processes (0 = this process)",
     )
     c.add_argument(
         "--preraster-stable",
@@ -115,7 +141,7 @@ def add_data_args(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     a.add_argument(
         "--augment-mode",
         choices=AUGMENT_MODES,
-        default="batch",
+        default=DEFAULT_AUGMENT_MODE,
         help="batch: on whole batches on the training device (same draws as dataset mode, "
         "and keeps the loop at the bare model's speed; gpu = its old name); dataset: in "
         "__getitem__ (DataLoader workers); none",
@@ -131,7 +157,8 @@ def add_data_args(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 @dataclass
 class DataConfig:
-    """Resolved data settings (see :func:`add_data_args` for meanings)."""
+    """Resolved data settings (see :func:`add_data_args` for meanings; its flags' defaults are
+    these fields' defaults). Checkpoints store :meth:`to_dict`; :meth:`from_dict` reads it."""
 
     db: Path
     limit: int = 30000
@@ -151,7 +178,7 @@ class DataConfig:
     pre_raster_mmap_path: Path | None = None
     pre_raster_workers: int = 0
     preraster_stable: bool = False
-    augment_mode: str = "dataset"  # resolved: dataset | batch | none
+    augment_mode: str = DEFAULT_AUGMENT_MODE  # resolved: dataset | batch | none
     mild_augment: bool = False
     design_augment: bool = False
 
@@ -169,31 +196,31 @@ class DataConfig:
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> DataConfig:
-        """Build from parsed :func:`add_data_args` flags (``--no-augment`` -> mode none)."""
-        mode = "none" if args.no_augment else args.augment_mode
-        return cls(
-            db=args.db,
-            limit=args.limit,
-            val_frac=args.val_frac,
-            seed=args.seed,
-            img_size=args.img_size,
-            normalization=args.normalization,
-            min_label_count=args.min_label_count,
-            drop_singletons=args.drop_singletons,
-            exclude_shaped=args.exclude_shaped,
-            label_regex=args.label_regex,
-            font_disjoint=args.font_disjoint,
-            skip_composed=args.skip_composed,
-            pre_rasterize=args.pre_rasterize,
-            pre_raster_dtype=args.pre_raster_dtype,
-            pre_raster_mmap=args.pre_raster_mmap,
-            pre_raster_mmap_path=args.pre_raster_mmap_path,
-            pre_raster_workers=args.pre_raster_workers,
-            preraster_stable=args.preraster_stable,
-            augment_mode=mode,
-            mild_augment=args.mild_augment,
-            design_augment=getattr(args, "design_augment", False),
-        )
+        """Build from parsed :func:`add_data_args` flags (``--no-augment`` -> mode none).
+
+        Every field is read from the flag of the same name; a flag missing from ``args`` (a
+        parser from an older version) keeps the field's default.
+        """
+        values = {f.name: getattr(args, f.name) for f in fields(cls) if hasattr(args, f.name)}
+        if getattr(args, "no_augment", False):
+            values["augment_mode"] = "none"
+        return cls(**values)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> DataConfig:
+        """Inverse of :meth:`to_dict`: ``DataConfig.from_dict(cfg.to_dict()) == cfg``.
+
+        Missing keys take their defaults (a dict written by an older version); unknown keys
+        (a newer version) are logged and ignored.
+        """
+        names = {f.name for f in fields(cls)}
+        unknown = sorted(set(d) - names)
+        if unknown:
+            log.warning("data config: ignoring unknown settings %s", ", ".join(unknown))
+        missing = [f.name for f in fields(cls) if f.default is MISSING and f.name not in d]
+        if missing:
+            raise ValueError(f"data config without {', '.join(missing)}")
+        return cls(**{k: v for k, v in d.items() if k in names})
 
     @property
     def augment(self) -> bool:

@@ -14,6 +14,9 @@ from scipy.special import log_softmax, logsumexp
 TEMPERATURE_BOUNDS = (0.05, 50.0)
 KNN_TAUS = tuple(np.geomspace(0.005, 1.0, 25).tolist())
 KNN_EPSILONS = (1e-4, 1e-3, 1e-2, 0.03, 0.1, 0.3)
+# The kNN vote's (tau, eps) where none was fitted: no fit rows, or an index without them.
+DEFAULT_KNN_TAU = 0.05
+DEFAULT_KNN_EPS = 0.01
 _FLOOR = 1e-12
 
 
@@ -143,11 +146,12 @@ def fit_knn_vote(
     """(tau, eps) of :func:`knn_vote` with the least NLL of the true labels (grid search).
 
     Returns:
-        The best pair from :data:`KNN_TAUS` x :data:`KNN_EPSILONS`; (0.05, 0.01) for N = 0.
+        The best pair from :data:`KNN_TAUS` x :data:`KNN_EPSILONS`; (:data:`DEFAULT_KNN_TAU`,
+        :data:`DEFAULT_KNN_EPS`) for N = 0.
     """
     if len(labels) == 0:
-        return 0.05, 0.01
-    best = (np.inf, 0.05, 0.01)
+        return DEFAULT_KNN_TAU, DEFAULT_KNN_EPS
+    best = (np.inf, DEFAULT_KNN_TAU, DEFAULT_KNN_EPS)
     for tau in KNN_TAUS:
         for eps in KNN_EPSILONS:
             p = knn_true_prob(neighbour_labels, sims, labels, n_labels, tau, eps)

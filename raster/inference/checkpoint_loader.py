@@ -11,6 +11,7 @@ from raster.data.render import RasterConfig
 from raster.engine.checkpoint import load_trained_model
 from raster.engine.loop import LossConfig
 from raster.errors import CheckpointError  # noqa: F401  (re-exported)
+from raster.losses.arcface import DEFAULT_ARCFACE_MARGIN, DEFAULT_ARCFACE_SCALE
 from raster.models.glyph_net import GlyphNet
 
 
@@ -71,7 +72,7 @@ def load_model(path: str | Path, device: str | torch.device = "cpu") -> LoadedMo
         index_to_label[int(i)] = str(label)
     args = ckpt.get("args", {})
     loss_cfg = LossConfig(
-        arcface_scale=float(args.get("arcface_scale", 30.0)),
-        arcface_margin=float(args.get("arcface_margin", 0.0)),
+        arcface_scale=float(args.get("arcface_scale", DEFAULT_ARCFACE_SCALE)),
+        arcface_margin=float(args.get("arcface_margin", DEFAULT_ARCFACE_MARGIN)),
     )
     return LoadedModel(model, ckpt, raster, index_to_label, loss_cfg, path, device)

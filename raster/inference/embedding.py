@@ -23,7 +23,7 @@ from raster.inference.checkpoint_loader import LoadedModel
 from raster.metrics.knn import l2_normalize
 from raster.progress import progress_bar
 
-# Data flags that select rows; everything else in a checkpoint's args (cache, raster) is kept.
+# Data settings that select rows; the run's other settings (cache, raster) are always kept.
 SELECTION_KEYS = (
     "limit",
     "val_frac",
@@ -42,6 +42,9 @@ def data_config(
 ) -> DataConfig:
     """The checkpoint's data settings for ``db``, augmentation off.
 
+    Read from the checkpoint's ``data_config`` (:meth:`DataConfig.to_dict`); checkpoints
+    written before it existed have their ``args`` re-parsed as the data flags instead.
+
     Args:
         loaded: the checkpoint.
         db: glyph database to read.
@@ -54,23 +57,35 @@ def data_config(
         A :class:`DataConfig` with the checkpoint's img_size, normalization and pre-raster
         cache settings (a file cache is reused for a superset selection: ``preraster_stable``).
     """
+    cfg = _run_data_config(loaded.ckpt, db)
+    changes = {
+        "img_size": loaded.raster.img_size,
+        "normalization": loaded.raster.normalization,
+        "augment_mode": "none",
+    }
+    if not training_selection:
+        defaults = {f.name: f.default for f in dataclasses.fields(DataConfig)}
+        changes.update({key: defaults[key] for key in SELECTION_KEYS})
+        changes.update(limit=0, val_frac=0.0)
+    if limit is not None:
+        changes["limit"] = limit
+    if cfg.pre_raster_mmap:
+        changes["preraster_stable"] = True
+    return dataclasses.replace(cfg, **changes)
+
+
+def _run_data_config(ckpt: dict, db: str | Path) -> DataConfig:
+    """The run's data config with ``db`` as the database: stored, else from its flags."""
+    stored = ckpt.get("data_config")
+    if stored is not None:
+        return DataConfig.from_dict({**stored, "db": str(db)})
     parser = add_data_args(argparse.ArgumentParser(add_help=False))
     ns = parser.parse_args(["--db", str(db)])
     known = vars(ns)
-    for key, value in loaded.ckpt.get("args", {}).items():
-        if key in known and key != "db" and (training_selection or key not in SELECTION_KEYS):
+    for key, value in ckpt.get("args", {}).items():
+        if key in known and key != "db":
             setattr(ns, key, value)
-    if not training_selection:
-        ns.limit, ns.val_frac = 0, 0.0
-    if limit is not None:
-        ns.limit = limit
-    ns.img_size = loaded.raster.img_size
-    ns.normalization = loaded.raster.normalization
-    ns.no_augment = True
-    cfg = DataConfig.from_args(ns)
-    if cfg.pre_raster_mmap:
-        cfg = dataclasses.replace(cfg, preraster_stable=True)
-    return cfg
+    return DataConfig.from_args(ns)
 
 
 @torch.no_grad()

@@ -25,6 +25,8 @@ from raster.data.schema import db_fingerprint
 from raster.engine.checkpoint import file_fingerprint
 from raster.errors import IndexMismatchError  # noqa: F401  (re-exported)
 from raster.inference.calibration import (
+    DEFAULT_KNN_EPS,
+    DEFAULT_KNN_TAU,
     expected_calibration_error,
     fit_knn_vote,
     fit_temperature,
@@ -212,7 +214,7 @@ def calibrate(
     ref_codes = np.asarray([code[str(m["label"])] for m in ref_meta], np.int64)
     ref_fonts = [str(m.get("f_id")) for m in ref_meta]
     qkeep = [i for i, lab in enumerate(query_labels) if lab in code]
-    out.update(knn_k=k, knn_tau=0.05, knn_eps=0.01, knn_fit_rows=0)
+    out.update(knn_k=k, knn_tau=DEFAULT_KNN_TAU, knn_eps=DEFAULT_KNN_EPS, knn_fit_rows=0)
     if qkeep and len(ref_meta):
         idx, sims = knn(
             emb_queries[qkeep],

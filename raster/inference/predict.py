@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from raster.data.selection import MAX_CODEPOINT, label_codepoint
-from raster.inference.calibration import knn_vote, softmax_t
+from raster.inference.calibration import DEFAULT_KNN_EPS, DEFAULT_KNN_TAU, knn_vote, softmax_t
 from raster.inference.checkpoint_loader import CheckpointError, LoadedModel, load_model
 from raster.inference.embedding import forward_images
 from raster.inference.index import DEFAULT_KNN_K, ReferenceIndex, load_index
@@ -69,8 +69,8 @@ class Predictor:
             temperature if temperature is not None else cal.get("temperature", 1.0)
         )
         self.k = int(k or cal.get("knn_k", DEFAULT_KNN_K))
-        self.knn_tau = float(cal.get("knn_tau", 0.05))
-        self.knn_eps = float(cal.get("knn_eps", 0.01))
+        self.knn_tau = float(cal.get("knn_tau", DEFAULT_KNN_TAU))
+        self.knn_eps = float(cal.get("knn_eps", DEFAULT_KNN_EPS))
         self.labels = list(loaded.index_to_label)
         known = set(self.labels)
         if index is not None:

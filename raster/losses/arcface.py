@@ -12,7 +12,17 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["ArcFaceHead", "arcface_logits", "arcface_loss"]
+__all__ = [
+    "DEFAULT_ARCFACE_MARGIN",
+    "DEFAULT_ARCFACE_SCALE",
+    "ArcFaceHead",
+    "arcface_logits",
+    "arcface_loss",
+]
+
+# The user's defaults: s = 30 multiplies every cosine; m = 0 (radians) is a plain cosine softmax.
+DEFAULT_ARCFACE_SCALE = 30.0
+DEFAULT_ARCFACE_MARGIN = 0.0
 
 # 1 - cos^2 is clamped from below by this before the square root: the gradient of sqrt is
 # unbounded at 0 (cos = +-1); below the clamp the gradient through sin is 0, and the value of
@@ -24,8 +34,8 @@ def arcface_logits(
     features: torch.Tensor,
     weight: torch.Tensor,
     labels: torch.Tensor | None = None,
-    scale: float = 30.0,
-    margin: float = 0.0,
+    scale: float = DEFAULT_ARCFACE_SCALE,
+    margin: float = DEFAULT_ARCFACE_MARGIN,
     easy_margin: bool = False,
 ) -> torch.Tensor:
     """Scaled cosine logits with ArcFace's additive angular margin on the target class.
@@ -42,7 +52,7 @@ def arcface_logits(
         weight: (C, F) class weights (any norm).
         labels: (B,) int64 class indices in [0, C); may be None when ``margin == 0``
             (inference: plain scaled cosines).
-        scale: s, multiplies every logit (the user's default 30).
+        scale: s, multiplies every logit (the user's default :data:`DEFAULT_ARCFACE_SCALE`).
         margin: m in radians, >= 0 (the user's default 0).
         easy_margin: apply the margin only where ``cos_y > 0``.
 
@@ -82,8 +92,8 @@ def arcface_loss(
     features: torch.Tensor,
     weight: torch.Tensor,
     labels: torch.Tensor,
-    scale: float = 30.0,
-    margin: float = 0.0,
+    scale: float = DEFAULT_ARCFACE_SCALE,
+    margin: float = DEFAULT_ARCFACE_MARGIN,
     easy_margin: bool = False,
     label_smoothing: float = 0.0,
 ) -> torch.Tensor:
@@ -116,8 +126,8 @@ class ArcFaceHead(nn.Module):
         self,
         in_features: int,
         num_classes: int,
-        scale: float = 30.0,
-        margin: float = 0.0,
+        scale: float = DEFAULT_ARCFACE_SCALE,
+        margin: float = DEFAULT_ARCFACE_MARGIN,
         easy_margin: bool = False,
     ) -> None:
         super().__init__()

@@ -1,6 +1,7 @@
 """The data path end to end: alignment proof, items, label map, augmentation with workers."""
 
 import argparse
+import dataclasses
 import json
 import sqlite3
 
@@ -11,7 +12,7 @@ from glyphdb import make_db
 from torch.utils.data import DataLoader
 
 from raster.data import cache as cache_mod
-from raster.data.pipeline import DataConfig, add_data_args, build_datasets
+from raster.data.pipeline import DEFAULT_AUGMENT_MODE, DataConfig, add_data_args, build_datasets
 from raster.data.render import RasterConfig, render_contours
 
 BAD = [
@@ -47,7 +48,16 @@ def db_rows(db):
 
 
 def cfg_for(db, tmp_path, **kw):
-    base = dict(db=db, limit=80, seed=7, min_label_count=4, val_frac=0.25, img_size=64)
+    # dataset mode: the datasets augment their own items, which these tests check
+    base = dict(
+        db=db,
+        limit=80,
+        seed=7,
+        min_label_count=4,
+        val_frac=0.25,
+        img_size=64,
+        augment_mode="dataset",
+    )
     base.update(kw)
     return DataConfig(**base)
 
@@ -190,6 +200,39 @@ def test_flags_round_trip(db, tmp_path):
         DataConfig.from_args(p.parse_args(["--db", "x", "--augment-mode", "gpu"])).augment_mode
         == "batch"
     )
+
+
+def test_flag_defaults_are_the_config_defaults():
+    args = add_data_args(argparse.ArgumentParser()).parse_args(["--db", "x.db"])
+    assert DataConfig.from_args(args) == DataConfig(db="x.db")
+    assert DataConfig(db="x.db").augment_mode == DEFAULT_AUGMENT_MODE == args.augment_mode
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {},
+        dict(
+            limit=0,
+            label_regex="^16",
+            pre_raster_mmap_path="/tmp/c.memmap",
+            augment_mode="dataset",
+            design_augment=True,
+            val_frac=0.2,
+        ),
+        dict(augment_mode="gpu", pre_raster_mmap=True, font_disjoint=True),
+    ],
+)
+def test_config_dict_round_trip(kw):
+    cfg = DataConfig(db="dir/g.db", **kw)
+    d = cfg.to_dict()
+    assert json.loads(json.dumps(d)) == d  # JSON-able (checkpoints and index.json keep it)
+    back = DataConfig.from_dict(json.loads(json.dumps(d)))
+    assert back == cfg and back.to_dict() == d
+    assert {f.name for f in dataclasses.fields(DataConfig)} == set(d)
+    with pytest.raises(ValueError, match="without db"):
+        DataConfig.from_dict({k: v for k, v in d.items() if k != "db"})
+    assert DataConfig.from_dict({**d, "from_the_future": 1}) == cfg  # ignored, logged
 
 
 def test_mmap_cache_through_dataloader_workers(db, tmp_path):
