@@ -9,6 +9,7 @@ codes (README, "Exit codes") are the ``EXIT_*`` constants of :mod:`raster.errors
 from __future__ import annotations
 
 import argparse
+import copy
 import functools
 import logging
 import os
@@ -35,6 +36,9 @@ __all__ = [
     "EXIT_OK",
     "EXIT_OUT_OF_SYNC",
     "EXIT_PARTIAL",
+    "DEFAULT_SEED",
+    "HelpFormatter",
+    "add_flag",
     "add_model_args",
     "add_progress_arg",
     "add_threads_arg",
@@ -48,6 +52,30 @@ __all__ = [
 #: libraries that narrate at INFO (faiss's loader probes CPU features, fontTools' instancer
 #: each table, matplotlib its font cache): kept to warnings and errors
 QUIET_LOGGERS = ("faiss", "faiss.loader", "fontTools", "matplotlib", "PIL", "numexpr")
+
+
+#: the one default of every ``--seed`` (the user's own system uses 42)
+DEFAULT_SEED = 42
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Every command's ``--help``: defaults shown; old flag spellings (:func:`add_flag`'s
+    ``aliases``) still parse but are not listed."""
+
+    def _format_action_invocation(self, action: argparse.Action) -> str:
+        hidden = getattr(action, "hidden_aliases", ())
+        if hidden:
+            action = copy.copy(action)
+            action.option_strings = [s for s in action.option_strings if s not in hidden]
+        return super()._format_action_invocation(action)
+
+
+def add_flag(group, *names: str, aliases: tuple[str, ...] = (), **kwargs) -> argparse.Action:
+    """``add_argument`` with old spellings (``aliases``) that keep working, hidden from
+    ``--help`` by :class:`HelpFormatter`. Pass ``dest`` to keep the old attribute name."""
+    action = group.add_argument(*names, *aliases, **kwargs)
+    action.hidden_aliases = tuple(aliases)
+    return action
 
 
 class _Formatter(logging.Formatter):
