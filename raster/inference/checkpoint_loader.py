@@ -11,7 +11,6 @@ from raster.data.render import RasterConfig
 from raster.engine.checkpoint import load_trained_model
 from raster.engine.loop import LossConfig
 from raster.errors import CheckpointError  # noqa: F401  (re-exported)
-from raster.losses.arcface import DEFAULT_ARCFACE_MARGIN, DEFAULT_ARCFACE_SCALE
 from raster.models.glyph_net import GlyphNet
 
 
@@ -71,8 +70,9 @@ def load_model(path: str | Path, device: str | torch.device = "cpu") -> LoadedMo
     for label, i in l2i.items():
         index_to_label[int(i)] = str(label)
     args = ckpt.get("args", {})
+    default = LossConfig()  # a run without the ArcFace flags trained with their defaults
     loss_cfg = LossConfig(
-        arcface_scale=float(args.get("arcface_scale", DEFAULT_ARCFACE_SCALE)),
-        arcface_margin=float(args.get("arcface_margin", DEFAULT_ARCFACE_MARGIN)),
+        arcface_scale=float(args.get("arcface_scale", default.arcface_scale)),
+        arcface_margin=float(args.get("arcface_margin", default.arcface_margin)),
     )
     return LoadedModel(model, ckpt, raster, index_to_label, loss_cfg, path, device)
