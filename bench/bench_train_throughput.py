@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         log_interval=10**9,
     )
     augment = None
-    if cfg.augment and cfg.augment_mode in ("batch", "gpu"):
+    if cfg.augment and cfg.augment_mode == "batch":  # "gpu" is resolved to "batch"
         from raster.data.augment import augment_batch
 
         def augment(images, indices):

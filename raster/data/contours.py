@@ -60,13 +60,6 @@ class Outline:
         """Number of (x, y) points."""
         return len(self.points) // 8
 
-    def control_bounds(self) -> tuple[float, float, float, float]:
-        """(xmin, ymin, xmax, ymax) of all points, control points included, in font units."""
-        c = self.coords
-        xs = c[0::2]
-        ys = c[1::2]
-        return float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max())
-
     def to_bytes(self) -> bytes:
         """The compact binary form (layout in the module docstring)."""
         return (
@@ -291,20 +284,3 @@ def content_key(contours_text: str | bytes, upem: float | None) -> int:
     h = hashlib.blake2b(data, digest_size=8, person=b"glyphraster")
     h.update(repr(None if upem is None else float(upem)).encode())
     return int.from_bytes(h.digest(), "little") >> 1
-
-
-def to_pen_commands(outline: Outline) -> list[list]:
-    """The outline as one list of pen commands (all quads explicit), for debugging/tests."""
-    out: list[list] = []
-    c = outline.coords
-    k = 0
-    names = {MOVE: "moveTo", LINE: "lineTo", QUAD: "qCurveTo", CUBIC: "curveTo"}
-    for v in outline.verbs:
-        if v == CLOSE:
-            out.append(["closePath", None])
-            continue
-        n = _POINTS_PER_VERB[v]
-        pts = [[c[2 * (k + j)], c[2 * (k + j) + 1]] for j in range(n)]
-        k += n
-        out.append([names[v], pts[0] if v in (MOVE, LINE) else pts])
-    return out

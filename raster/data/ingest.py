@@ -78,19 +78,6 @@ class RunStats:
     empties: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
 
-    def as_dict(self) -> dict:
-        return {
-            "fonts_added": self.added,
-            "fonts_already_present": self.present,
-            "fonts_extended": self.extended,
-            "fonts_without_glyphs": self.empty,
-            "fonts_failed": self.failed,
-            "glyphs_added": self.glyphs,
-            "distinct_labels_added": len(self.labels),
-            "labels_per_form": {f: self.labels_per_form.get(f, 0) for f in FORMS},
-            "seconds": round(self.seconds, 2),
-        }
-
 
 def write_font(
     conn: sqlite3.Connection, parsed: ParsedFont, ranges: str | None = None

@@ -17,7 +17,6 @@ from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from raster.data.augment import augment_batch
 from raster.data.cache import CacheReader, PreRaster, load_or_build
@@ -282,26 +281,8 @@ class DataBundle:
 
     @property
     def augment_in_batch(self) -> bool:
-        """True when the training loop must call :meth:`augment` on each train batch."""
+        """True when the training loop augments each train batch (:func:`augment_batch`)."""
         return self.config.augment_mode == "batch"
-
-    def augment(self, images: torch.Tensor, epoch: int, indices) -> torch.Tensor:
-        """Batch-mode augmentation of train images; identity unless ``augment_in_batch``.
-
-        Args:
-            images: float (B, 1, S, S) on any device; epoch: current epoch;
-            indices: the batch's ``index`` field (B,).
-        """
-        if not self.augment_in_batch:
-            return images
-        return augment_batch(
-            images,
-            self.config.seed,
-            epoch,
-            indices,
-            self.config.mild_augment,
-            self.config.design_augment,
-        )
 
 
 def _label_sort_key(label: str):
