@@ -176,8 +176,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _sample_repair(run: Path, fonts: list[str]) -> None:
     """The last step: a stripped sample PDF repaired with the model shipped in the package."""
-    from raster.inference.shipped import ShippedModelError
     from raster.evaluation.sample_repair import repair_sample
+    from raster.inference.shipped import ShippedModelError
 
     regular = [p for p in fonts if "Regular" in Path(p).name] or fonts
     log.info("last step: repair a sample PDF with the shipped model (no --checkpoint)")

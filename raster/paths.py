@@ -8,6 +8,7 @@ refused before the input is touched.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -82,3 +83,12 @@ def check_outputs(
         why = _writable_folder(out)
         if why:
             raise OutputPathError(f"{out}: cannot write {flag} ({why})")
+
+
+def file_sha256(path: str | Path) -> str:
+    """sha256 (hex) of a file's bytes, what ``sha256sum`` prints; read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from raster import index as index_cli
-from raster.engine.checkpoint import file_fingerprint
 from raster.index import IndexMismatchError, load_index
+from raster.paths import file_sha256
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +19,7 @@ def ref(tmp_path_factory):
 def test_index_contents_and_fingerprint(ref):
     run = identify_helpers.tiny_run()
     info = json.loads((ref / "index.json").read_text())
-    assert info["fingerprint"] == file_fingerprint(run["ckpt"])
+    assert info["fingerprint"] == file_sha256(run["ckpt"])
     assert info["n"] == 14 and info["img_size"] == identify_helpers.IMG
     assert info["calibration"]["knn_k"] == 3
     idx = load_index(ref, run["ckpt"])

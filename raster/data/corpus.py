@@ -10,7 +10,6 @@ latin); docs/results.md shows the same table.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
 import json
 import re
@@ -22,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from raster.data.bundled import BUNDLED_PACKAGES, bundled_font_paths
+from raster.paths import file_sha256
 
 DEBIAN_PACKAGES = (
     "fonts-noto-core",
@@ -240,15 +240,6 @@ def fontsource_sources(
         package = info.get("name", f"@fontsource/{fam}")
         out += [SourceFile(p, "npm", package, str(info.get("version", "?"))) for p in files]
     return out, missing
-
-
-def file_sha256(path: str | Path) -> str:
-    """sha256 of a file's bytes, hex."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def build_manifest(db_path: str | Path, sources: list[SourceFile]) -> dict:

@@ -132,6 +132,15 @@ def _open_ro(db_path: Path) -> sqlite3.Connection:
     return sqlite3.connect(uri, uri=True)
 
 
+def read_rows(db_path: str | Path, sql: str, params: tuple = ()) -> list[tuple]:
+    """All rows of one query on a read-only connection, opened and closed here."""
+    conn = _open_ro(Path(db_path))
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
 def inspect_db(db_path: str | Path) -> DbKind:
     """Classify the SQLite file at ``db_path`` without changing it.
 

@@ -104,17 +104,6 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
     return ckpt
 
 
-def file_fingerprint(path: str | Path) -> str:
-    """sha256 (hex) of a checkpoint file's bytes: what an index records to refuse other models."""
-    import hashlib
-
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def load_trained_model(path: str | Path, device: str | torch.device = "cpu"):
     """Rebuild the model of a checkpoint, in eval mode, from the checkpoint alone.
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 import statistics
 import tempfile
 import time
@@ -26,7 +25,7 @@ import numpy as np
 from raster.data.contours import parse_contours
 from raster.data.fonts import iter_faces
 from raster.data.render import RasterConfig, render_many
-from raster.data.schema import FORMS
+from raster.data.schema import FORMS, read_rows
 from raster.data.strip import strip_font
 from raster.errors import RasterError
 from raster.evaluation.decision import decision_ablation
@@ -175,14 +174,11 @@ def pixel_reference(
 ) -> tuple[np.ndarray, list[str]]:
     """Renders of up to ``per_label`` glyphs per label of ``db`` (seeded), shrunk: the raw-pixel
     nearest-neighbour baseline's reference set. Returns (float32 (N, size*size), labels)."""
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        rows = conn.execute(
-            "SELECT g.glyph_id, g.label, g.contours, f.upem FROM glyphs g "
-            "JOIN fonts f ON f.file_hash = g.f_id WHERE g.contours IS NOT NULL AND f.upem > 0"
-        ).fetchall()
-    finally:
-        conn.close()
+    rows = read_rows(
+        db,
+        "SELECT g.glyph_id, g.label, g.contours, f.upem FROM glyphs g "
+        "JOIN fonts f ON f.file_hash = g.f_id WHERE g.contours IS NOT NULL AND f.upem > 0",
+    )
     rng = np.random.default_rng(seed)
     by_label: dict[str, list[int]] = {}
     for i, r in enumerate(rows):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from raster.data.corpus import family_info
+from raster.data.schema import read_rows
 
 
 @dataclass(frozen=True)
@@ -32,13 +33,9 @@ class CorpusFont:
 
 def corpus_fonts(db: str | Path) -> list[CorpusFont]:
     """Every face of the glyph DB ``db`` with its family key and design class."""
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        rows = conn.execute(
-            "SELECT file_hash, path, instance, family FROM fonts ORDER BY path, instance"
-        ).fetchall()
-    finally:
-        conn.close()
+    rows = read_rows(
+        db, "SELECT file_hash, path, instance, family FROM fonts ORDER BY path, instance"
+    )
     out = []
     for h, path, inst, fam in rows:
         info = family_info(fam)

@@ -10,10 +10,11 @@ strict figure stays the headline.
 
 from __future__ import annotations
 
-import sqlite3
 from collections import Counter
 from itertools import combinations
 from pathlib import Path
+
+from raster.data.schema import read_rows
 
 
 def font_twins(db: str | Path, min_share: float = 0.5, min_fonts: int = 3) -> list[dict]:
@@ -23,13 +24,7 @@ def font_twins(db: str | Path, min_share: float = 0.5, min_fonts: int = 3) -> li
         ``{"a", "b", "same", "both", "share"}`` per pair (``a`` < ``b``; ``same``: fonts drawing
         them with one glyph, ``both``: fonts having both), most shared first.
     """
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        rows = conn.execute(
-            "SELECT f_id, gid, label FROM glyphs WHERE gid IS NOT NULL ORDER BY f_id"
-        ).fetchall()
-    finally:
-        conn.close()
+    rows = read_rows(db, "SELECT f_id, gid, label FROM glyphs WHERE gid IS NOT NULL ORDER BY f_id")
     same: Counter = Counter()
     has: dict[str, set[str]] = {}
     per_font: dict[str, dict[int, list[str]]] = {}

@@ -22,7 +22,6 @@ import numpy as np
 
 from raster.data.pipeline import build_datasets
 from raster.data.schema import db_fingerprint
-from raster.engine.checkpoint import file_fingerprint
 from raster.errors import IndexMismatchError  # noqa: F401  (re-exported)
 from raster.inference.calibration import (
     DEFAULT_KNN_EPS,
@@ -42,6 +41,7 @@ from raster.inference.embedding import (
 from raster.inference.ligatures import LIGATURE_GLYPH_ID, db_ligatures, render_ligatures
 from raster.inference.meta import dataset_meta, load_meta, write_meta
 from raster.metrics.knn import knn
+from raster.paths import file_sha256
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +129,7 @@ def load_index(
             f"({len(vectors)} vectors, {len(meta)} meta rows)"
         )
     if checkpoint is not None and fingerprint is None:
-        fingerprint = file_fingerprint(checkpoint)
+        fingerprint = file_sha256(checkpoint)
     if fingerprint is not None and fingerprint != info.get("fingerprint"):
         raise IndexMismatchError(
             f"{path}: index built from checkpoint {_info_line(info)}, not from "
@@ -328,7 +328,7 @@ def build_index(
             ]
             n_ligatures = len(lig_rows)
     info = {
-        "fingerprint": file_fingerprint(loaded.path),
+        "fingerprint": file_sha256(loaded.path),
         "checkpoint": str(loaded.path),
         "img_size": loaded.raster.img_size,
         "raster_config": loaded.raster.to_dict(),

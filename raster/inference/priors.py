@@ -11,22 +11,19 @@ stays a hard restriction applied after this.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
+from raster.data.schema import read_rows
+
 
 def label_counts(db: str | Path) -> dict[str, int]:
     """Glyph rows per label in the glyph DB ``db`` (rows with contours)."""
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        rows = conn.execute(
-            "SELECT label, COUNT(*) FROM glyphs WHERE contours IS NOT NULL GROUP BY label"
-        ).fetchall()
-    finally:
-        conn.close()
+    rows = read_rows(
+        db, "SELECT label, COUNT(*) FROM glyphs WHERE contours IS NOT NULL GROUP BY label"
+    )
     return {label: int(n) for label, n in rows}
 
 

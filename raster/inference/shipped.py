@@ -18,7 +18,6 @@ checkpoint and its index (``python -m raster.release``).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections.abc import Sequence
@@ -29,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from raster.inference.checkpoint_loader import CheckpointError
+from raster.paths import file_sha256
 
 log = logging.getLogger(__name__)
 
@@ -67,15 +67,6 @@ def shipped_files(folder: str | Path | None = None, release: str = RELEASE) -> R
     return ReleaseFiles.at(folder if folder is not None else weights_dir(), release)
 
 
-def sha256_file(path: str | Path) -> str:
-    """sha256 (hex) of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def read_sidecar(files: ReleaseFiles | None = None) -> dict:
     """The release's sidecar JSON.
 
@@ -110,7 +101,7 @@ def verify_file(path: Path, info: dict) -> str:
         raise ShippedModelError(
             f"{path}: missing file of the shipped model; reinstall glyph-raster"
         )
-    digest = sha256_file(path)
+    digest = file_sha256(path)
     if digest != entry["sha256"]:
         raise ShippedModelError(
             f"{path}: sha256 {digest[:12]}… differs from the sidecar's {entry['sha256'][:12]}… "
@@ -305,12 +296,12 @@ def pack_release(
     labels = sorted(l2i, key=lambda lab: int(l2i[lab]))
     manifest = None
     if corpus_manifest is not None:
-        manifest = {"path": str(corpus_manifest), "sha256": sha256_file(corpus_manifest)}
+        manifest = {"path": str(corpus_manifest), "sha256": file_sha256(corpus_manifest)}
     info = {
         "format": SIDECAR_FORMAT,
         "release": release,
         "files": {
-            p.name: {"sha256": sha256_file(p), "bytes": p.stat().st_size}
+            p.name: {"sha256": file_sha256(p), "bytes": p.stat().st_size}
             for p in (files.model, files.index)
         },
         "model_config": ckpt["model_config"],

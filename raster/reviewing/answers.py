@@ -20,7 +20,6 @@ is refused with a one-line :class:`AnswersError`.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import unicodedata
 from dataclasses import dataclass, field
@@ -28,21 +27,13 @@ from pathlib import Path
 
 from raster.errors import AnswersError
 from raster.inference.predict import label_codepoints, split_label
+from raster.paths import file_sha256
 from raster.pdf.glyph_text import label_text
 
 FORMAT = "glyph-raster-answers"
 VERSION = 1
 KINDS = ("font", "pdf")
 DECISIONS = ("confirmed", "runner-up", "typed")
-
-
-def file_sha256(path: str | Path) -> str:
-    """sha256 hex of a file's bytes (what ``sha256sum`` prints)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -127,8 +118,10 @@ def _entry(raw, i: int, kind: str, path) -> Answer:
             glyph_name=raw.get("glyph_name"),
         )
     font = raw.get("font")
-    if not isinstance(font, str) or len(font.split()) != 2 or not all(
-        p.isdigit() for p in font.split()
+    if (
+        not isinstance(font, str)
+        or len(font.split()) != 2
+        or not all(p.isdigit() for p in font.split())
     ):
         _fail(path, f"{where}: font must be '<object> <generation>', got {font!r}")
     return Answer(

@@ -22,9 +22,9 @@ from raster.inference.shipped import (
     pack_release,
     quantize_int8,
     read_sidecar,
-    sha256_file,
     shipped_files,
 )
+from raster.paths import file_sha256
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +67,7 @@ def test_sidecar_lists_files_labels_and_recipe(tiny_release):
     info = read_sidecar(files)
     assert set(info["files"]) == {files.model.name, files.index.name}
     for path in (files.model, files.index):
-        assert info["files"][path.name]["sha256"] == sha256_file(path)
+        assert info["files"][path.name]["sha256"] == file_sha256(path)
         assert info["files"][path.name]["bytes"] == path.stat().st_size
     import torch
 
@@ -75,8 +75,8 @@ def test_sidecar_lists_files_labels_and_recipe(tiny_release):
     assert info["labels"] == sorted(l2i, key=l2i.get)
     assert info["raster_config"]["img_size"] == 32
     assert info["recipe"] == {"script": "tiny", "epochs_done": 0}
-    assert info["corpus_manifest"]["sha256"] == sha256_file(tiny_run()["db"])
-    assert info["index"]["fingerprint"] == sha256_file(tiny_release["half"])
+    assert info["corpus_manifest"]["sha256"] == file_sha256(tiny_run()["db"])
+    assert info["index"]["fingerprint"] == file_sha256(tiny_release["half"])
 
 
 def test_packed_index_matches_the_directory(tiny_release):

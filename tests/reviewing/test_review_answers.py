@@ -16,12 +16,13 @@ from PIL import Image
 
 from raster import identify, ingest, review
 from raster.data.schema import ANCHOR_QUERY
+from raster.paths import file_sha256
 from raster.pdf.document import open_pdf, scan_fonts
 from raster.pdf.repair import repair_pdf
 from raster.pdf.samples import shaped_pdf, strip_tounicode
 from raster.pdf.text_accuracy import extract_text, logical_order
 from raster.pdf.tounicode import parse_tounicode
-from raster.reviewing.answers import AnswersError, file_sha256, load_answers
+from raster.reviewing.answers import AnswersError, load_answers
 
 TEXT = "ءببتاب"
 USER_SCHEMA = """
@@ -59,7 +60,9 @@ def font_page(tmp_path_factory):
     d = tmp_path_factory.mktemp("review_font")
     run = tiny_run()
     html = d / "review.html"
-    assert review.main([str(run["font"]), "--checkpoint", str(run["ckpt"]), "--out", str(html)]) == 0
+    assert (
+        review.main([str(run["font"]), "--checkpoint", str(run["ckpt"]), "--out", str(html)]) == 0
+    )
     return {"html": html, "data": page_json(html), "dir": d, **run}
 
 
@@ -99,7 +102,10 @@ def test_identify_applies_font_answers(font_page, tmp_path, caplog):
     )
     base = [str(font_page["font"]), "--checkpoint", str(font_page["ckpt"]), "--quiet"]
     fixed, plain = tmp_path / "fixed.ttf", tmp_path / "plain.ttf"
-    assert identify.main([*base, "--write-cmap", str(plain), "--review", str(tmp_path / "i.html")]) == 0
+    assert (
+        identify.main([*base, "--write-cmap", str(plain), "--review", str(tmp_path / "i.html")])
+        == 0
+    )
     assert page_json(tmp_path / "i.html")["items"] == data["items"]  # as raster.review's
     assert identify.main([*base, "--write-cmap", str(fixed), "--answers", path]) == 0
     before, after = TTFont(plain).getBestCmap(), TTFont(fixed).getBestCmap()
@@ -119,7 +125,9 @@ def test_identify_applies_font_answers(font_page, tmp_path, caplog):
     other.write_bytes(font_page["font"].read_bytes() + b"\0")
     caplog.clear()
     with caplog.at_level(logging.ERROR):
-        rc = identify.main([str(other), *base[1:], "--write-cmap", str(tmp_path / "x.ttf"), "--answers", path])
+        rc = identify.main(
+            [str(other), *base[1:], "--write-cmap", str(tmp_path / "x.ttf"), "--answers", path]
+        )
     assert rc == 2 and not (tmp_path / "x.ttf").exists()
     (msg,) = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert "\n" not in msg and "not for other.ttf" in msg and "tiny_arabic.ttf" in msg
@@ -131,7 +139,10 @@ def test_identify_applies_font_answers(font_page, tmp_path, caplog):
         ("not json", "not a JSON answers file"),
         ({"format": "x"}, "not a glyph-raster-answers file"),
         ({"format": "glyph-raster-answers", "version": 1, "kind": "pdf"}, "answers for a pdf"),
-        ({"format": "glyph-raster-answers", "version": 1, "kind": "font", "answers": []}, "made for"),
+        (
+            {"format": "glyph-raster-answers", "version": 1, "kind": "font", "answers": []},
+            "made for",
+        ),
     ],
 )
 def test_bad_answers_files_are_one_line_errors(tmp_path, doc, reason):
@@ -202,7 +213,10 @@ def test_repair_answers_override_exactly_their_codes(pdfs, tmp_path):
 def test_pdf_page_and_ingest_answers_as_user_rows(pdfs, tmp_path):
     run = tiny_run()
     html = tmp_path / "r.html"
-    assert review.main([str(pdfs["broken"]), "--checkpoint", str(run["ckpt"]), "--out", str(html)]) == 0
+    assert (
+        review.main([str(pdfs["broken"]), "--checkpoint", str(run["ckpt"]), "--out", str(html)])
+        == 0
+    )
     data = page_json(html)
     assert data["kind"] == "pdf" and len(data["fonts"]) == 1
     with open_pdf(pdfs["broken"]) as pdf:
@@ -228,7 +242,9 @@ def test_pdf_page_and_ingest_answers_as_user_rows(pdfs, tmp_path):
     for _ in range(2):  # answering again replaces the rows
         assert ingest.main(["--db", str(db), "--answers", path, str(pdfs["broken"])]) == 0
     conn = sqlite3.connect(db)
-    rows = conn.execute("SELECT label, label_source, contours, joining_group FROM glyphs").fetchall()
+    rows = conn.execute(
+        "SELECT label, label_source, contours, joining_group FROM glyphs"
+    ).fetchall()
     assert [(r[0], r[1], r[3]) for r in rows] == [("1580_init", "user", "HAH")]
     assert json.loads(rows[0][2])  # the glyph's outline
     (anchor,) = conn.execute(ANCHOR_QUERY, (10,)).fetchall()
