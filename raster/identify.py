@@ -27,11 +27,17 @@ from raster.cli import (
 )
 from raster.data.fonts import FontLoadError
 from raster.inference.checkpoint_loader import CheckpointError
-from raster.inference.cmap_writer import cmap_entries, verify_cmap, write_cmap
-from raster.inference.evaluate import arabic_letters, evaluate_predictions, truth_labels
+from raster.inference.cmap_writer import write_checked_cmap
+from raster.inference.evaluate import evaluation_report, format_evaluation
 from raster.inference.font_glyphs import read_font_glyphs
 from raster.inference.index import IndexMismatchError
-from raster.inference.pipeline import EVIDENCE_CHOICES, format_table, identify_font, write_rows
+from raster.inference.pipeline import (
+    EVIDENCE_CHOICES,
+    format_table,
+    identify_font,
+    run_summary,
+    write_rows,
+)
 from raster.inference.predict import load_predictor
 from raster.paths import OutputPathError, check_outputs
 from raster.reviewing.answers import AnswersError
@@ -112,52 +118,54 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _evaluate(ident, args) -> dict:
-    truth = truth_labels(ident.glyphs.face)
-    report = {
-        "font": str(args.font),
-        "method": ident.method,
-        "plain": evaluate_predictions(
-            truth, ident.glyphs.gids, ident.labels, ident.probs, k=args.top_k
-        ),
-    }
-    letters = arabic_letters(truth)
-    report["letters"] = evaluate_predictions(
-        letters, ident.glyphs.gids, ident.labels, ident.probs, k=args.top_k
+def _load(args):
+    """The inputs, or the exception a bad one raises: (answers or None, predictor, glyphs)."""
+    check_outputs(
+        {
+            "--out": args.out,
+            "--write-cmap": args.write_cmap,
+            "--json-out": args.json_out,
+            "--review": args.review,
+        },
+        [args.font, args.checkpoint, args.index, args.answers],
     )
-    if ident.assigned is not None:
-        report["assign"] = evaluate_predictions(
-            truth, ident.glyphs.gids, ident.labels, ident.probs, ident.assigned, k=args.top_k
+    answers = None
+    if args.answers:
+        from raster.reviewing.answers import load_font_answers
+
+        answers = load_font_answers(args.answers, args.font, args.face_index)
+    predictor = load_predictor(args.checkpoint, args.index, args.device, args.method, args.k)
+    return answers, predictor, read_font_glyphs(args.font, args.face_index)
+
+
+def _write_cmap(args, rows: list[dict]) -> int:
+    """``--write-cmap``: the copy with a cmap from the predictions, checked with HarfBuzz."""
+    entries, checks = write_checked_cmap(
+        args.font, args.write_cmap, rows, args.min_confidence, args.face_index
+    )
+    if not entries:
+        log.error(
+            "%s: no prediction reaches --min-confidence %g: a font with an empty cmap "
+            "would map no text, not written (lower --min-confidence)",
+            args.write_cmap,
+            args.min_confidence,
         )
-        report["assign"]["changed"] = ident.changed
-    k = args.top_k
-    for name in ("plain", "assign"):
-        if name not in report:
-            continue
-        r = report[name]
-        print(
-            f"[{name}] {r['glyphs']} glyphs with truth (in vocabulary {r['in_vocab']:.1%}): "
-            f"label top-1 {r['top1_label']:.1%} top-{k} {r[f'top{k}_label']:.1%}; "
-            f"char top-1 {r['top1_char']:.1%} top-{k} {r[f'top{k}_char']:.1%}"
+        return EXIT_PARTIAL
+    bad = [c for c in checks if not c.ok]
+    print(
+        f"wrote {args.write_cmap}: {len(entries)} cmap entries; HarfBuzz shapes "
+        f"{len(checks) - len(bad)}/{len(checks)} to the predicted glyph"
+    )
+    for c in bad[:20]:
+        log.warning(
+            "U+%04X (%s %s): expected gid %d, HarfBuzz gave %s",
+            c.entry.codepoint,
+            c.entry.name,
+            c.entry.form,
+            c.entry.gid,
+            list(c.got),
         )
-        for form, f in r["per_form"].items():
-            print(
-                f"    {form}: n={f['n']} label top-1 {f['top1_label']:.1%} "
-                f"top-{k} {f[f'top{k}_label']:.1%}, char top-1 {f['top1_char']:.1%}"
-            )
-    r = report["letters"]
-    if r["glyphs"]:
-        print(
-            f"[letters] {r['glyphs']} Arabic-letter glyphs (no digits, marks, signs, Latin): "
-            f"label top-1 {r['top1_label']:.1%}, char top-1 {r['top1_char']:.1%}"
-        )
-    worst = report["assign" if "assign" in report else "plain"]["worst_confusions"]
-    if worst:
-        print(
-            "worst confusions (truth -> predicted, count): "
-            + ", ".join(f"{a}->{b} x{c}" for a, b, c in worst)
-        )
-    return report
+    return EXIT_OK
 
 
 @command("raster.identify")
@@ -166,22 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging()
     apply_threads(args.threads)
     try:
-        check_outputs(
-            {
-                "--out": args.out,
-                "--write-cmap": args.write_cmap,
-                "--json-out": args.json_out,
-                "--review": args.review,
-            },
-            [args.font, args.checkpoint, args.index, args.answers],
-        )
-        answers = None
-        if args.answers:
-            from raster.reviewing.answers import load_font_answers
-
-            answers = load_font_answers(args.answers, args.font, args.face_index)
-        predictor = load_predictor(args.checkpoint, args.index, args.device, args.method, args.k)
-        glyphs = read_font_glyphs(args.font, args.face_index)
+        answers, predictor, glyphs = _load(args)
     except FontLoadError as exc:
         log.error("%s: %s", args.font, exc)
         return EXIT_INPUT
@@ -202,15 +195,12 @@ def main(argv: list[str] | None = None) -> int:
         gsub=args.gsub,
     )
     if args.review:
-        from raster.reviewing.items import font_review
+        from raster.reviewing.build import identification_review
         from raster.reviewing.page import write_page
 
-        data = font_review(
+        data = identification_review(
             args.font,
-            ident.glyphs,
-            ident.probs,
-            ident.labels,
-            ident.rows,
+            ident,
             threshold=args.min_confidence,
             face_index=args.face_index,
             model=args.checkpoint.name,
@@ -231,46 +221,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     if ident.assigned is not None:
         print(f"assignment changed {ident.changed} of {len(ident.rows)} predictions")
-    summary = {
-        "font": str(args.font),
-        "checkpoint": str(predictor.loaded.path),
-        "method": ident.method,
-        "assign": args.assign,
-        "changed_by_assign": ident.changed if args.assign else None,
-        "names": args.names,
-        "gsub": args.gsub,
-        "name_reliability": ident.evidence.name_reliability if ident.evidence else None,
-    }
     if args.out:
-        write_rows(ident.rows, args.out, summary)
-    if args.write_cmap:
-        entries = cmap_entries(ident.rows, args.min_confidence)
-        if not entries:
-            log.error(
-                "%s: no prediction reaches --min-confidence %g: a font with an empty cmap "
-                "would map no text, not written (lower --min-confidence)",
-                args.write_cmap,
-                args.min_confidence,
-            )
-            return EXIT_PARTIAL
-        write_cmap(args.font, args.write_cmap, entries, args.face_index)
-        checks = verify_cmap(args.write_cmap, entries, args.face_index)
-        bad = [c for c in checks if not c.ok]
-        print(
-            f"wrote {args.write_cmap}: {len(entries)} cmap entries; HarfBuzz shapes "
-            f"{len(checks) - len(bad)}/{len(checks)} to the predicted glyph"
+        summary = run_summary(
+            args.font, ident, predictor, assign=args.assign, names=args.names, gsub=args.gsub
         )
-        for c in bad[:20]:
-            log.warning(
-                "U+%04X (%s %s): expected gid %d, HarfBuzz gave %s",
-                c.entry.codepoint,
-                c.entry.name,
-                c.entry.form,
-                c.entry.gid,
-                list(c.got),
-            )
+        write_rows(ident.rows, args.out, summary)
+    if args.write_cmap and _write_cmap(args, ident.rows) != EXIT_OK:
+        return EXIT_PARTIAL
     if args.evaluate:
-        report = _evaluate(ident, args)
+        report = evaluation_report(ident, args.font, args.top_k)
+        print(format_evaluation(report, args.top_k))
         if args.json_out:
             args.json_out.parent.mkdir(parents=True, exist_ok=True)
             args.json_out.write_text(json.dumps(report, indent=2) + "\n")

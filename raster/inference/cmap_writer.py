@@ -173,3 +173,24 @@ def verify_cmap(
         text = form_text(e.base, e.form) if e.base in mapped else chr(e.codepoint)
         checks.append(ShapingCheck(e, text, tuple(g.gid for g in shaper.shape(text))))
     return checks
+
+
+def write_checked_cmap(
+    src: str | Path,
+    dst: str | Path,
+    predictions: list[dict],
+    min_confidence: float,
+    face_index: int = 0,
+) -> tuple[list[CmapEntry], list[ShapingCheck]]:
+    """Write ``dst``, a copy of ``src`` with a cmap from the predictions at least
+    ``min_confidence`` sure, and shape each entry back with HarfBuzz (:func:`verify_cmap`).
+
+    Returns:
+        ``(entries, checks)``; both empty, and nothing written, when no prediction is sure
+        enough (a font with an empty cmap would map no text).
+    """
+    entries = cmap_entries(predictions, min_confidence)
+    if not entries:
+        return [], []
+    write_cmap(src, dst, entries, face_index)
+    return entries, verify_cmap(dst, entries, face_index)

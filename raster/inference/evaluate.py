@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -127,3 +128,65 @@ def evaluate_predictions(
     }
     result["worst_confusions"] = [[a, b, c] for (a, b), c in confusions.most_common(n_confusions)]
     return result
+
+
+def evaluation_report(ident, font: str | Path, k: int = 5) -> dict:
+    """``identify --evaluate``'s report: the predictions scored against the font's own labels.
+
+    Args:
+        ident: :class:`~raster.inference.pipeline.Identification` of the font.
+        font: the font file (named in the report).
+        k: the top-k of the top-k accuracies.
+
+    Returns:
+        ``font``, ``method``, ``plain`` (:func:`evaluate_predictions` of the top-1),
+        ``letters`` (the same on Arabic letters only) and, when the labels were assigned,
+        ``assign`` (scored on the assignment, with ``changed``).
+    """
+    truth = truth_labels(ident.glyphs.face)
+    gids = ident.glyphs.gids
+    report = {
+        "font": str(font),
+        "method": ident.method,
+        "plain": evaluate_predictions(truth, gids, ident.labels, ident.probs, k=k),
+    }
+    letters = arabic_letters(truth)
+    report["letters"] = evaluate_predictions(letters, gids, ident.labels, ident.probs, k=k)
+    if ident.assigned is not None:
+        report["assign"] = evaluate_predictions(
+            truth, gids, ident.labels, ident.probs, ident.assigned, k=k
+        )
+        report["assign"]["changed"] = ident.changed
+    return report
+
+
+def format_evaluation(report: dict, k: int = 5) -> str:
+    """The lines ``identify --evaluate`` prints of :func:`evaluation_report`'s report."""
+    lines = []
+    for name in ("plain", "assign"):
+        if name not in report:
+            continue
+        r = report[name]
+        lines.append(
+            f"[{name}] {r['glyphs']} glyphs with truth (in vocabulary {r['in_vocab']:.1%}): "
+            f"label top-1 {r['top1_label']:.1%} top-{k} {r[f'top{k}_label']:.1%}; "
+            f"char top-1 {r['top1_char']:.1%} top-{k} {r[f'top{k}_char']:.1%}"
+        )
+        for form, f in r["per_form"].items():
+            lines.append(
+                f"    {form}: n={f['n']} label top-1 {f['top1_label']:.1%} "
+                f"top-{k} {f[f'top{k}_label']:.1%}, char top-1 {f['top1_char']:.1%}"
+            )
+    r = report["letters"]
+    if r["glyphs"]:
+        lines.append(
+            f"[letters] {r['glyphs']} Arabic-letter glyphs (no digits, marks, signs, Latin): "
+            f"label top-1 {r['top1_label']:.1%}, char top-1 {r['top1_char']:.1%}"
+        )
+    worst = report["assign" if "assign" in report else "plain"]["worst_confusions"]
+    if worst:
+        lines.append(
+            "worst confusions (truth -> predicted, count): "
+            + ", ".join(f"{a}->{b} x{c}" for a, b, c in worst)
+        )
+    return "\n".join(lines)

@@ -212,6 +212,29 @@ def identify_font(
     )
 
 
+def run_summary(
+    font: str | Path,
+    ident: Identification,
+    predictor: Predictor,
+    *,
+    assign: bool,
+    names: str = "use",
+    gsub: str = "use",
+) -> dict:
+    """What ``identify --out result.json`` records besides the rows: the font, the model and
+    the choices that made them."""
+    return {
+        "font": str(font),
+        "checkpoint": str(predictor.loaded.path),
+        "method": ident.method,
+        "assign": assign,
+        "changed_by_assign": ident.changed if assign else None,
+        "names": names,
+        "gsub": gsub,
+        "name_reliability": ident.evidence.name_reliability if ident.evidence else None,
+    }
+
+
 def format_table(rows: list[dict], limit: int | None = None) -> str:
     """A fixed-width text table of the rows (stdout): the evidence that decided each label,
     then what the glyph is beyond its label (a skeleton, a dot pattern, a ligature)."""

@@ -33,6 +33,21 @@ def review_font(
 
     glyphs = read_font_glyphs(path, face_index)
     ident = identify_font(path, predictor, method, glyphs=glyphs, charset=charset)
+    return identification_review(
+        path, ident, threshold=threshold, face_index=face_index, model=model
+    )
+
+
+def identification_review(
+    path: str | Path,
+    ident,
+    *,
+    threshold: float = 0.5,
+    face_index: int = 0,
+    model: str = "",
+) -> ReviewData:
+    """Review data of a font from its :class:`~raster.inference.pipeline.Identification`
+    (``identify --review``: the rows as identified, before any answers apply)."""
     return font_review(
         path,
         ident.glyphs,
