@@ -1,8 +1,7 @@
-"""Supervised contrastive loss (the guide's Fix #1), computed exactly in log space.
+"""Supervised contrastive loss (the guide's Fix #1): the log of the summed positive probability.
 
-The definition is the user's guide's: for anchor i, positives are the other samples with the
-same label; ``loss_i = -log(sum_pos exp(s_ij / T) / sum_{j != i} exp(s_ij / T))`` with
-``s = e e^T``; the loss is the mean over anchors that have at least one positive.
+Deliberately not pytorch-metric-learning's ``SupConLoss`` (a mean of log-probabilities): see
+:func:`supervised_contrastive_loss` and ``tests/losses/test_supcon_vs_pml.py``.
 """
 
 from __future__ import annotations
@@ -38,6 +37,13 @@ def supervised_contrastive_loss(
     ``+ 1e-8`` terms (they bias the value by up to several percent at T = 0.07, because the
     row max it subtracts is the self-similarity). ``logsumexp`` subtracts its own row max, so
     the computation is stable for any temperature. No in-place op touches an autograd tensor.
+
+    This is the log of the *summed* positive probability ``p_ij = exp(s_ij/T) / sum_{a != i}
+    exp(s_ia/T)``, on purpose (the guide's definition; Khosla et al. 2020's L_in less its
+    constant ``log |P(i)|``, so the same gradients). pytorch-metric-learning's ``SupConLoss``
+    is their L_out, ``-(1/|P(i)|) sum_{j in pos(i)} log p_ij``: by Jensen at least
+    ``loss_i + log |P(i)|``, equal to ``loss_i`` only for anchors with one positive. Do not
+    swap one for the other without retuning (``tests/losses/test_supcon_vs_pml.py``).
 
     Args:
         embeddings: (B, D) float tensor, expected L2-normalized (cosine similarity = dot
