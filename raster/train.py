@@ -24,6 +24,7 @@ from raster.engine.distributed import init_distributed, shutdown
 from raster.engine.fit import fit
 from raster.engine.schedule import DECAYS
 from raster.errors import TrainInputError
+from raster.losses.arcface import DEFAULT_ARCFACE_MARGIN, DEFAULT_ARCFACE_SCALE
 
 RECOMMENDED = (
     "Recommended on a CPU with a budget of minutes (what `make demo` runs): --img-size 64 "
@@ -132,8 +133,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     g = parser.add_argument_group("losses")
     g.add_argument("--label-smoothing", type=float, default=0.0)
-    g.add_argument("--arcface-scale", type=float, default=30.0)
-    g.add_argument("--arcface-margin", type=float, default=0.0, help="0 = linear classifier + CE")
+    g.add_argument("--arcface-scale", type=float, default=DEFAULT_ARCFACE_SCALE)
+    g.add_argument(
+        "--arcface-margin",
+        type=float,
+        default=DEFAULT_ARCFACE_MARGIN,
+        help="0 = linear classifier + CE",
+    )
     g.add_argument(
         "--emb-loss-weight", type=float, default=0.3, help="supervised contrastive weight"
     )

@@ -18,7 +18,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "losses": {"metrics"},
     "models": {"metrics"},
     "engine": {"data", "models", "losses", "metrics", "errors", "paths", "progress"},
-    "inference": {"data", "engine", "models", "losses", "metrics", "errors", "paths", "progress"},
+    "inference": {"data", "engine", "models", "metrics", "errors", "paths", "progress"},
     "evaluation": {"api", "data", "engine", "inference", "metrics", "pdf", "errors", "progress"},
     "reporting": {"data", "inference", "metrics", "errors", "paths", "progress"},
     "pdf": {"data", "inference", "reviewing", "errors", "paths", "progress"},

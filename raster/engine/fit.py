@@ -397,7 +397,7 @@ def write_run_folder(run: TrainingRun, old_run: list[Path]) -> None:
 def _batch_augment(run: TrainingRun, epoch: int):
     """The on-device augmentation of ``--augment-mode batch`` for ``epoch``, or None."""
     cfg, seed = run.data_cfg, run.args.seed
-    if not (cfg.augment and cfg.augment_mode == "batch"):
+    if not run.bundle.augment_in_batch:
         return None
 
     def batch_augment(images, indices):

@@ -23,7 +23,13 @@ from raster.engine.distributed import (
 )
 from raster.engine.optim import current_lrs
 from raster.errors import NonFiniteLossError
-from raster.losses import arcface_logits, positive_anchor_fraction, supervised_contrastive_loss
+from raster.losses import (
+    DEFAULT_ARCFACE_MARGIN,
+    DEFAULT_ARCFACE_SCALE,
+    arcface_logits,
+    positive_anchor_fraction,
+    supervised_contrastive_loss,
+)
 from raster.metrics.retrieval import evaluate_embeddings
 from raster.models.glyph_net import GlyphNet
 from raster.progress import progress_bar, progress_enabled  # noqa: F401  (re-exported)
@@ -48,8 +54,8 @@ class LossConfig:
     emb_weight: float = 0.3
     temperature: float = 0.07
     grouping: str = "label"
-    arcface_scale: float = 30.0
-    arcface_margin: float = 0.0
+    arcface_scale: float = DEFAULT_ARCFACE_SCALE
+    arcface_margin: float = DEFAULT_ARCFACE_MARGIN
     label_smoothing: float = 0.0
 
 
