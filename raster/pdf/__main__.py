@@ -12,7 +12,6 @@ line per file (``--jobs`` files at a time).
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from pathlib import Path
@@ -20,7 +19,10 @@ from pathlib import Path
 from raster.cli import EXIT_INPUT, EXIT_OK, EXIT_PARTIAL, add_model_args, command, setup_logging
 from raster.paths import OutputPathError, check_outputs
 from raster.pdf.document import PdfInputError
+from raster.pdf.glyph_text import load_identifier
+from raster.pdf.language import decoding_language
 from raster.pdf.repair import FontReport, analyse_fonts, repair_pdf
+from raster.pdf.reports import disagreement_table, font_table, repair_lines, write_json_report
 
 log = logging.getLogger("raster.pdf")
 
@@ -125,12 +127,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _identifier(args):
-    from raster.inference.predict import load_predictor
-    from raster.pdf.glyph_text import model_identifier
-
-    predictor = load_predictor(args.checkpoint, args.index, args.device, args.method)
-    return model_identifier(
-        predictor,
+    return load_identifier(
+        args.checkpoint,
+        args.index,
+        args.device,
         args.method,
         assign=args.assign,
         no_label_prob=args.no_label_prob,
@@ -139,9 +139,7 @@ def _identifier(args):
 
 
 def _language(args) -> str | None:
-    if args.language == "auto":
-        return args.charset if args.charset in ("ar", "fa", "ur") else None
-    return None if args.language == "none" else args.language
+    return decoding_language(args.language, args.charset)
 
 
 def _repair_many(args, identifier) -> int:
@@ -167,94 +165,81 @@ def _repair_many(args, identifier) -> int:
     return EXIT_PARTIAL if bad else EXIT_OK
 
 
-def _font_table(reports: list[FontReport], share: float) -> str:
-    head = (
-        f"{'font':<34} {'type':<18} {'subset':<6} {'program':<22} {'codes':>5} "
-        f"{'ToUnicode':<9} {'agree':>9}  note"
+def _run(args, notes: list[str]) -> tuple[list[FontReport], bool] | int:
+    """Check or repair ``args.pdf`` (or repair many files): its font reports and whether OUT
+    was written, or the exit status of a batch or a refused combination of flags."""
+    from raster.reviewing.answers import load_answers
+
+    check_outputs(
+        {
+            "OUT": getattr(args, "out", None),
+            "--json-out": args.json_out,
+            "--review": getattr(args, "review", None),
+        },
+        [
+            *(args.paths if getattr(args, "out_dir", None) else [args.pdf]),
+            args.checkpoint,
+            args.index,
+            getattr(args, "answers", None),
+        ],
+        {"--out-dir": getattr(args, "out_dir", None)},
     )
-    lines = [head, "-" * len(head)]
-    for r in reports:
-        f = r.font
-        kind = f.subtype + (f"/{f.descendant_subtype}" if f.descendant_subtype else "")
-        agree = (
-            f"{r.agreements}/{r.compared}"
-            if r.declared is not None and r.guesses is not None
-            else "-"
+    answers = None
+    if getattr(args, "out_dir", None) and (args.answers or args.review):
+        log.error("--answers and --review take one IN.pdf OUT.pdf, not --out-dir")
+        return EXIT_INPUT
+    if getattr(args, "answers", None):
+        answers = load_answers(args.answers, "pdf", args.pdf).texts_by_font()
+    identifier = _identifier(args)
+    if args.command == "repair" and args.out_dir is not None:
+        return _repair_many(args, identifier)
+    decoding = {"language": _language(args), "glyph_weight": args.glyph_weight, "notes": notes}
+    if args.command == "check":
+        reports = analyse_fonts(
+            args.pdf,
+            identifier,
+            args.min_confidence,
+            args.context,
+            allow_encrypted=True,
+            **decoding,
         )
-        note = r.error or ("SUSPECT map" if r.suspect(share) else "")
-        if r.action and not r.error:
-            note = (note + " " + r.action).strip()
-        elif not note and not f.has_tounicode and f.codes:
-            note = "text extracts as (cid:N) or guesses: `repair` maps it"
-        lines.append(
-            f"{(','.join(sorted(f.resource_names)) + ' ' + f.base_font)[:34]:<34} {kind[:18]:<18} "
-            f"{'yes' if f.subset else 'no':<6} {(f.program or 'not embedded')[:22]:<22} "
-            f"{len(f.codes):>5} {'yes' if f.has_tounicode else 'MISSING':<9} {agree:>9}  {note}"
+        return reports, False
+    reports, written = repair_pdf(
+        args.pdf,
+        args.out,
+        identifier,
+        min_confidence=args.min_confidence,
+        replace_suspect=args.replace_suspect,
+        suspect_share=args.suspect_share,
+        context=args.context,
+        answers=answers,
+        **decoding,
+    )
+    if args.review:
+        from raster.reviewing.items import pdf_review
+        from raster.reviewing.page import write_page
+
+        data = pdf_review(
+            args.pdf,
+            identifier,
+            context=args.context,
+            threshold=args.min_confidence,
+            model=args.checkpoint.name,
         )
-    return "\n".join(lines)
+        print(f"wrote {write_page(data, args.review)}: open it, then Export answers")
+    return reports, written
 
 
-def _codepoints(text: str) -> str:
-    return " ".join(f"U+{ord(c):04X}" for c in text)
-
-
-def _disagreement_table(reports: list[FontReport], limit: int = 40) -> str:
-    rows = [(r.font, d) for r in reports for d in r.disagreements]
-    if not rows:
-        return "no declared text disagrees with a confident identification"
-    rows.sort(key=lambda fd: -fd[1]["confidence"])
-    lines = [
-        f"{'font':<24} {'code':>6} {'gid':>5}  {'declared':<14} {'identified':<14} "
-        f"{'label':<16} conf"
-    ]
-    for font, d in rows[:limit]:
-        lines.append(
-            f"{font.base_font[:24]:<24} {d['code']:>6} {d['gid']:>5}  "
-            f"{_codepoints(d['declared']):<14} {_codepoints(d['identified']):<14} "
-            f"{d['label']:<16} {d['confidence']:.3f}"
-        )
-    if len(rows) > limit:
-        lines.append(f"... and {len(rows) - limit} more (see --json-out)")
-    return "\n".join(lines)
-
-
-def _json_report(reports: list[FontReport], extra: dict) -> dict:
-    fonts = []
-    for r in reports:
-        f = r.font
-        fonts.append(
-            {
-                "object": list(f.objgen),
-                "resource_names": sorted(f.resource_names),
-                "base_font": f.base_font,
-                "subtype": f.subtype,
-                "descendant_subtype": f.descendant_subtype,
-                "encoding": f.encoding,
-                "subset": f.subset,
-                "program": f.program,
-                "has_tounicode": f.has_tounicode,
-                "codes_shown": len(f.codes),
-                "pages": sorted(f.pages),
-                "error": r.error,
-                "action": r.action,
-                "compared": r.compared,
-                "expected_agreement": round(r.expected_agreement, 2),
-                "disagreements": r.disagreements,
-                "unmapped_codes": r.unmapped,
-                "guesses": [
-                    {
-                        "code": g.code,
-                        "gid": g.gid,
-                        "text": g.text,
-                        "label": g.label,
-                        "confidence": round(g.confidence, 4),
-                        "changed_by_context": g.changed_by_context,
-                    }
-                    for g in r.guesses or []
-                ],
-            }
-        )
-    return {**extra, "fonts": fonts}
+def _print_repair(args, reports: list[FontReport], written: bool) -> None:
+    for line in repair_lines(reports):
+        print(line)
+    unreadable = sum(1 for r in reports if r.error)
+    if written:
+        print(f"wrote {args.out} (incremental update of {args.pdf})")
+    elif unreadable:
+        print(f"nothing written: {unreadable} font(s) could not be read (see below)")
+    else:
+        print(f"nothing to repair: every font has a map; {args.out} not written")
 
 
 @command("raster.pdf")
@@ -264,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("pdfminer").setLevel(logging.ERROR)  # layout: warns on odd descriptors
     from raster.inference.checkpoint_loader import CheckpointError
     from raster.inference.index import IndexMismatchError
-    from raster.reviewing.answers import AnswersError, load_answers
+    from raster.reviewing.answers import AnswersError
 
     if args.command == "repair":
         if args.out_dir is None and len(args.paths) != 2:
@@ -274,67 +259,7 @@ def main(argv: list[str] | None = None) -> int:
             args.pdf, args.out = args.paths
     notes: list[str] = []
     try:
-        check_outputs(
-            {
-                "OUT": getattr(args, "out", None),
-                "--json-out": args.json_out,
-                "--review": getattr(args, "review", None),
-            },
-            [
-                *(args.paths if getattr(args, "out_dir", None) else [args.pdf]),
-                args.checkpoint,
-                args.index,
-                getattr(args, "answers", None),
-            ],
-            {"--out-dir": getattr(args, "out_dir", None)},
-        )
-        answers = None
-        if getattr(args, "out_dir", None) and (args.answers or args.review):
-            log.error("--answers and --review take one IN.pdf OUT.pdf, not --out-dir")
-            return EXIT_INPUT
-        if getattr(args, "answers", None):
-            answers = load_answers(args.answers, "pdf", args.pdf).texts_by_font()
-        identifier = _identifier(args)
-        if args.command == "repair" and args.out_dir is not None:
-            return _repair_many(args, identifier)
-        if args.command == "check":
-            reports = analyse_fonts(
-                args.pdf,
-                identifier,
-                args.min_confidence,
-                args.context,
-                allow_encrypted=True,
-                language=_language(args),
-                glyph_weight=args.glyph_weight,
-                notes=notes,
-            )
-            written = False
-        else:
-            reports, written = repair_pdf(
-                args.pdf,
-                args.out,
-                identifier,
-                min_confidence=args.min_confidence,
-                replace_suspect=args.replace_suspect,
-                suspect_share=args.suspect_share,
-                context=args.context,
-                language=_language(args),
-                glyph_weight=args.glyph_weight,
-                notes=notes,
-                answers=answers,
-            )
-            if args.review:
-                from raster.reviewing.items import pdf_review
-                from raster.reviewing.page import write_page
-
-                data = pdf_review(
-                    args.pdf,
-                    identifier,
-                    context=args.context,
-                    threshold=args.min_confidence,
-                    model=args.checkpoint.name,
-                )
-                print(f"wrote {write_page(data, args.review)}: open it, then Export answers")
+        result = _run(args, notes)
     except (
         PdfInputError,
         CheckpointError,
@@ -345,39 +270,18 @@ def main(argv: list[str] | None = None) -> int:
     ) as exc:
         log.error("%s", exc)
         return EXIT_INPUT
-    print(_font_table(reports, args.suspect_share))
+    if isinstance(result, int):
+        return result
+    reports, written = result
+    print(font_table(reports, args.suspect_share))
     if args.command == "check":
         print()
-        print(_disagreement_table(reports))
+        print(disagreement_table(reports))
     else:
-        for r in reports:
-            if r.action == "repaired":
-                print(
-                    f"{r.font.label}: mapped {len(r.guesses) - len(r.unmapped)} of "
-                    f"{len(r.guesses)} codes"
-                    + (f" ({r.answered} from answers)" if r.answered else "")
-                    + "; unmapped (below --min-confidence or unknown): "
-                    + (" ".join(str(c) for c in r.unmapped) or "none")
-                )
-        unreadable = sum(1 for r in reports if r.error)
-        if written:
-            print(f"wrote {args.out} (incremental update of {args.pdf})")
-        elif unreadable:
-            print(f"nothing written: {unreadable} font(s) could not be read (see below)")
-        else:
-            print(f"nothing to repair: every font has a map; {args.out} not written")
+        _print_repair(args, reports, written)
     if args.json_out:
-        args.json_out.parent.mkdir(parents=True, exist_ok=True)
-        extra = {
-            "pdf": str(args.pdf),
-            "command": args.command,
-            "written": written,
-            "notes": notes,
-        }
-        args.json_out.write_text(
-            json.dumps(_json_report(reports, extra), indent=1, ensure_ascii=False) + "\n",
-            encoding="utf-8",
-        )
+        extra = {"pdf": str(args.pdf), "command": args.command, "written": written, "notes": notes}
+        write_json_report(args.json_out, reports, extra)
     for note in notes:
         print(note, file=sys.stderr)
     failed = [r for r in reports if r.error]

@@ -100,6 +100,30 @@ def model_identifier(
     return identify
 
 
+def load_identifier(
+    checkpoint: str | Path | None,
+    index: str | Path | None = None,
+    device: str = "cpu",
+    method: str | None = None,
+    *,
+    assign: bool = False,
+    no_label_prob: float = 0.01,
+    charset: str = "all",
+) -> Identifier:
+    """Load a model (None: the shipped one) and its index, and wrap it in
+    :func:`model_identifier` (what ``raster.pdf``'s model flags choose).
+
+    Raises:
+        CheckpointError / IndexMismatchError: unreadable checkpoint, or another model's index.
+    """
+    from raster.inference.predict import load_predictor
+
+    predictor = load_predictor(checkpoint, index, device, method)
+    return model_identifier(
+        predictor, method, assign=assign, no_label_prob=no_label_prob, charset=charset
+    )
+
+
 def _advance(ttfont, gid: int) -> int:
     if "hmtx" not in ttfont:
         return 0
@@ -164,9 +188,7 @@ def make_guesses(
             cands = final.get(code, fc.by_code[code])
             label, p = cands[0] if cands else ("", 0.0)
             moved = bool(cands) and label != fc.by_code[code][0][0]
-            guesses.append(
-                GlyphGuess(code, gid, label_text(label), p, label, moved, tuple(cands))
-            )
+            guesses.append(GlyphGuess(code, gid, label_text(label), p, label, moved, tuple(cands)))
         elif code in fc.blank:
             guesses.append(GlyphGuess(code, gid, " ", 1.0, BLANK))
         else:

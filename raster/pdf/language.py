@@ -79,6 +79,14 @@ class CharNgram:
 
 
 @cache
+def decoding_language(language: str, charset: str) -> str | None:
+    """The language a document is decoded against: ``language`` (``ar``, ``fa``, ``ur``),
+    None for ``none``, and for ``auto`` the ``charset`` when it is one of those languages."""
+    if language == "auto":
+        return charset if charset in ("ar", "fa", "ur") else None
+    return None if language == "none" else language
+
+
 def language_model(language: str, vocabulary: int = VOCABULARY) -> CharNgram:
     """The character model of ``language`` (``ar``, ``fa``, ``ur``), from wordfreq."""
     import wordfreq
