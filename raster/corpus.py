@@ -7,7 +7,6 @@ calls this command. Resumable: fonts already in the database are skipped by hash
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from pathlib import Path
@@ -21,6 +20,8 @@ from raster.data.corpus import (
     bundled_sources,
     debian_sources,
     fontsource_sources,
+    format_manifest_summary,
+    write_manifest,
 )
 
 log = logging.getLogger("raster.corpus")
@@ -78,22 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(ingest.format_summary(stats, args.db))
     manifest = build_manifest(args.db, sources)
-    out = args.manifest or args.db.with_name("corpus_manifest.json")
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
-    tmp.replace(out)
-    s = manifest["summary"]
-    print(
-        f"manifest: {out}: {s['fonts']} fonts from {s['files']} files, {s['glyphs']} glyphs, "
-        f"{s['families']} families in {s['family_keys']} family keys"
-    )
-    for cls, c in s["per_design_class"].items():
-        print(
-            f"  {cls}: {c['fonts']} fonts, {c['glyphs']} glyphs, {c['families']} families, "
-            f"{c['family_keys']} keys"
-        )
-    if s["unknown_families"]:
-        print("families missing from FAMILY_TABLE: " + ", ".join(s["unknown_families"]))
+    out = write_manifest(manifest, args.manifest or args.db.with_name("corpus_manifest.json"))
+    print(format_manifest_summary(manifest["summary"], out))
     return EXIT_OK if stats.added or stats.present else EXIT_INPUT
 
 

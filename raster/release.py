@@ -12,9 +12,9 @@ import argparse
 import json
 import logging
 import sys
-import time
 from pathlib import Path
 
+from raster.cli import EXIT_INPUT, EXIT_OK, command, setup_logging
 from raster.inference.checkpoint_loader import CheckpointError
 from raster.inference.index import IndexMismatchError
 from raster.inference.shipped import (
@@ -22,12 +22,8 @@ from raster.inference.shipped import (
     ShippedModelError,
     describe,
     half_checkpoint,
-    load_shipped_index,
-    load_shipped_model,
     pack_release,
-    read_sidecar,
-    shipped_files,
-    verify_file,
+    verify_release,
 )
 
 log = logging.getLogger("raster.release")
@@ -61,34 +57,24 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _verify(args) -> int:
-    files = shipped_files(args.dir, args.release)
-    t0 = time.perf_counter()
-    info = read_sidecar(files)
-    for path in (files.model, files.index):
-        verify_file(path, info)
-    t1 = time.perf_counter()
-    loaded = load_shipped_model("cpu", files)
-    t2 = time.perf_counter()
-    ref = load_shipped_index(files)
-    t3 = time.perf_counter()
-    total = files.model.stat().st_size + files.index.stat().st_size
-    print(f"{describe(info)}: files match the sidecar ({total / 2**20:.1f} MB)")
+    check = verify_release(args.dir, args.release)
+    print(f"{describe(check.info)}: files match the sidecar ({check.total_bytes / 2**20:.1f} MB)")
     print(
-        f"sha256 {t1 - t0:.2f} s, model {t2 - t1:.2f} s ({len(loaded.index_to_label)} labels), "
-        f"index {t3 - t2:.2f} s ({len(ref)} rows)"
+        f"sha256 {check.sha_seconds:.2f} s, model {check.model_seconds:.2f} s "
+        f"({check.labels} labels), index {check.index_seconds:.2f} s ({check.rows} rows)"
     )
-    return 0
+    return EXIT_OK
 
 
+@command("raster.release")
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
-    logging.getLogger("faiss").setLevel(logging.WARNING)
+    setup_logging()
     try:
         if args.command == "half":
             out = half_checkpoint(args.checkpoint, args.out)
             print(f"wrote {out} ({out.stat().st_size / 2**20:.1f} MB, fp16 weights)")
-            return 0
+            return EXIT_OK
         if args.command == "pack":
             recipe = json.loads(args.recipe.read_text()) if args.recipe else None
             info = pack_release(
@@ -103,11 +89,11 @@ def main(argv: list[str] | None = None) -> int:
             for name, f in info["files"].items():
                 print(f"{args.out / name}: {f['bytes'] / 2**20:.1f} MB sha256 {f['sha256'][:12]}")
             print(f"release {info['release']}: {size / 2**20:.1f} MB in all")
-            return 0
+            return EXIT_OK
         return _verify(args)
     except (ShippedModelError, CheckpointError, IndexMismatchError, OSError, ValueError) as exc:
         log.error("%s", exc)
-        return 2
+        return EXIT_INPUT
 
 
 if __name__ == "__main__":

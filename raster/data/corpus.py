@@ -314,3 +314,29 @@ def summarize_manifest(entries: list[dict]) -> dict:
             {e["family"] or "" for e in entries if e["design_class"] == "unknown"}
         ),
     }
+
+
+def write_manifest(manifest: dict, out: str | Path) -> Path:
+    """Write the manifest JSON to ``out`` atomically (a temporary file moved into place)."""
+    out = Path(out)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
+    tmp.replace(out)
+    return out
+
+
+def format_manifest_summary(summary: dict, out: str | Path) -> str:
+    """The lines ``raster.corpus`` prints of a manifest's ``summary`` written to ``out``."""
+    s = summary
+    lines = [
+        f"manifest: {out}: {s['fonts']} fonts from {s['files']} files, {s['glyphs']} glyphs, "
+        f"{s['families']} families in {s['family_keys']} family keys"
+    ]
+    for cls, c in s["per_design_class"].items():
+        lines.append(
+            f"  {cls}: {c['fonts']} fonts, {c['glyphs']} glyphs, {c['families']} families, "
+            f"{c['family_keys']} keys"
+        )
+    if s["unknown_families"]:
+        lines.append("families missing from FAMILY_TABLE: " + ", ".join(s["unknown_families"]))
+    return "\n".join(lines)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -156,6 +157,53 @@ class _PackedMeta(Sequence):
             "f_id": self._fk[int(self._fc[i])],
             "label": self._labels[int(self._codes[i])],
         }
+
+
+@dataclass(frozen=True)
+class ReleaseCheck:
+    """What :func:`verify_release` found: the sidecar, the files' size, the load times.
+
+    Attributes:
+        info: the sidecar.
+        total_bytes: checkpoint + index.
+        sha_seconds, model_seconds, index_seconds: wall time (s) of the sha256 checks and loads.
+        labels: labels of the model; rows: reference rows of the index.
+    """
+
+    info: dict
+    total_bytes: int
+    sha_seconds: float
+    model_seconds: float
+    index_seconds: float
+    labels: int
+    rows: int
+
+
+def verify_release(folder: str | Path | None = None, release: str = RELEASE) -> ReleaseCheck:
+    """Check a release's files against its sidecar's sha256s, then load its model and index.
+
+    Raises:
+        ShippedModelError: a file is missing or differs from the sidecar.
+    """
+    files = shipped_files(folder, release)
+    t0 = time.perf_counter()
+    info = read_sidecar(files)
+    for path in (files.model, files.index):
+        verify_file(path, info)
+    t1 = time.perf_counter()
+    loaded = load_shipped_model("cpu", files)
+    t2 = time.perf_counter()
+    ref = load_shipped_index(files)
+    t3 = time.perf_counter()
+    return ReleaseCheck(
+        info,
+        files.model.stat().st_size + files.index.stat().st_size,
+        t1 - t0,
+        t2 - t1,
+        t3 - t2,
+        len(loaded.index_to_label),
+        len(ref),
+    )
 
 
 def read_packed_index(path: Path, info: dict):
