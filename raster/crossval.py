@@ -10,22 +10,19 @@ passed to raster.train (the recipe under test), e.g. ``--backbone resnet18``.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from pathlib import Path
 
 from raster import train
 from raster.cli import EXIT_INPUT, EXIT_OK, command, setup_logging
-from raster.demo import holdout_training_argv
 from raster.evaluation.crossval import (
     CrossvalConfig,
     CrossvalError,
-    evaluate_trained,
+    fold_training_argv,
     format_summary,
-    per_fold_row,
     run_crossval,
-    summarize,
+    score_trained_run,
 )
 
 log = logging.getLogger("raster.crossval")
@@ -92,18 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def train_fold(db: Path, model_dir: Path, cfg: CrossvalConfig, resume: Path | None) -> int:
     """Train one fold with raster.train's hold-out flags plus the recipe's."""
-    argv = holdout_training_argv(
-        db,
-        model_dir,
-        epochs=cfg.epochs,
-        img_size=cfg.img_size,
-        time_budget=cfg.time_budget,
-        limit=cfg.limit,
-    )
-    argv += ["--seed", str(cfg.seed), *cfg.train_args]
-    # a fold starts afresh (clearing a start that never reached a checkpoint) or resumes
-    argv += ["--resume", str(resume)] if resume is not None else ["--overwrite"]
-    return train.main(argv)
+    return train.main(fold_training_argv(db, model_dir, cfg, resume))
 
 
 @command("raster.crossval")
@@ -141,11 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.model_dir is not None:
         if args.train_db is None:
             parser.error("--model-dir needs --train-db")
-        result = evaluate_trained(cfg, args.model_dir, args.train_db)
-        summary = summarize([result])
-        summary["per_fold"] = {"heldout": per_fold_row(result)}
-        (args.out / "heldout" / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
-        print(format_summary(summary))
+        print(format_summary(score_trained_run(cfg, args.model_dir, args.train_db)))
         return EXIT_OK
     try:
         summary = run_crossval(cfg, train_fold)

@@ -36,6 +36,7 @@ from raster.evaluation.folds import (
     key_classes,
     split_folds,
 )
+from raster.evaluation.holdout_run import holdout_training_argv
 from raster.evaluation.twins import font_twins, twin_classes
 from raster.inference.evaluate import arabic_letters, truth_labels
 from raster.inference.font_glyphs import read_font_glyphs
@@ -480,6 +481,34 @@ def evaluate_trained(cfg: CrossvalConfig, model_dir: Path, train_db: Path) -> di
     result = {"fold": 0, "family_keys": unseen, **result}
     (d / "result.json").write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
     return result
+
+
+def score_trained_run(cfg: CrossvalConfig, model_dir: Path, train_db: Path) -> dict:
+    """``raster.crossval --model-dir``: :func:`evaluate_trained` and its summary (one row,
+    ``heldout``), written to ``OUT/heldout/summary.json``; returns the summary."""
+    result = evaluate_trained(cfg, model_dir, train_db)
+    summary = summarize([result])
+    summary["per_fold"] = {"heldout": per_fold_row(result)}
+    (cfg.out / "heldout" / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
+    return summary
+
+
+def fold_training_argv(
+    db: Path, model_dir: Path, cfg: CrossvalConfig, resume: Path | None
+) -> list[str]:
+    """``raster.train`` flags of one fold: the hold-out run's plus the recipe's; a fold starts
+    afresh (``--overwrite`` clears a start that never reached a checkpoint) or resumes."""
+    argv = holdout_training_argv(
+        db,
+        model_dir,
+        epochs=cfg.epochs,
+        img_size=cfg.img_size,
+        time_budget=cfg.time_budget,
+        limit=cfg.limit,
+    )
+    argv += ["--seed", str(cfg.seed), *cfg.train_args]
+    argv += ["--resume", str(resume)] if resume is not None else ["--overwrite"]
+    return argv
 
 
 def _mean_sd(values: list[float | None]) -> dict:
