@@ -12,14 +12,11 @@ import logging
 import sys
 from pathlib import Path
 
-import numpy as np
-
 from raster.cli import EXIT_INPUT, EXIT_OK, add_progress_arg, apply_progress, command, setup_logging
 from raster.data.pipeline import build_datasets
 from raster.data.schema import SchemaError
 from raster.inference.checkpoint_loader import CheckpointError
-from raster.inference.embedding import data_config, forward_datasets
-from raster.inference.meta import dataset_meta, write_meta
+from raster.inference.embedding import data_config, embed_dataset, save_embeddings
 from raster.inference.shipped import model_or_shipped
 from raster.paths import check_outputs
 
@@ -70,12 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     except (CheckpointError, FileNotFoundError, SchemaError, ValueError) as exc:
         log.error("%s", exc)
         return EXIT_INPUT
-    _, emb = forward_datasets(loaded, [bundle.train], args.batch_size)
-    meta = dataset_meta(bundle.train, bundle.index_to_label)
-    for path in (args.out_embeds, args.out_meta):
-        path.parent.mkdir(parents=True, exist_ok=True)
-    np.save(args.out_embeds, emb.astype(np.float32))
-    write_meta(args.out_meta, meta)
+    emb, meta = embed_dataset(loaded, bundle.train, bundle.index_to_label, args.batch_size)
+    save_embeddings(emb, meta, args.out_embeds, args.out_meta)
     log.info(
         "embedded %d glyphs (%d-D) with %s -> %s, %s",
         len(meta),

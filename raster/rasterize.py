@@ -11,13 +11,11 @@ import logging
 import sys
 from pathlib import Path
 
-from PIL import Image
-
 from raster.cli import EXIT_INPUT, EXIT_OK, add_progress_arg, apply_progress, command, setup_logging
-from raster.data.render import NORMALIZATIONS, RasterConfig, get_rasterizer
+from raster.data.png_export import missing_glyph_ids, write_glyph_pngs
+from raster.data.render import NORMALIZATIONS, RasterConfig
 from raster.data.selection import SelectionConfig, select_glyphs
 from raster.paths import check_outputs
-from raster.progress import progress_bar
 
 log = logging.getLogger("raster.rasterize")
 
@@ -64,20 +62,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INPUT
     if args.glyph_ids:
-        missing = sorted(set(args.glyph_ids) - set(table.glyph_ids.tolist()))
+        missing = missing_glyph_ids(args.glyph_ids, table)
         if missing:
             log.warning("glyph_ids not rendered (absent, no contours or malformed): %s", missing)
-    args.out_dir.mkdir(parents=True, exist_ok=True)
-    r = get_rasterizer(cfg)
-    n_shrunk = 0
-    for i in progress_bar(range(len(table)), desc="rasterize", unit="glyph"):
-        img, shrunk = r.render(table.outlines[i], float(table.upems[i]))
-        n_shrunk += shrunk
-        if args.black_on_white:
-            img = 255 - img
-        gid = int(table.glyph_ids[i])
-        safe = "".join(c if c.isalnum() or c in "_-" else "-" for c in table.labels[i])
-        Image.fromarray(img).save(args.out_dir / f"{gid}_{safe}.png")
+    n_shrunk = write_glyph_pngs(table, cfg, args.out_dir, black_on_white=args.black_on_white)
     log.info("wrote %d PNGs to %s (%d shrunk to fit)", len(table), args.out_dir, n_shrunk)
     return EXIT_OK
 

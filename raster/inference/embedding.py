@@ -20,6 +20,7 @@ from raster.data.dataset import GlyphDataset
 from raster.data.pipeline import DataConfig, add_data_args
 from raster.engine.loop import class_logits
 from raster.inference.checkpoint_loader import LoadedModel
+from raster.inference.meta import dataset_meta, write_meta
 from raster.metrics.knn import l2_normalize
 from raster.progress import progress_bar
 
@@ -156,3 +157,29 @@ def forward_datasets(
                 yield batch["image"]
 
     return forward_batches(loaded, gen(), sum(len(d) for d in datasets), "embed", progress)
+
+
+def embed_dataset(
+    loaded: LoadedModel,
+    ds: GlyphDataset,
+    index_to_label: Sequence[str],
+    batch_size: int = 256,
+) -> tuple[np.ndarray, list[dict]]:
+    """Embeddings of an un-augmented dataset and their meta rows (``raster.embed``).
+
+    Returns:
+        ``(embeddings, meta)``: float32 (N, D) L2-normalized, and one ``{glyph_id, f_id,
+        label}`` per row, in dataset order.
+    """
+    _, emb = forward_datasets(loaded, [ds], batch_size)
+    return emb.astype(np.float32), dataset_meta(ds, index_to_label)
+
+
+def save_embeddings(
+    embeddings: np.ndarray, meta: list[dict], out_embeds: Path, out_meta: Path
+) -> None:
+    """Write the (N, D) vectors as ``.npy`` and their meta as JSONL (folders made)."""
+    for path in (out_embeds, out_meta):
+        path.parent.mkdir(parents=True, exist_ok=True)
+    np.save(out_embeds, embeddings)
+    write_meta(out_meta, meta)
