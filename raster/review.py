@@ -46,38 +46,24 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     setup_logging()
     logging.getLogger("faiss").setLevel(logging.WARNING)
-    from raster.data.fonts import FontLoadError
     from raster.inference.predict import load_predictor
     from raster.paths import check_outputs
-    from raster.reviewing.build import is_pdf, review_font, review_pdf
+    from raster.reviewing.build import review_source
     from raster.reviewing.page import write_page
 
     if not args.source.is_file():
         raise FileNotFoundError(2, "no such file", str(args.source))
     check_outputs({"--out": args.out}, [args.source, args.checkpoint, args.index])
     predictor = load_predictor(args.checkpoint, args.index, args.device, args.method)
-    if is_pdf(args.source):
-        data = review_pdf(
-            args.source,
-            predictor,
-            args.method,
-            charset=args.charset,
-            threshold=0.3 if args.threshold is None else args.threshold,
-            model=args.checkpoint.name,
-        )
-    else:
-        try:
-            data = review_font(
-                args.source,
-                predictor,
-                args.method,
-                charset=args.charset,
-                face_index=args.face_index,
-                threshold=0.5 if args.threshold is None else args.threshold,
-                model=args.checkpoint.name,
-            )
-        except FontLoadError as exc:
-            raise type(exc)(f"{args.source}: {exc}") from exc
+    data = review_source(
+        args.source,
+        predictor,
+        args.method,
+        charset=args.charset,
+        face_index=args.face_index,
+        threshold=args.threshold,
+        model=args.checkpoint.name,
+    )
     write_page(data, args.out)
     unsure = sum(it.confidence < data.threshold for it in data.items)
     print(

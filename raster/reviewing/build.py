@@ -79,3 +79,49 @@ def review_pdf(
 
     identifier = model_identifier(predictor, method, charset=charset)
     return pdf_review(path, identifier, context=context, threshold=threshold, model=model)
+
+
+def review_source(
+    source: str | Path,
+    predictor,
+    method: str | None = None,
+    *,
+    charset: str = "all",
+    face_index: int = 0,
+    threshold: float | None = None,
+    model: str = "",
+) -> ReviewData:
+    """``raster.review``: :func:`review_pdf` when ``source`` starts like a PDF, else
+    :func:`review_font`.
+
+    Args:
+        threshold: guesses less confident are unsure; None: 0.3 for a PDF (``pdf repair
+            --min-confidence``), 0.5 for a font (``identify --min-confidence``).
+
+    Raises:
+        FontLoadError: an unreadable font, the message prefixed with its path.
+        PdfInputError: the PDF cannot be read.
+    """
+    from raster.errors import FontLoadError
+
+    if is_pdf(source):
+        return review_pdf(
+            source,
+            predictor,
+            method,
+            charset=charset,
+            threshold=0.3 if threshold is None else threshold,
+            model=model,
+        )
+    try:
+        return review_font(
+            source,
+            predictor,
+            method,
+            charset=charset,
+            face_index=face_index,
+            threshold=0.5 if threshold is None else threshold,
+            model=model,
+        )
+    except FontLoadError as exc:
+        raise type(exc)(f"{source}: {exc}") from exc
