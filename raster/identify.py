@@ -138,6 +138,21 @@ def _load(args):
     return answers, predictor, read_font_glyphs(args.font, args.face_index)
 
 
+def _write_review(args, ident) -> None:
+    """``--review``: the review page of the identification, before any answers apply."""
+    from raster.reviewing.build import identification_review
+    from raster.reviewing.page import write_page
+
+    data = identification_review(
+        args.font,
+        ident,
+        threshold=args.min_confidence,
+        face_index=args.face_index,
+        model=args.checkpoint.name,
+    )
+    print(f"wrote {write_page(data, args.review)}: open it in a browser, then Export answers")
+
+
 def _write_cmap(args, rows: list[dict]) -> int:
     """``--write-cmap``: the copy with a cmap from the predictions, checked with HarfBuzz."""
     entries, checks = write_checked_cmap(
@@ -195,17 +210,7 @@ def main(argv: list[str] | None = None) -> int:
         gsub=args.gsub,
     )
     if args.review:
-        from raster.reviewing.build import identification_review
-        from raster.reviewing.page import write_page
-
-        data = identification_review(
-            args.font,
-            ident,
-            threshold=args.min_confidence,
-            face_index=args.face_index,
-            model=args.checkpoint.name,
-        )
-        print(f"wrote {write_page(data, args.review)}: open it in a browser, then Export answers")
+        _write_review(args, ident)
     if answers is not None:
         from raster.reviewing.answers import apply_answers
 
