@@ -33,7 +33,7 @@ fi
 
 if [ ! -f "$RUN/best.pt" ]; then
   read -r -a ARGV < <("$PY" -c "from pathlib import Path
-from raster.demo import holdout_training_argv
+from raster.evaluation.holdout_run import holdout_training_argv
 print(' '.join(holdout_training_argv(Path('$TRAIN_DB'), Path('$RUN'), epochs=$EPOCHS, img_size=64, time_budget=$MINUTES)))")
   "$PY" -m raster.train "${ARGV[@]}"
 fi

@@ -39,7 +39,7 @@ fi
 # 2. training (today's recipe: the flags of scripts/corpus_holdout_run.sh on every font)
 if [ ! -f "$RUN/train/best.pt" ] || [ ! -f "$RUN/train/done" ]; then
   read -r -a ARGV < <("$PY" -c "from pathlib import Path
-from raster.demo import holdout_training_argv
+from raster.evaluation.holdout_run import holdout_training_argv
 print(' '.join(holdout_training_argv(Path('$RUN/corpus.db'), Path('$RUN/train'), epochs=$EPOCHS, img_size=64, time_budget=$MINUTES)))")
   RESUME=()  # an interrupted run continues; a failed start is redone
   if [ -f "$RUN/train/last.pt" ]; then RESUME=(--resume "$RUN/train/last.pt")
