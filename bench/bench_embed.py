@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from raster.cli import add_threads_arg, apply_threads
+from raster.cli import HelpFormatter, add_seed_arg, add_threads_arg, apply_threads
 from raster.data.render import RasterConfig
 from raster.engine.loop import LossConfig
 from raster.inference.checkpoint_loader import LoadedModel
@@ -29,7 +29,7 @@ from raster.models.glyph_net import ModelConfig, build_model
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+        description=__doc__.splitlines()[0], formatter_class=HelpFormatter
     )
     g = parser.add_argument_group("model")
     g.add_argument("--backbone", default=ModelConfig.backbone, help="timm backbone name")
@@ -42,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--batch-size", type=int, default=256)
     g.add_argument("--repeats", type=int, default=3, help="best of N passes")
     add_threads_arg(g)
-    g.add_argument("--seed", type=int, default=0)
+    add_seed_arg(g)
     g.add_argument("--json-out", type=Path, default=None, help="also write the result here")
     return parser
 

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from raster.cli import setup_logging
+from raster.cli import HelpFormatter, setup_logging
 from raster.data.holdout import copy_without_family
 from raster.data.render import RasterConfig, render_contours
 from raster.data.schema import FORMS
@@ -51,9 +51,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
-    )
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0], formatter_class=HelpFormatter)
     p.add_argument("--db", type=Path, default=ROOT / "dataset" / "glyphs.db")
     p.add_argument("--holdout-family", default="Amiri")
     p.add_argument("--work-dir", type=Path, default=ROOT / "artifacts" / "bench_identify")

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from fontTools.ttLib import TTCollection, TTFont
 
-from raster.cli import setup_logging
+from raster.cli import HelpFormatter, add_workers_arg, setup_logging
 from raster.data import ingest
 from raster.data.bundled import bundled_font_paths
 from raster.data.fonts import FONT_SUFFIXES
@@ -194,10 +194,10 @@ def markdown(
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+        description=__doc__.splitlines()[0], formatter_class=HelpFormatter
     )
     run = parser.add_argument_group("run")
-    run.add_argument("--workers", type=int, default=2, help="parsing processes")
+    add_workers_arg(run, default=2, help="parsing processes")
     run.add_argument(
         "--instances", choices=("default", "named"), default="named", help="variable-font instances"
     )

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from raster.cli import add_threads_arg, apply_threads, setup_logging
+from raster.cli import HelpFormatter, add_threads_arg, apply_threads, setup_logging
 from raster.data.bundled import bundled_font_paths
 from raster.inference.predict import load_predictor
 from raster.pdf.glyph_text import model_identifier
@@ -54,7 +54,7 @@ LINES = [
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+        description=__doc__.splitlines()[0], formatter_class=HelpFormatter
     )
     parser.add_argument("--checkpoint", type=Path, default=Path("runs/demo/best.pt"))
     parser.add_argument("--index", type=Path, default=None, help="default: CHECKPOINT_DIR/ref")

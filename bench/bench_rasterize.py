@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 import raster.data.render as render_mod
+from raster.cli import add_flag
 from raster.data.cache import load_or_build
 from raster.data.contours import content_key, outline_from_bytes, parse_contours
 from raster.data.render import RasterConfig, Rasterizer, get_rasterizer
@@ -131,7 +132,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--n", type=int, default=20000, help="rows to time")
     p.add_argument("--img-size", type=int, default=128)
     p.add_argument("--repeats", type=int, default=3, help="best of N passes")
-    p.add_argument("--workers", type=int, default=2, help="also time a cache build with N workers")
+    add_flag(
+        p,
+        "--num-workers",
+        aliases=("--workers",),
+        dest="workers",
+        type=int,
+        default=2,
+        help="also time a cache build with N workers",
+    )
     p.add_argument("--json-out", type=Path, default=None, help="also write the result here")
     args = p.parse_args(argv)
     db_given = args.db is not None and args.db.exists()

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
+from raster.cli import HelpFormatter
+
 ROOT = Path(__file__).resolve().parents[1]
 DB = "dataset/glyphs.db"
 IDENTIFY_WORK = "artifacts/bench_identify"
@@ -72,12 +74,12 @@ def plan(name: str, quick: bool, root: Path = ROOT, scratch: Path | None = None)
         scratch: a directory for the quick training run's cache (default: the bench's own).
     """
     if name == "ingest":
-        args = ["--no-corpus", "--max-files", "2", "--workers", "1"] if quick else []
+        args = ["--no-corpus", "--max-files", "2", "--num-workers", "1"] if quick else []
         return Plan(name, [Job(name, "bench.bench_ingest", args)])
     if name == "rasterize":
         sizes = ["--n", "300", "--repeats", "1"] if quick else ["--n", "20000", "--repeats", "3"]
         return Plan(
-            name, [Job(name, "bench.bench_rasterize", ["--db", DB, *sizes, "--workers", "2"])]
+            name, [Job(name, "bench.bench_rasterize", ["--db", DB, *sizes, "--num-workers", "2"])]
         )
     if name == "cache":
         args = ["--n", "5000", "--max-seconds", "5", "--memmap-compare", "2000"] if quick else []
@@ -296,7 +298,7 @@ def _ingest(res: dict) -> list[str]:
     if d.get("max_files"):
         first = f"the first {_plural(d['max_files'], 'bundled file')}"
     lines = [
-        f"(`--workers {d['workers']} --instances {d['instances']}`, default repertoire, "
+        f"(`--num-workers {d['workers']} --instances {d['instances']}`, default repertoire, "
         f"{first}; {corpus})",
         "",
         "| set | files | fonts added | glyphs | s | fonts/s | glyphs/s | DB MB |",
@@ -697,7 +699,7 @@ def render(results: dict[str, dict], machine: dict, quick: bool = False) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+        description=__doc__.splitlines()[0], formatter_class=HelpFormatter
     )
     parser.add_argument(
         "--out",

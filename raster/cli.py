@@ -39,7 +39,10 @@ __all__ = [
     "DEFAULT_SEED",
     "HelpFormatter",
     "add_flag",
+    "add_device_arg",
     "add_model_args",
+    "add_seed_arg",
+    "add_workers_arg",
     "add_progress_arg",
     "add_threads_arg",
     "apply_threads",
@@ -196,6 +199,27 @@ def apply_threads(threads: int) -> int:
     return set_torch_threads(threads)
 
 
+def add_device_arg(group, default: str = "auto") -> None:
+    """``--device``: auto (CUDA when there is one, else CPU), cpu, cuda or cuda:N."""
+    group.add_argument("--device", default=default, help="auto|cpu|cuda|cuda:N")
+
+
+def add_workers_arg(
+    group, default: int = 1, help: str = "worker processes", dest: str = "workers"
+) -> None:
+    """``--num-workers``: worker processes (the user's guide's spelling; ``--workers`` still
+    parses)."""
+    add_flag(
+        group, "--num-workers", aliases=("--workers",), dest=dest, type=int, default=default,
+        help=help,
+    )  # fmt: skip
+
+
+def add_seed_arg(group, help: str = "random seed") -> None:
+    """``--seed``, default :data:`DEFAULT_SEED` everywhere."""
+    group.add_argument("--seed", type=int, default=DEFAULT_SEED, help=help)
+
+
 def add_model_args(
     group,
     *,
@@ -205,7 +229,7 @@ def add_model_args(
     charset_help: str = "only labels of this language's characters (ar, fa, ur; all = no "
     "restriction)",
     charset_default: str = "all",
-    device: str = "cpu",
+    device: str = "auto",
 ) -> None:
     """The model flags of every command that labels glyphs (identify, pdf, the benches).
 
@@ -232,7 +256,7 @@ def add_model_args(
     group.add_argument(
         "--charset", choices=sorted(CHARSETS), default=charset_default, help=charset_help
     )
-    group.add_argument("--device", default=device, help="cpu|cuda|cuda:N")
+    add_device_arg(group, default=device)
 
 
 def parse_with_config(

@@ -11,7 +11,7 @@ import logging
 import sys
 from pathlib import Path
 
-from raster.cli import EXIT_INPUT, EXIT_OK, command, setup_logging
+from raster.cli import EXIT_INPUT, EXIT_OK, HelpFormatter, add_workers_arg, command, setup_logging
 from raster.data import ingest
 from raster.data.corpus import (
     DEBIAN_PACKAGES,
@@ -31,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m raster.corpus",
         description=__doc__.splitlines()[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("--db", type=Path, default=Path("dataset/corpus.db"), help="SQLite file")
     parser.add_argument(
@@ -46,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=Path("fonts_corpus/fontsource"),
         help="folder of scripts/fetch_fontsource_fonts.sh",
     )
-    parser.add_argument("--workers", type=int, default=1, help="parsing processes")
+    add_workers_arg(parser, default=1, help="parsing processes")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     parser.add_argument(
         "--list",

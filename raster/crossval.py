@@ -15,7 +15,15 @@ import sys
 from pathlib import Path
 
 from raster import train
-from raster.cli import EXIT_INPUT, EXIT_OK, command, setup_logging
+from raster.cli import (
+    EXIT_INPUT,
+    EXIT_OK,
+    HelpFormatter,
+    add_flag,
+    add_seed_arg,
+    command,
+    setup_logging,
+)
 from raster.evaluation.crossval import (
     CrossvalConfig,
     CrossvalError,
@@ -45,12 +53,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m raster.crossval",
         description=__doc__.splitlines()[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     p.add_argument("--db", type=Path, default=Path("dataset/corpus.db"), help="corpus glyph DB")
-    p.add_argument("--out", type=Path, default=Path("runs/cv"), help="run folder (resumable)")
+    add_flag(
+        p,
+        "--out-dir",
+        aliases=("--out",),
+        dest="out",
+        type=Path,
+        default=Path("runs/cv"),
+        help="run folder (resumable)",
+    )
     p.add_argument("--folds", type=int, default=5, help="k")
-    p.add_argument("--seed", type=int, default=0, help="fold split and training seed")
+    add_seed_arg(p, help="fold split and training seed")
     p.add_argument("--time-budget", type=float, default=20.0, help="training minutes per fold")
     p.add_argument("--epochs", type=int, default=1000, help="epoch cap per fold")
     p.add_argument("--img-size", type=int, default=64)

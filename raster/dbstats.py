@@ -13,7 +13,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from raster.cli import EXIT_INPUT, EXIT_OK, command, setup_logging
+from raster.cli import EXIT_INPUT, EXIT_OK, HelpFormatter, command, setup_logging
 from raster.data.schema import SchemaError
 from raster.data.stats import format_summary, summarize
 
@@ -22,7 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m raster.dbstats",
         description=__doc__.splitlines()[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     db = parser.add_argument_group("database")
     db.add_argument(

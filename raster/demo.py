@@ -18,7 +18,15 @@ import sys
 from pathlib import Path
 
 from raster import identify, train
-from raster.cli import EXIT_OK, EXIT_PARTIAL, command, setup_logging
+from raster.cli import (
+    EXIT_OK,
+    EXIT_PARTIAL,
+    HelpFormatter,
+    add_flag,
+    add_workers_arg,
+    command,
+    setup_logging,
+)
 from raster.data import ingest
 from raster.data.bundled import bundled_font_paths
 from raster.data.holdout import copy_without_family
@@ -37,10 +45,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m raster.demo",
         description=__doc__.splitlines()[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("--db", type=Path, default=Path("dataset/glyphs.db"))
-    parser.add_argument("--run-dir", type=Path, default=Path("runs/demo"))
+    add_flag(
+        parser, "--out-dir", aliases=("--run-dir",), dest="run_dir", type=Path,
+        default=Path("runs/demo"), help="the demo's run folder",
+    )  # fmt: skip
     parser.add_argument(
         "--holdout-family",
         default="Amiri",
@@ -60,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--fresh", action="store_true", help="delete the DB and the run; start over"
     )
     parser.add_argument("--ingest-only", action="store_true", help="stop after building the DB")
-    parser.add_argument("--workers", type=int, default=2, help="font-parsing processes")
+    add_workers_arg(parser, default=2, help="font-parsing processes")
     return parser
 
 
@@ -113,7 +124,7 @@ def _identify_heldout(paths: list[str], run: Path, ckpt: Path, ref: Path) -> lis
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     setup_logging()
-    check_outputs({"--db": args.db}, [], folders={"--run-dir": args.run_dir})
+    check_outputs({"--db": args.db}, [], folders={"--out-dir": args.run_dir})
     if args.fresh:
         args.db.unlink(missing_ok=True)
         shutil.rmtree(args.run_dir, ignore_errors=True)

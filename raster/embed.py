@@ -12,7 +12,16 @@ import logging
 import sys
 from pathlib import Path
 
-from raster.cli import EXIT_INPUT, EXIT_OK, add_progress_arg, apply_progress, command, setup_logging
+from raster.cli import (
+    EXIT_INPUT,
+    EXIT_OK,
+    HelpFormatter,
+    add_device_arg,
+    add_progress_arg,
+    apply_progress,
+    command,
+    setup_logging,
+)
 from raster.data.pipeline import build_datasets
 from raster.data.schema import SchemaError
 from raster.inference.checkpoint_loader import CheckpointError
@@ -27,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m raster.embed",
         description=__doc__.splitlines()[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     g = parser.add_argument_group("input")
     g.add_argument("--db", type=Path, required=True, help="glyph database (SQLite)")
@@ -45,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     g = parser.add_argument_group("run")
     g.add_argument("--batch-size", type=int, default=256)
-    g.add_argument("--device", default="cpu", help="cpu|cuda|cuda:N")
+    add_device_arg(g)
     add_progress_arg(g)
     return parser
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from raster.cli import EXIT_INPUT, EXIT_OK, command, setup_logging
+from raster.cli import EXIT_INPUT, EXIT_OK, HelpFormatter, add_seed_arg, command, setup_logging
 from raster.inference.meta import load_meta
 from raster.metrics.retrieval import evaluate_saved
 from raster.paths import check_outputs
@@ -27,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m raster.eval_similarity",
         description=__doc__.splitlines()[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     g = parser.add_argument_group("input")
     g.add_argument("--embeds", type=Path, required=True, help="(N, D) float32 .npy")
@@ -40,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     g.add_argument("--label-regex", default=None, help="keep rows whose label matches")
     g.add_argument("--min-cluster", type=int, default=2, help="drop labels with fewer rows")
-    g.add_argument("--seed", type=int, default=0)
+    add_seed_arg(g, help="seed of the query sample")
     g = parser.add_argument_group("metrics")
     g.add_argument("--k", type=int, default=10)
     g.add_argument(

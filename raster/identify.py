@@ -19,6 +19,7 @@ from raster.cli import (
     EXIT_INPUT,
     EXIT_OK,
     EXIT_PARTIAL,
+    HelpFormatter,
     add_model_args,
     add_threads_arg,
     apply_threads,
@@ -49,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m raster.identify",
         description=__doc__.splitlines()[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("font", type=Path, help="font file (.ttf/.otf/.ttc/.woff/.woff2)")
     g = parser.add_argument_group("model")

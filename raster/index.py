@@ -13,7 +13,17 @@ import logging
 import sys
 from pathlib import Path
 
-from raster.cli import EXIT_INPUT, EXIT_OK, add_progress_arg, apply_progress, command, setup_logging
+from raster.cli import (
+    EXIT_INPUT,
+    EXIT_OK,
+    HelpFormatter,
+    add_device_arg,
+    add_flag,
+    add_progress_arg,
+    apply_progress,
+    command,
+    setup_logging,
+)
 from raster.data.schema import SchemaError
 from raster.inference.checkpoint_loader import CheckpointError
 from raster.inference.index import (
@@ -35,13 +45,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m raster.index",
         description=__doc__.splitlines()[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser(
         "build",
         help="embed a DB and write the index directory",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     g = b.add_argument_group("input")
     g.add_argument("--db", type=Path, required=True, help="glyph database (SQLite)")
@@ -58,7 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="row limit (default: the run's own, so its val split calibrates)",
     )
     g = b.add_argument_group("output")
-    g.add_argument("--out", type=Path, required=True, help="index directory")
+    add_flag(
+        g, "--out-dir", aliases=("--out",), dest="out", type=Path, required=True,
+        help="index directory",
+    )  # fmt: skip
     g = b.add_argument_group("run")
     g.add_argument("--k", type=int, default=DEFAULT_KNN_K, help="neighbours per kNN vote")
     g.add_argument(
@@ -69,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-ligatures leaves them out",
     )
     g.add_argument("--batch-size", type=int, default=256)
-    g.add_argument("--device", default="cpu", help="cpu|cuda|cuda:N")
+    add_device_arg(g)
     add_progress_arg(g)
     return parser
 
@@ -81,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     apply_progress(args)
     logging.getLogger("fontTools").setLevel(logging.WARNING)  # instancing narrates each table
     try:
-        check_outputs({}, [args.db, args.checkpoint], folders={"--out": args.out})
+        check_outputs({}, [args.db, args.checkpoint], folders={"--out-dir": args.out})
         loaded = model_or_shipped(args.checkpoint, args.device)
         info = build_index(
             loaded,

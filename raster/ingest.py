@@ -16,7 +16,9 @@ from pathlib import Path
 from raster.cli import (
     EXIT_OK,
     EXIT_PARTIAL,
+    HelpFormatter,
     add_progress_arg,
+    add_workers_arg,
     apply_progress,
     command,
     setup_logging,
@@ -31,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m raster.ingest",
         description=__doc__.splitlines()[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     src = parser.add_argument_group("input")
     src.add_argument(
@@ -82,9 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
         "JSON (training then reads glyphs without parsing JSON); no fonts needed",
     )
     run = parser.add_argument_group("run")
-    run.add_argument(
-        "--workers", type=int, default=1, help="processes that parse fonts in parallel (one writer)"
-    )
+    add_workers_arg(run, default=1, help="processes that parse fonts in parallel (one writer)")
     run.add_argument("--strict", action="store_true", help="exit non-zero when any font fails")
     add_progress_arg(run)
     run.add_argument("-v", "--verbose", action="store_true", help="log every skipped font")
@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(logging.INFO if args.verbose else logging.WARNING)
     apply_progress(args)
     if args.workers < 1:
-        parser.error("--workers must be >= 1")
+        parser.error("--num-workers must be >= 1")
     if args.add_outlines and not (args.paths or args.bundled):
         filled, bad, seconds = add_outline_column(args.db)
         print(

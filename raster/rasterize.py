@@ -11,7 +11,16 @@ import logging
 import sys
 from pathlib import Path
 
-from raster.cli import EXIT_INPUT, EXIT_OK, add_progress_arg, apply_progress, command, setup_logging
+from raster.cli import (
+    EXIT_INPUT,
+    EXIT_OK,
+    HelpFormatter,
+    add_progress_arg,
+    add_seed_arg,
+    apply_progress,
+    command,
+    setup_logging,
+)
 from raster.data.png_export import missing_glyph_ids, write_glyph_pngs
 from raster.data.render import NORMALIZATIONS, RasterConfig
 from raster.data.selection import SelectionConfig, select_glyphs
@@ -24,12 +33,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m raster.rasterize",
         description=__doc__.splitlines()[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     g = p.add_argument_group("input")
     g.add_argument("--db", type=Path, required=True, help="glyph database")
     g.add_argument("--limit", type=int, default=100, help="seeded sample of N glyphs; 0 = all")
-    g.add_argument("--seed", type=int, default=42, help="sample seed")
+    add_seed_arg(g, help="sample seed")
     g.add_argument("--glyph-ids", type=int, nargs="+", default=None, help="only these glyphs")
     g.add_argument("--label-regex", default=None, help="only labels matching (re.search)")
     o = p.add_argument_group("output")

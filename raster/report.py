@@ -18,7 +18,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from raster.cli import EXIT_OK, command, setup_logging
+from raster.cli import (
+    EXIT_OK,
+    HelpFormatter,
+    add_device_arg,
+    add_flag,
+    add_seed_arg,
+    command,
+    setup_logging,
+)
 from raster.reporting.html import ReportOptions, write_report
 
 
@@ -26,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m raster.report",
         description=__doc__.splitlines()[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("run_dir", type=Path, help="run directory (train_log.jsonl, best.pt, ...)")
     g = parser.add_argument_group("inputs")
@@ -49,13 +57,21 @@ def build_parser() -> argparse.ArgumentParser:
     g = parser.add_argument_group("sections")
     g.add_argument("--map-glyphs", type=int, default=2000, help="DB glyphs in the embedding map")
     g.add_argument("--map-groups", type=int, default=12, help="joining groups coloured")
-    g.add_argument("--seed", type=int, default=0, help="sample of the embedding map")
+    add_seed_arg(g, help="sample of the embedding map")
     g.add_argument("--gallery", type=int, default=24, help="wrong identifications shown")
-    g.add_argument("--neighbours", type=int, default=3, help="reference glyphs per gallery item")
+    add_flag(
+        g,
+        "--k",
+        aliases=("--neighbours",),
+        dest="neighbours",
+        type=int,
+        default=3,
+        help="reference glyphs per gallery item",
+    )
     g = parser.add_argument_group("output")
     g.add_argument("--out", type=Path, default=None, help="None: RUN_DIR/report.html")
     g = parser.add_argument_group("run")
-    g.add_argument("--device", default="cpu", help="cpu|cuda|cuda:N")
+    add_device_arg(g)
     g.add_argument("--batch-size", type=int, default=256)
     return parser
 

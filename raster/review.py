@@ -14,7 +14,7 @@ import logging
 import sys
 from pathlib import Path
 
-from raster.cli import EXIT_OK, add_model_args, command, setup_logging
+from raster.cli import EXIT_OK, HelpFormatter, add_model_args, command, setup_logging
 
 log = logging.getLogger("raster.review")
 
@@ -23,7 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m raster.review",
         description=__doc__.splitlines()[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("source", type=Path, metavar="FONT_OR_PDF", help="a font file or a PDF")
     parser.add_argument("--out", type=Path, required=True, help="the page to write (.html)")

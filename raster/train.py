@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 
 from raster.cli import (
+    HelpFormatter,
+    add_flag,
     add_progress_arg,
     apply_progress,
     command,
@@ -38,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m raster.train",
         description=__doc__.splitlines()[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
         epilog=RECOMMENDED,
     )
     parser.add_argument("--config", type=Path, help="YAML file of defaults (explicit flags win)")
@@ -76,7 +78,15 @@ def build_parser() -> argparse.ArgumentParser:
         "start fresh; optimizer and schedule start anew",
     )
     g.add_argument("--save-every", type=int, default=0, help="also keep epoch_N.pt every N epochs")
-    g.add_argument("--num-workers", type=int, default=0, help="DataLoader worker processes")
+    add_flag(
+        g,
+        "--num-workers",
+        aliases=("--workers",),
+        dest="num_workers",
+        type=int,
+        default=0,
+        help="DataLoader worker processes",
+    )
     g.add_argument("--no-amp", action="store_true", help="disable bf16 autocast on CUDA")
     g.add_argument("--log-interval", type=int, default=200, help="steps between log lines")
     g.add_argument("--suppress-warnings", action="store_true", help="silence Python warnings")

@@ -11,7 +11,7 @@ import logging
 import sys
 from pathlib import Path
 
-from raster.cli import EXIT_INPUT, EXIT_OK, command, setup_logging
+from raster.cli import EXIT_INPUT, EXIT_OK, HelpFormatter, add_seed_arg, command, setup_logging
 from raster.data.render import NORMALIZATIONS, RasterConfig
 from raster.data.selection import SelectionConfig, select_glyphs
 from raster.paths import check_outputs
@@ -24,11 +24,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m raster.visualize",
         description=__doc__.splitlines()[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     g = p.add_argument_group("input")
     g.add_argument("--db", type=Path, required=True, help="glyph database")
-    g.add_argument("--seed", type=int, default=42, help="sample seed")
+    add_seed_arg(g, help="sample seed")
     g.add_argument("--label-regex", default=None, help="only labels matching (re.search)")
     g.add_argument("--glyph-ids", type=int, nargs="+", default=None, help="only these glyphs")
     o = p.add_argument_group("grid")

@@ -33,4 +33,4 @@ bash scripts/fetch_fontsource_fonts.sh "$FONTS/fontsource"
 
 mkdir -p "$OUT"
 "$PY" -m raster.corpus --db "$OUT/corpus.db" --manifest "$OUT/corpus_manifest.json" \
-  --fontsource "$FONTS/fontsource" --workers "$WORKERS"
+  --fontsource "$FONTS/fontsource" --num-workers "$WORKERS"

@@ -38,7 +38,7 @@ print(' '.join(holdout_training_argv(Path('$TRAIN_DB'), Path('$RUN'), epochs=$EP
   "$PY" -m raster.train "${ARGV[@]}"
 fi
 
-[ -f "$RUN/ref/index.json" ] || "$PY" -m raster.index build --db "$TRAIN_DB" --checkpoint "$RUN/best.pt" --out "$RUN/ref"
+[ -f "$RUN/ref/index.json" ] || "$PY" -m raster.index build --db "$TRAIN_DB" --checkpoint "$RUN/best.pt" --out-dir "$RUN/ref"
 
 for font in $("$PY" -c 'from raster.data.bundled import bundled_font_paths
 print(" ".join(str(p) for p in bundled_font_paths() if p.name.startswith("Amiri")))'); do

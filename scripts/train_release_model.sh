@@ -80,7 +80,7 @@ recipe = {
 EOF
 MAN=()
 [ -f "$RUN/corpus_manifest.json" ] && MAN=(--manifest "$RUN/corpus_manifest.json")
-"$PY" -m raster.release pack --checkpoint "$RUN/$RELEASE.pt" --index "$RUN/ref" --out "$OUT" \
+"$PY" -m raster.release pack --checkpoint "$RUN/$RELEASE.pt" --index "$RUN/ref" --out-dir "$OUT" \
   --recipe "$RUN/recipe.json" "${MAN[@]}"
 "$PY" -m raster.release verify --dir "$OUT"
 echo "== $(date -u +%FT%TZ) done: $OUT/$RELEASE.*"

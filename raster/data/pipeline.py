@@ -129,12 +129,15 @@ def add_data_args(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         default=_default("pre_raster_workers"),
         help="render processes (0 = this process)",
     )
-    c.add_argument(
-        "--preraster-stable",
+    stable = c.add_argument(
+        "--pre-raster-stable",
+        "--preraster-stable",  # the user's spelling, still parsed
+        dest="preraster_stable",
         action="store_true",
         help="also reuse a memmap cache built for a superset of this selection (e.g. --limit 0) "
         "with the same config; images are found by glyph_id and checked by content hash",
     )
+    stable.hidden_aliases = ("--preraster-stable",)  # raster.cli.HelpFormatter hides it
     a = parser.add_argument_group("augmentation")
     a.add_argument("--no-augment", action="store_true", help="no augmentation")
     a.add_argument(

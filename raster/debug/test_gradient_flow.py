@@ -14,7 +14,7 @@ import sys
 import torch
 import torch.nn.functional as F
 
-from raster.cli import EXIT_OK, EXIT_PARTIAL, command
+from raster.cli import EXIT_OK, EXIT_PARTIAL, HelpFormatter, add_seed_arg, command
 from raster.losses import supervised_contrastive_loss
 from raster.models.glyph_net import GlyphNet, ModelConfig, build_model
 
@@ -97,11 +97,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m raster.debug.test_gradient_flow",
         description=__doc__.splitlines()[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("--backbone", default="levit_128s")
     parser.add_argument("--img-size", type=int, default=64)
-    parser.add_argument("--seed", type=int, default=0)
+    add_seed_arg(parser)
     return parser
 
 

@@ -9,6 +9,7 @@ import torch
 
 from raster.data.render import RasterConfig
 from raster.engine.checkpoint import load_trained_model
+from raster.engine.device import resolve_device
 from raster.engine.loop import LossConfig
 from raster.errors import CheckpointError  # noqa: F401  (re-exported)
 from raster.models.glyph_net import GlyphNet
@@ -49,7 +50,7 @@ def load_model(path: str | Path, device: str | torch.device = "cpu") -> LoadedMo
             image size differs from the model's input size.
     """
     path = Path(path)
-    device = torch.device(device)
+    device = resolve_device(device) if isinstance(device, str) else torch.device(device)
     try:
         model, ckpt = load_trained_model(path, device)
     except (FileNotFoundError, ValueError) as exc:

@@ -137,7 +137,6 @@ def load_predictor(
         CheckpointError / IndexMismatchError: unreadable checkpoint, an index of another
             checkpoint, or a ``method`` that needs the index without one.
     """
-    import torch
 
     from raster.inference.timing import Phases
 
@@ -153,7 +152,7 @@ def load_predictor(
     if method in ("knn", "both") and not index:
         raise CheckpointError(f"--method {method} needs --index")
     with phases.phase("model load"):
-        loaded = load_model(checkpoint, torch.device(device))
+        loaded = load_model(checkpoint, device)
     with phases.phase("index load"):
         ref = load_index(index, checkpoint) if index else None
     return Predictor(loaded, ref, k=k)

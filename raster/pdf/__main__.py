@@ -16,7 +16,15 @@ import logging
 import sys
 from pathlib import Path
 
-from raster.cli import EXIT_INPUT, EXIT_OK, EXIT_PARTIAL, add_model_args, command, setup_logging
+from raster.cli import (
+    EXIT_INPUT,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    HelpFormatter,
+    add_model_args,
+    command,
+    setup_logging,
+)
 from raster.paths import OutputPathError, check_outputs
 from raster.pdf.document import PdfInputError
 from raster.pdf.glyph_text import load_identifier
@@ -83,20 +91,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m raster.pdf",
         description=__doc__.splitlines()[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser(
         "check",
         help="list fonts; compare declared ToUnicode text with the glyphs",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     p.add_argument("pdf", type=Path)
     _model_args(p)
     p = sub.add_parser(
         "repair",
         help="write a copy with ToUnicode maps from the glyphs",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     p.add_argument(
         "paths", type=Path, nargs="+", help="IN.pdf OUT.pdf, or with --out-dir: PDFs and folders"

@@ -10,8 +10,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import torch
-
 from raster.paths import check_outputs
 from raster.reporting import plots
 from raster.reporting.crossval import crossval_sections, is_crossval_run
@@ -308,7 +306,7 @@ def write_report(opts: ReportOptions) -> Path:
     if ckpt is not None:
         from raster.inference.checkpoint_loader import load_model
 
-        loaded = load_model(ckpt, torch.device(opts.device))
+        loaded = load_model(ckpt, opts.device)
     db = opts.db or (loaded.ckpt.get("args", {}).get("db") if loaded else None)
     map_section(rep, loaded, Path(db) if db else None, opts)
     source = opts.identify_dir or run_dir / "identify"

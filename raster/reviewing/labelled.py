@@ -176,7 +176,6 @@ def ingest_answers(db_path: str | Path, source: str | Path, answers: Answers) ->
     return write_user_rows(db_path, fonts), sum(f.answers for f in fonts)
 
 
-
 def main_answers(db_path: Path, answers_path: Path, paths: list) -> int:
     """``raster.ingest --answers``: one line of result or of error; exit status."""
     import sqlite3

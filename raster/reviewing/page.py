@@ -83,8 +83,12 @@ def page_data(data: ReviewData) -> dict:
         "model": data.model,
         "created": data.created,
         "fonts": [
-            {"key": f.key, "name": f.name, "texts": {str(c): t for c, t in f.texts.items()},
-             "words": f.words}
+            {
+                "key": f.key,
+                "name": f.name,
+                "texts": {str(c): t for c, t in f.texts.items()},
+                "words": f.words,
+            }
             for f in data.fonts
         ],
         "items": items,

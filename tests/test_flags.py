@@ -1,0 +1,88 @@
+"""Flags that mean one thing are spelled one way across every command (README, "Flags every
+command shares"); old spellings still parse but stay out of ``--help``."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+
+import pytest
+
+from raster.cli import DEFAULT_SEED, HelpFormatter
+from raster.engine.device import DEFAULT_DEVICE
+
+COMMANDS = [
+    "corpus", "crossval", "dbstats", "demo", "embed", "eval_similarity", "identify", "index",
+    "ingest", "rasterize", "release", "report", "review", "train", "visualize", "pdf.__main__",
+    "debug.test_gradient_flow",
+]  # fmt: skip
+
+#: old spelling -> the one spelling of its meaning
+OLD_SPELLINGS = {
+    "--workers": "--num-workers",  # worker processes (the user's guide spells --num-workers)
+    "--run-dir": "--out-dir",  # a folder the command writes
+    "--neighbours": "--k",  # neighbours searched per glyph
+    "--preraster-stable": "--pre-raster-stable",  # the --pre-raster-* family
+}
+
+
+def parsers() -> list[tuple[str, argparse.ArgumentParser]]:
+    """(name, parser) of every command and every subcommand."""
+    out = []
+    for name in COMMANDS:
+        parser = importlib.import_module(f"raster.{name}").build_parser()
+        out.append((name, parser))
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                out += [(f"{name} {sub}", p) for sub, p in action.choices.items()]
+    return out
+
+
+PARSERS = parsers()
+
+
+@pytest.mark.parametrize("name,parser", PARSERS, ids=[n for n, _ in PARSERS])
+def test_one_spelling_per_meaning(name, parser):
+    assert issubclass(parser.formatter_class, HelpFormatter), f"{name}: not raster.cli's help"
+    shown = parser.format_help()
+    for action in parser._actions:
+        for old in OLD_SPELLINGS:
+            if old in action.option_strings:
+                assert OLD_SPELLINGS[old] in action.option_strings, f"{name}: {old} alone"
+                assert old in getattr(action, "hidden_aliases", ()), f"{name}: {old} is shown"
+        if "--device" in action.option_strings:
+            assert action.default == DEFAULT_DEVICE, (
+                f"{name}: --device defaults to {action.default}"
+            )
+        if "--seed" in action.option_strings:
+            assert action.default == DEFAULT_SEED, f"{name}: --seed defaults to {action.default}"
+    for old in OLD_SPELLINGS:
+        assert f"{old} " not in shown and f"{old}," not in shown, f"{name} --help shows {old}"
+
+
+def test_an_old_spelling_parses_into_the_same_setting():
+    train = importlib.import_module("raster.train").build_parser()
+    new = train.parse_args(["--db", "x", "--num-workers", "3", "--pre-raster-stable"])
+    old = train.parse_args(["--db", "x", "--workers", "3", "--preraster-stable"])
+    assert (
+        (new.num_workers, new.preraster_stable)
+        == (old.num_workers, old.preraster_stable)
+        == (
+            3,
+            True,
+        )
+    )
+    index = importlib.import_module("raster.index").build_parser()
+    argv = ["build", "--db", "g.db"]
+    assert (
+        index.parse_args([*argv, "--out", "ref"]).out
+        == index.parse_args([*argv, "--out-dir", "ref"]).out
+    )
+    report = importlib.import_module("raster.report").build_parser()
+    assert report.parse_args(["run", "--neighbours", "5"]).neighbours == 5
+
+
+def test_help_lists_only_the_one_spelling():
+    train = importlib.import_module("raster.train").build_parser().format_help()
+    assert "--num-workers" in train and "--workers" not in train
+    assert "--pre-raster-stable" in train and "--preraster-stable" not in train
