@@ -15,6 +15,7 @@ from raster.cli import (
     HelpFormatter,
     add_flag,
     add_progress_arg,
+    add_threads_arg,
     apply_progress,
     command,
     parse_with_config,
@@ -91,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--log-interval", type=int, default=200, help="steps between log lines")
     g.add_argument("--suppress-warnings", action="store_true", help="silence Python warnings")
     add_progress_arg(g)
+    add_threads_arg(g)
     g.add_argument(
         "--time-budget",
         type=float,

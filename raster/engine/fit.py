@@ -555,7 +555,8 @@ def fit(args: argparse.Namespace, ctx: DistContext) -> int:
     :class:`~raster.errors.RasterError` before anything is written."""
     if args.suppress_warnings:
         warnings.filterwarnings("ignore")
-    threads = set_torch_threads(0)  # OMP_NUM_THREADS, else the CPUs this process may use
+    # --threads, else OMP_NUM_THREADS, else the CPUs this process may use (affinity, quota)
+    threads = set_torch_threads(getattr(args, "threads", 0))
     old_run, resume_ckpt = check_inputs(args, ctx)
     try:
         data_cfg = DataConfig.from_args(args)
