@@ -40,6 +40,7 @@ from raster.inference.pipeline import (
     write_rows,
 )
 from raster.inference.predict import load_predictor
+from raster.inference.shipped import model_name
 from raster.paths import OutputPathError, check_outputs
 from raster.reviewing.answers import AnswersError
 
@@ -149,7 +150,7 @@ def _write_review(args, ident) -> None:
         ident,
         threshold=args.min_confidence,
         face_index=args.face_index,
-        model=args.checkpoint.name,
+        model=model_name(args.checkpoint),
     )
     print(f"wrote {write_page(data, args.review)}: open it in a browser, then Export answers")
 

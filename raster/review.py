@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from raster.cli import EXIT_OK, HelpFormatter, add_model_args, command, setup_logging
+from raster.inference.shipped import model_name
 
 log = logging.getLogger("raster.review")
 
@@ -62,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         charset=args.charset,
         face_index=args.face_index,
         threshold=args.threshold,
-        model=args.checkpoint.name,
+        model=model_name(args.checkpoint),
     )
     write_page(data, args.out)
     unsure = sum(it.confidence < data.threshold for it in data.items)

@@ -381,3 +381,9 @@ def model_or_shipped(checkpoint: str | Path | None, device: str = "cpu"):
     info = read_sidecar(files)
     log.info("no --checkpoint: using the shipped model %s", describe(info))
     return load_shipped_model(device, files)
+
+
+def model_name(checkpoint: str | Path | None) -> str:
+    """The model's name for pages and reports: the checkpoint's file name, or the shipped
+    release's when there is no ``--checkpoint``."""
+    return Path(checkpoint).name if checkpoint is not None else f"{RELEASE} (shipped)"

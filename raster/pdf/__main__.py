@@ -25,6 +25,7 @@ from raster.cli import (
     command,
     setup_logging,
 )
+from raster.inference.shipped import model_name
 from raster.paths import OutputPathError, check_outputs
 from raster.pdf.document import PdfInputError
 from raster.pdf.glyph_text import load_identifier
@@ -232,7 +233,7 @@ def _run(args, notes: list[str]) -> tuple[list[FontReport], bool] | int:
             identifier,
             context=args.context,
             threshold=args.min_confidence,
-            model=args.checkpoint.name,
+            model=model_name(args.checkpoint),
         )
         print(f"wrote {write_page(data, args.review)}: open it, then Export answers")
     return reports, written

@@ -138,3 +138,10 @@ def test_pack_refuses_an_index_of_another_checkpoint(tiny_release, tmp_path):
     ) == 2  # fmt: skip
     assert not (tmp_path / "w" / "glyph-raster-r1.json").exists()
     json.dumps(read_sidecar(shipped_files(tiny_release["weights"])))
+
+
+def test_model_name_without_a_checkpoint_is_the_shipped_release(tmp_path):
+    from raster.inference.shipped import RELEASE, model_name
+
+    assert model_name(None) == f"{RELEASE} (shipped)"
+    assert model_name(tmp_path / "runs" / "best.pt") == "best.pt"
