@@ -5,6 +5,7 @@ predicts labels with a calibrated confidence from the classifier, a kNN vote ove
 index (``python -m raster.index build``), or both. ``--assign`` makes the labels one-to-one over
 the font; ``--write-cmap`` writes a copy of the font with a cmap built from the predictions;
 ``--evaluate`` scores the predictions against the labels the font's own cmap and GSUB give.
+Several fonts share one model and index load (``python -m raster.identify A.ttf B.otf ...``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from raster.cli import (
     add_threads_arg,
     apply_threads,
     command,
+    error_line,
     setup_logging,
 )
 from raster.data.fonts import FontLoadError
@@ -41,6 +43,7 @@ from raster.inference.pipeline import (
 )
 from raster.inference.predict import load_predictor
 from raster.inference.shipped import model_name
+from raster.inference.timing import Phases, since_process_start
 from raster.paths import OutputPathError, check_outputs
 from raster.reviewing.answers import AnswersError
 
@@ -53,7 +56,15 @@ def build_parser() -> argparse.ArgumentParser:
         description=__doc__.splitlines()[0],
         formatter_class=HelpFormatter,
     )
-    parser.add_argument("font", type=Path, help="font file (.ttf/.otf/.ttc/.woff/.woff2)")
+    parser.add_argument(
+        "fonts",
+        type=Path,
+        nargs="+",
+        metavar="FONT",
+        help="font files (.ttf/.otf/.ttc/.woff/.woff2); several share one model load, each "
+        "gets a '==> FONT <==' header, and one that cannot be read is reported in one line "
+        "while the others run (exit 1)",
+    )
     g = parser.add_argument_group("model")
     add_model_args(g)  # --checkpoint --index --method --no-label-prob --charset --device
     g.add_argument("--k", type=int, default=None, help="kNN neighbours (default: the index's)")
@@ -78,14 +89,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     g = parser.add_argument_group("output")
     g.add_argument("--top-k", type=int, default=5, help="labels reported per glyph")
-    g.add_argument("--out", type=Path, default=None, help="result.csv or result.json")
+    g.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="result.csv or result.json; with several fonts a folder that gets FONT.json per font",
+    )
     g.add_argument("--quiet", action="store_true", help="no table on stdout")
     g.add_argument(
         "--write-cmap",
         type=Path,
         default=None,
         metavar="FIXED.ttf",
-        help="copy of the font with a cmap from the predictions",
+        help="copy of the font with a cmap from the predictions (one font only)",
     )
     g.add_argument(
         "--min-confidence",
@@ -98,14 +114,14 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         default=None,
         metavar="REVIEW.html",
-        help="also write the review page (see python -m raster.review)",
+        help="also write the review page (see python -m raster.review; one font only)",
     )
     g.add_argument(
         "--answers",
         type=Path,
         default=None,
         metavar="ANSWERS.json",
-        help="the review page's answers override the model for their glyphs",
+        help="the review page's answers override the model for their glyphs (one font only)",
     )
     g = parser.add_argument_group("evaluation")
     g.add_argument(
@@ -113,40 +129,85 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="score against the labels of the font's own cmap + GSUB",
     )
-    g.add_argument("--json-out", type=Path, default=None, help="evaluation report (JSON)")
+    g.add_argument(
+        "--json-out",
+        type=Path,
+        default=None,
+        help="evaluation report (JSON); with several fonts {'fonts': [report per font]}",
+    )
     g = parser.add_argument_group("run")
     g.add_argument("--batch-size", type=int, default=256)
     add_threads_arg(g)
+    g.add_argument(
+        "--timings",
+        action="store_true",
+        help="one line per font on stderr: seconds per phase (start-up, model and index "
+        "load, read, render, forward, kNN, ...) and peak memory",
+    )
     return parser
 
 
-def _load(args):
-    """The inputs, or the exception a bad one raises: (answers or None, predictor, glyphs)."""
+#: flags that name one file for one font: refused when several fonts are given
+ONE_FONT_FLAGS = (("write_cmap", "--write-cmap"), ("review", "--review"), ("answers", "--answers"))
+
+
+def _several_fonts_error(args) -> str | None:
+    """Why the flags cannot run over ``args.fonts`` (one line), or None."""
+    if len(args.fonts) < 2:
+        return None
+    given = [flag for dest, flag in ONE_FONT_FLAGS if getattr(args, dest) is not None]
+    if given:
+        return f"{' and '.join(given)} take one FONT; got {len(args.fonts)} fonts"
+    if args.out is not None and args.out.suffix.lower() in (".json", ".csv"):
+        return (
+            f"{args.out}: with several fonts --out is a folder (one FONT.json per font), not a file"
+        )
+    seen: dict[str, Path] = {}
+    for font in args.fonts:
+        if args.out is not None and font.stem in seen:
+            return f"{seen[font.stem]} and {font} would both write {font.stem}.json in --out"
+        seen[font.stem] = font
+    return None
+
+
+def _out_path(args, font: Path) -> Path | None:
+    """Where ``--out`` puts this font's rows: the file itself, or FOLDER/FONT.json."""
+    if args.out is None or len(args.fonts) == 1:
+        return args.out
+    return args.out / f"{font.stem}.json"
+
+
+def _load(args, phases: Phases):
+    """The shared inputs, or the exception a bad one raises: (answers or None, predictor)."""
+    many = len(args.fonts) > 1
     check_outputs(
         {
-            "--out": args.out,
+            "--out": None if many else args.out,
             "--write-cmap": args.write_cmap,
             "--json-out": args.json_out,
             "--review": args.review,
         },
-        [args.font, args.checkpoint, args.index, args.answers],
+        [*args.fonts, args.checkpoint, args.index, args.answers],
+        {"--out": args.out if many else None},
     )
     answers = None
     if args.answers:
         from raster.reviewing.answers import load_font_answers
 
-        answers = load_font_answers(args.answers, args.font, args.face_index)
-    predictor = load_predictor(args.checkpoint, args.index, args.device, args.method, args.k)
-    return answers, predictor, read_font_glyphs(args.font, args.face_index)
+        answers = load_font_answers(args.answers, args.fonts[0], args.face_index)
+    predictor = load_predictor(
+        args.checkpoint, args.index, args.device, args.method, args.k, phases=phases
+    )
+    return answers, predictor
 
 
-def _write_review(args, ident) -> None:
+def _write_review(args, font: Path, ident) -> None:
     """``--review``: the review page of the identification, before any answers apply."""
     from raster.reviewing.build import identification_review
     from raster.reviewing.page import write_page
 
     data = identification_review(
-        args.font,
+        font,
         ident,
         threshold=args.min_confidence,
         face_index=args.face_index,
@@ -155,10 +216,10 @@ def _write_review(args, ident) -> None:
     print(f"wrote {write_page(data, args.review)}: open it in a browser, then Export answers")
 
 
-def _write_cmap(args, rows: list[dict]) -> int:
+def _write_cmap(args, font: Path, rows: list[dict]) -> int:
     """``--write-cmap``: the copy with a cmap from the predictions, checked with HarfBuzz."""
     entries, checks = write_checked_cmap(
-        args.font, args.write_cmap, rows, args.min_confidence, args.face_index
+        font, args.write_cmap, rows, args.min_confidence, args.face_index
     )
     if not entries:
         log.error(
@@ -185,21 +246,16 @@ def _write_cmap(args, rows: list[dict]) -> int:
     return EXIT_OK
 
 
-@command("raster.identify")
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    setup_logging()
-    apply_threads(args.threads)
-    try:
-        answers, predictor, glyphs = _load(args)
-    except FontLoadError as exc:
-        log.error("%s: %s", args.font, exc)
-        return EXIT_INPUT
-    except (CheckpointError, IndexMismatchError, OutputPathError, AnswersError) as exc:
-        log.error("%s", exc)
-        return EXIT_INPUT
+def _identify(args, font: Path, predictor, phases: Phases):
+    """Read and identify one font (phases: read, then identify_font's stages).
+
+    Raises:
+        FontLoadError / OSError: the font cannot be read.
+    """
+    with phases.phase("read"):
+        glyphs = read_font_glyphs(font, args.face_index)
     ident = identify_font(
-        args.font,
+        font,
         predictor,
         args.method,
         assign=args.assign,
@@ -211,8 +267,18 @@ def main(argv: list[str] | None = None) -> int:
         names=args.names,
         gsub=args.gsub,
     )
+    phases.add(
+        {k: v for k, v in ident.seconds.items() if k != "read"},
+        {k: v for k, v in ident.cpu_seconds.items() if k != "read"},
+    )
+    return ident
+
+
+def _finish_font(args, font: Path, ident, predictor, answers) -> tuple[int, dict | None]:
+    """Print and write what the flags ask for one identified font: (exit code, evaluation
+    report or None)."""
     if args.review:
-        _write_review(args, ident)
+        _write_review(args, font, ident)
     if answers is not None:
         from raster.reviewing.answers import apply_answers
 
@@ -228,20 +294,73 @@ def main(argv: list[str] | None = None) -> int:
     )
     if ident.assigned is not None:
         print(f"assignment changed {ident.changed} of {len(ident.rows)} predictions")
-    if args.out:
+    out = _out_path(args, font)
+    if out:
         summary = run_summary(
-            args.font, ident, predictor, assign=args.assign, names=args.names, gsub=args.gsub
+            font, ident, predictor, assign=args.assign, names=args.names, gsub=args.gsub
         )
-        write_rows(ident.rows, args.out, summary)
-    if args.write_cmap and _write_cmap(args, ident.rows) != EXIT_OK:
-        return EXIT_PARTIAL
-    if args.evaluate:
-        report = evaluation_report(ident, args.font, args.top_k)
-        print(format_evaluation(report, args.top_k))
-        if args.json_out:
-            args.json_out.parent.mkdir(parents=True, exist_ok=True)
-            args.json_out.write_text(json.dumps(report, indent=2) + "\n")
-    return EXIT_OK
+        write_rows(ident.rows, out, summary)
+    if args.write_cmap and _write_cmap(args, font, ident.rows) != EXIT_OK:
+        return EXIT_PARTIAL, None
+    if not args.evaluate:
+        return EXIT_OK, None
+    report = evaluation_report(ident, font, args.top_k)
+    print(format_evaluation(report, args.top_k))
+    return EXIT_OK, report
+
+
+def _write_json(args, reports: list[dict]) -> None:
+    """``--json-out``: the one font's report, or ``{"fonts": [report per font]}``."""
+    if not (args.json_out and args.evaluate and reports):
+        return
+    body = reports[0] if len(args.fonts) == 1 else {"fonts": reports}
+    args.json_out.parent.mkdir(parents=True, exist_ok=True)
+    args.json_out.write_text(json.dumps(body, indent=2) + "\n")
+
+
+@command("raster.identify")
+def main(argv: list[str] | None = None) -> int:
+    startup = since_process_start()
+    args = build_parser().parse_args(argv)
+    setup_logging()
+    apply_threads(args.threads)
+    many = len(args.fonts) > 1
+    why = _several_fonts_error(args)
+    if why:
+        log.error("%s", why)
+        return EXIT_INPUT
+    phases = Phases()
+    if startup is not None:
+        phases.seconds["start-up"] = startup
+    try:
+        answers, predictor = _load(args, phases)
+    except (CheckpointError, IndexMismatchError, OutputPathError, AnswersError) as exc:
+        log.error("%s", exc)
+        return EXIT_INPUT
+    code, reports = EXIT_OK, []
+    for font in args.fonts:
+        if many:
+            print(f"==> {font} <==", flush=True)
+        try:
+            ident = _identify(args, font, predictor, phases)
+        except (FontLoadError, OSError) as exc:
+            why = error_line(exc) if isinstance(exc, OSError) else f"{font}: {exc}"
+            log.error("%s", why)
+            if not many:
+                return EXIT_INPUT
+            code = EXIT_PARTIAL
+            reports.append({"font": str(font), "error": why})
+            continue
+        with phases.phase("write"):
+            font_code, report = _finish_font(args, font, ident, predictor, answers)
+        if args.timings:
+            print(phases.line(str(font)), file=sys.stderr, flush=True)
+        phases = Phases()
+        code = max(code, font_code)
+        if report is not None:
+            reports.append(report)  # it names the font
+    _write_json(args, reports)
+    return code
 
 
 if __name__ == "__main__":
