@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from raster.data.pipeline import build_datasets
 from raster.data.schema import db_fingerprint
@@ -92,7 +93,17 @@ class ReferenceIndex:
         never holds more than ~64 MB whatever the index size (peak memory).
         """
         chunk = max(1, SEARCH_BLOCK // max(len(self), 1))
-        return knn(queries, self.vectors, k, exclude_self=False, chunk_size=chunk)
+        return knn(queries, self._search_refs(), k, exclude_self=False, chunk_size=chunk)
+
+    def _search_refs(self) -> torch.Tensor:
+        """:attr:`vectors` as an (N, D) view of a contiguous (D, N) copy made once, so that
+        each search (one per font) skips :func:`knn`'s transposed copy of the index."""
+        cached = self.__dict__.get("_refs_t")
+        if cached is None or cached[0] is not self.vectors:
+            refs = torch.from_numpy(np.ascontiguousarray(self.vectors, np.float32))
+            rt = refs.t().contiguous()  # as knn would make it, once
+            cached = self.__dict__["_refs_t"] = (self.vectors, rt)
+        return cached[1].t()
 
 
 def _info_line(info: dict) -> str:

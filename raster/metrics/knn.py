@@ -61,11 +61,15 @@ def _topk_lowest_index_first(sims: torch.Tensor, k: int) -> tuple[torch.Tensor, 
     kk = min(k, n)
     if kk == 0:
         return (torch.empty(rows, 0, dtype=torch.long), torch.empty(rows, 0, dtype=sims.dtype))
-    kth = torch.topk(sims, kk, dim=1, sorted=True).values[:, -1:]  # (rows, 1)
-    cand = sims >= kth  # -inf rows: everything is a candidate, which is still correct
     # Rows with a huge tie at the boundary (duplicate embeddings, excluded rows) take a full
     # stable sort instead, so the candidate list below stays O(rows * k).
-    heavy = cand.sum(dim=1) > 4 * kk + 16
+    limit = 4 * kk + 16
+    top = torch.topk(sims, min(limit + 1, n), dim=1, sorted=True).values
+    kth = top[:, kk - 1 : kk]  # (rows, 1)
+    cand = sims >= kth  # -inf rows: everything is a candidate, which is still correct
+    # More than `limit` candidates exactly when the (limit + 1)-th largest reaches the k-th
+    # (counting the candidates instead costs a pass over the whole block).
+    heavy = top[:, limit] >= kth[:, 0] if n > limit else torch.zeros(rows, dtype=torch.bool)
     cand[heavy] = False
     r, c = cand.nonzero(as_tuple=True)  # row-major: grouped by row, columns ascending
     v = sims[r, c]

@@ -115,3 +115,17 @@ def test_massive_ties_take_the_stable_sort_path():
     np.testing.assert_array_equal(idx, bi)
     np.testing.assert_array_equal(sims, bs.astype(np.float32))
     np.testing.assert_array_equal(idx[0], [1, 2, 3])  # lower index first among the tie
+
+
+@pytest.mark.parametrize("tied", [23, 24, 25, 26])
+@pytest.mark.parametrize("others", [0, 1, 5])
+def test_ties_at_the_full_sort_threshold(tied, others):
+    # k=2: rows with more than 4 * 2 + 16 = 24 candidates take the full stable sort
+    rng = np.random.default_rng(tied * 10 + others)
+    r = np.concatenate([np.ones((tied, 4)), rng.integers(-2, 0, size=(others, 4))])
+    r = rng.permutation(r).astype(np.float32)
+    q = np.ones((3, 4), np.float32)
+    idx, sims = knn(q, r, 2)
+    bi, bs = brute_knn(q, r, 2)
+    np.testing.assert_array_equal(idx, bi)
+    np.testing.assert_array_equal(sims, bs.astype(np.float32))
