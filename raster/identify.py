@@ -28,7 +28,7 @@ from raster.cli import (
     error_line,
     setup_logging,
 )
-from raster.data.fonts import FontLoadError
+from raster.errors import AnswersError, FontLoadError
 from raster.inference.checkpoint_loader import CheckpointError
 from raster.inference.cmap_writer import write_checked_cmap
 from raster.inference.evaluate import evaluation_report, format_evaluation
@@ -45,7 +45,6 @@ from raster.inference.predict import load_predictor
 from raster.inference.shipped import model_name
 from raster.inference.timing import Phases, since_process_start
 from raster.paths import OutputPathError, check_outputs
-from raster.reviewing.answers import AnswersError
 
 log = logging.getLogger("raster.identify")
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fontTools.ttLib import TTCollection, TTFont
-from fontTools.varLib import instancer
 
 from raster.data.schema import FONT_METRIC_COLUMNS
 from raster.errors import FontLoadError  # noqa: F401  (re-exported)
@@ -273,6 +272,8 @@ def iter_faces(
             if h in skip_hashes:
                 yield h, _face_label(path, index, location)
                 continue
+            from fontTools.varLib import instancer  # lazily: a slow import identify never needs
+
             try:
                 # A fresh, fully loaded copy: instancer mutates and needs every table.
                 base = (
