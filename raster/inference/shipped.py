@@ -218,7 +218,9 @@ def read_packed_index(path: Path, info: dict):
             gids, fkeys, fcodes = z["glyph_ids"], z["font_keys"].tolist(), z["font_codes"]
     except (OSError, KeyError, ValueError) as exc:
         raise ShippedModelError(f"{path}: not a packed reference index ({exc})") from exc
-    vectors = l2_normalize(q.astype(np.float32) * scale[None, :])
+    vectors = q.astype(np.float32)
+    vectors *= scale[None, :]  # in place: one (N, D) float32 copy fewer at the memory peak
+    vectors = l2_normalize(vectors)
     index = ReferenceIndex.__new__(ReferenceIndex)  # labels are stored coded already
     index.path, index.info = path, {**info.get("index", {}), "path": str(path)}
     index.vectors = np.ascontiguousarray(vectors, np.float32)

@@ -53,40 +53,28 @@ def _group_codes(query_groups, ref_groups) -> tuple[np.ndarray, np.ndarray]:
 def _topk_lowest_index_first(sims: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Top-k per row with ties broken by the lower column index, exactly.
 
-    ``torch.topk`` does not promise an order among equal values, so take the k-th largest
-    value as a threshold, gather every column at or above it (usually k of them; more only
-    with ties at the boundary), and order those by (-similarity, column) with two stable sorts.
+    ``torch.topk`` does not promise an order among equal values, so take a margin of
+    ``4k + 17`` top columns and order those by (-similarity, column) with two stable sorts:
+    when at most ``4k + 16`` columns reach the k-th largest value (usually k of them; more
+    only with ties at the boundary), every one of them is in the margin. Rows with a huge tie
+    at the boundary (duplicate embeddings, excluded rows) take a full stable sort instead.
     """
     rows, n = sims.shape
     kk = min(k, n)
     if kk == 0:
         return (torch.empty(rows, 0, dtype=torch.long), torch.empty(rows, 0, dtype=sims.dtype))
-    # Rows with a huge tie at the boundary (duplicate embeddings, excluded rows) take a full
-    # stable sort instead, so the candidate list below stays O(rows * k).
-    limit = 4 * kk + 16
-    top = torch.topk(sims, min(limit + 1, n), dim=1, sorted=True).values
-    kth = top[:, kk - 1 : kk]  # (rows, 1)
-    cand = sims >= kth  # -inf rows: everything is a candidate, which is still correct
-    # More than `limit` candidates exactly when the (limit + 1)-th largest reaches the k-th
-    # (counting the candidates instead costs a pass over the whole block).
-    heavy = top[:, limit] >= kth[:, 0] if n > limit else torch.zeros(rows, dtype=torch.bool)
-    cand[heavy] = False
-    r, c = cand.nonzero(as_tuple=True)  # row-major: grouped by row, columns ascending
-    v = sims[r, c]
-    order = torch.sort(v, descending=True, stable=True).indices  # keeps columns ascending
-    order = order[torch.sort(r[order], stable=True).indices]  # regroup by row, stably
-    r, c, v = r[order], c[order], v[order]
-    counts = torch.bincount(r, minlength=rows)
-    starts = torch.cumsum(counts, 0) - counts
-    pos = torch.arange(r.numel()) - starts[r]
-    keep = pos < kk
-    idx = torch.full((rows, kk), -1, dtype=torch.long)
-    val = torch.full((rows, kk), float("-inf"), dtype=sims.dtype)
-    idx[r[keep], pos[keep]] = c[keep]
-    val[r[keep], pos[keep]] = v[keep]
-    if bool(heavy.any()):
-        hv, hi = torch.sort(sims[heavy], dim=1, descending=True, stable=True)
-        idx[heavy], val[heavy] = hi[:, :kk], hv[:, :kk]
+    m = min(4 * kk + 17, n)
+    top_v, top_i = torch.topk(sims, m, dim=1, sorted=True)
+    by_column = torch.sort(top_i, dim=1, stable=True).indices
+    top_v, top_i = top_v.gather(1, by_column), top_i.gather(1, by_column)
+    by_value = torch.sort(top_v, dim=1, descending=True, stable=True).indices[:, :kk]
+    idx, val = top_i.gather(1, by_value), top_v.gather(1, by_value)
+    if m < n:
+        # more than m - 1 columns reach the k-th largest: some may lie outside the margin
+        heavy = top_v.min(dim=1).values >= val[:, -1]
+        if bool(heavy.any()):
+            hv, hi = torch.sort(sims[heavy], dim=1, descending=True, stable=True)
+            idx[heavy], val[heavy] = hi[:, :kk], hv[:, :kk]
     return idx, val
 
 
