@@ -89,10 +89,14 @@ def build_parser() -> argparse.ArgumentParser:
     g = parser.add_argument_group("output")
     g.add_argument("--top-k", type=int, default=5, help="labels reported per glyph")
     g.add_argument(
-        "--out",
+        "--out", type=Path, default=None, help="result.csv or result.json (one font only)"
+    )
+    g.add_argument(
+        "--out-dir",
         type=Path,
         default=None,
-        help="result.csv or result.json; with several fonts a folder that gets FONT.json per font",
+        metavar="DIR",
+        help="write each font's result as DIR/FONT.json (the --out JSON; for several fonts)",
     )
     g.add_argument("--quiet", action="store_true", help="no table on stdout")
     g.add_argument(
@@ -147,7 +151,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 #: flags that name one file for one font: refused when several fonts are given
-ONE_FONT_FLAGS = (("write_cmap", "--write-cmap"), ("review", "--review"), ("answers", "--answers"))
+ONE_FONT_FLAGS = (
+    ("out", "--out"),
+    ("write_cmap", "--write-cmap"),
+    ("review", "--review"),
+    ("answers", "--answers"),
+)
 
 
 def _several_fonts_error(args) -> str | None:
@@ -156,38 +165,28 @@ def _several_fonts_error(args) -> str | None:
         return None
     given = [flag for dest, flag in ONE_FONT_FLAGS if getattr(args, dest) is not None]
     if given:
-        return f"{' and '.join(given)} take one FONT; got {len(args.fonts)} fonts"
-    if args.out is not None and args.out.suffix.lower() in (".json", ".csv"):
-        return (
-            f"{args.out}: with several fonts --out is a folder (one FONT.json per font), not a file"
+        return f"{' and '.join(given)} take one FONT; got {len(args.fonts)} fonts" + (
+            " (--out-dir DIR writes DIR/FONT.json per font)" if args.out else ""
         )
     seen: dict[str, Path] = {}
     for font in args.fonts:
-        if args.out is not None and font.stem in seen:
-            return f"{seen[font.stem]} and {font} would both write {font.stem}.json in --out"
+        if args.out_dir is not None and font.stem in seen:
+            return f"{seen[font.stem]} and {font} would both write {font.stem}.json in --out-dir"
         seen[font.stem] = font
     return None
 
 
-def _out_path(args, font: Path) -> Path | None:
-    """Where ``--out`` puts this font's rows: the file itself, or FOLDER/FONT.json."""
-    if args.out is None or len(args.fonts) == 1:
-        return args.out
-    return args.out / f"{font.stem}.json"
-
-
 def _load(args, phases: Phases):
     """The shared inputs, or the exception a bad one raises: (answers or None, predictor)."""
-    many = len(args.fonts) > 1
     check_outputs(
         {
-            "--out": None if many else args.out,
+            "--out": args.out,
             "--write-cmap": args.write_cmap,
             "--json-out": args.json_out,
             "--review": args.review,
         },
         [*args.fonts, args.checkpoint, args.index, args.answers],
-        {"--out": args.out if many else None},
+        {"--out-dir": args.out_dir},
     )
     answers = None
     if args.answers:
@@ -293,8 +292,8 @@ def _finish_font(args, font: Path, ident, predictor, answers) -> tuple[int, dict
     )
     if ident.assigned is not None:
         print(f"assignment changed {ident.changed} of {len(ident.rows)} predictions")
-    out = _out_path(args, font)
-    if out:
+    outs = [args.out, args.out_dir / f"{font.stem}.json" if args.out_dir else None]
+    for out in filter(None, outs):
         summary = run_summary(
             font, ident, predictor, assign=args.assign, names=args.names, gsub=args.gsub
         )

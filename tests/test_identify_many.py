@@ -39,7 +39,7 @@ def test_several_fonts_load_the_model_once_and_match_single_runs(
     monkeypatch.setattr(identify, "load_predictor", counting)
     fonts = [str(f) for f in setup["fonts"]]
     out, report = tmp_path / "out", tmp_path / "eval.json"
-    argv = [*fonts, *_model(setup), "--evaluate", "--out", str(out), "--json-out", str(report)]
+    argv = [*fonts, *_model(setup), "--evaluate", "--out-dir", str(out), "--json-out", str(report)]
     assert identify.main(argv) == 0
     assert len(calls) == 1
     stdout = capsys.readouterr().out
@@ -63,7 +63,7 @@ def test_an_unreadable_font_is_one_line_and_the_others_run(setup, tmp_path, capl
     bad = tmp_path / "bad.ttf"
     bad.write_bytes(b"\x00\x01\x00\x00garbage")
     out = tmp_path / "out"
-    argv = [str(bad), str(setup["fonts"][1]), *_model(setup), "--out", str(out)]
+    argv = [str(bad), str(setup["fonts"][1]), *_model(setup), "--out-dir", str(out)]
     assert identify.main(argv) == 1
     errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
     assert len(errors) == 1 and errors[0].startswith(f"{bad}: not a readable font")
@@ -76,7 +76,7 @@ def test_an_unreadable_font_is_one_line_and_the_others_run(setup, tmp_path, capl
     [
         (["--write-cmap", "fixed.ttf"], "--write-cmap take one FONT; got 2 fonts"),
         (["--review", "r.html", "--answers", "a.json"], "--review and --answers take one FONT"),
-        (["--out", "r.json"], "with several fonts --out is a folder"),
+        (["--out", "r.json"], "--out take one FONT; got 2 fonts (--out-dir DIR writes"),
     ],
 )
 def test_one_font_flags_are_refused_for_several(setup, tmp_path, caplog, extra, says):
@@ -91,6 +91,6 @@ def test_same_file_names_would_collide_in_the_out_folder(setup, tmp_path, caplog
     twin = tmp_path / "elsewhere" / "first.ttf"
     twin.parent.mkdir()
     shutil.copyfile(setup["fonts"][0], twin)
-    argv = [str(setup["fonts"][0]), str(twin), *_model(setup), "--out", str(tmp_path / "o")]
+    argv = [str(setup["fonts"][0]), str(twin), *_model(setup), "--out-dir", str(tmp_path / "o")]
     assert identify.main(argv) == 2
     assert "would both write first.json" in caplog.text
