@@ -37,16 +37,8 @@ RECOMMENDED = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m raster.train",
-        description=__doc__.splitlines()[0],
-        formatter_class=HelpFormatter,
-        epilog=RECOMMENDED,
-    )
-    parser.add_argument("--config", type=Path, help="YAML file of defaults (explicit flags win)")
-    add_data_args(parser)
-
+def _add_run_args(parser: argparse.ArgumentParser) -> None:
+    """The ``run`` flags."""
     g = parser.add_argument_group("run")
     g.add_argument("--epochs", type=int, default=30)
     g.add_argument("--batch-size", type=int, default=128)
@@ -102,11 +94,17 @@ def build_parser() -> argparse.ArgumentParser:
         "and training stops there; 0 = no limit",
     )
 
+
+def _add_model_args(parser: argparse.ArgumentParser) -> None:
+    """The ``model`` flags."""
     g = parser.add_argument_group("model")
     g.add_argument("--backbone", default="levit_128s", help="any timm model name")
     g.add_argument("--drop-path", type=float, default=0.0)
     g.add_argument("--emb-dropout", type=float, default=0.1)
 
+
+def _add_optimization_args(parser: argparse.ArgumentParser) -> None:
+    """The ``optimization`` flags."""
     g = parser.add_argument_group("optimization")
     g.add_argument("--lr-backbone", type=float, default=1e-3)
     g.add_argument("--lr-head", type=float, default=2e-3)
@@ -143,6 +141,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     g.add_argument("--m-per-class", type=int, default=4)
 
+
+def _add_losses_args(parser: argparse.ArgumentParser) -> None:
+    """The ``losses`` flags."""
     g = parser.add_argument_group("losses")
     g.add_argument("--label-smoothing", type=float, default=0.0)
     g.add_argument("--arcface-scale", type=float, default=DEFAULT_ARCFACE_SCALE)
@@ -185,6 +186,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--adaptive-emb-decay", type=float, default=0.5)
     g.add_argument("--adaptive-emb-min-weight", type=float, default=0.05)
 
+
+def _add_evaluation_args(parser: argparse.ArgumentParser) -> None:
+    """The ``evaluation`` flags."""
     g = parser.add_argument_group("evaluation")
     g.add_argument("--no-retrieval", action="store_true", help="skip retrieval metrics")
     g.add_argument("--retrieval-cap", type=int, default=3000, help="val samples for retrieval")
@@ -196,6 +200,25 @@ def build_parser() -> argparse.ArgumentParser:
         help="training images per rank used to recompute BatchNorm statistics before "
         "each evaluation (0 = keep the running averages)",
     )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m raster.train",
+        description=__doc__.splitlines()[0],
+        formatter_class=HelpFormatter,
+        epilog=RECOMMENDED,
+    )
+    parser.add_argument("--config", type=Path, help="YAML file of defaults (explicit flags win)")
+    add_data_args(parser)
+    for add in (
+        _add_run_args,
+        _add_model_args,
+        _add_optimization_args,
+        _add_losses_args,
+        _add_evaluation_args,
+    ):
+        add(parser)
     return parser
 
 

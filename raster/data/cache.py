@@ -236,6 +236,9 @@ def load_or_build(
 ) -> PreRaster:
     """Render the glyphs once: into RAM, or into a fingerprinted file reused by later runs.
 
+    One function, over 80 lines, because the cache protocol (fingerprint, reuse, superset
+    lookup, build, verify) reads best in the order it runs.
+
     Args:
         outlines: N outlines (font units) in table order, ascending glyph_id.
         upems: (N,) units per em; glyph_ids: (N,) int64 ascending; content_keys: (N,) int64.

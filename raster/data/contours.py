@@ -136,6 +136,9 @@ def parse_contours(
 ) -> Outline:
     """Parse and validate one glyph's contours.
 
+    One function, over 80 lines, because the pen state (current point, open contour) runs
+    through the whole command loop, the hot path of every render that parses JSON.
+
     Args:
         contours: the JSON text of a ``glyphs.contours`` cell, the already decoded list of
             subpaths, a binary outline (:meth:`Outline.to_bytes`), or an :class:`Outline`

@@ -210,6 +210,9 @@ def iter_faces(
 ) -> Iterator[FontFace | tuple[str, str]]:
     """Open every face (and, with ``instances='named'``, every named instance) of a font file.
 
+    One function, over 80 lines, because each branch (collection member, named instance,
+    static face) yields a face from the same loop.
+
     Args:
         path: a .ttf/.otf/.ttc/.otc/.woff/.woff2 file.
         instances: ``'default'`` (each face as stored) or ``'named'`` (also every fvar named

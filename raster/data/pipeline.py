@@ -59,8 +59,8 @@ def _default(name: str):
     return next(f.default for f in fields(DataConfig) if f.name == name)
 
 
-def add_data_args(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """Add the data flags (the user's names and defaults) as argument groups."""
+def _add_selection_args(parser: argparse.ArgumentParser) -> None:
+    """The which glyphs a run uses and how they split flags."""
     g = parser.add_argument_group("data selection")
     g.add_argument("--db", type=Path, required=True, help="glyph database (SQLite)")
     g.add_argument(
@@ -97,6 +97,10 @@ def add_data_args(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         action="store_true",
         help="drop rows with shaping='composed' (when the DB has that column)",
     )
+
+
+def _add_raster_args(parser: argparse.ArgumentParser) -> None:
+    """The how a glyph becomes an image flags."""
     r = parser.add_argument_group("rasterization")
     r.add_argument(
         "--img-size", type=int, default=_default("img_size"), help="image side, a multiple of 16"
@@ -107,6 +111,10 @@ def add_data_args(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         default=_default("normalization"),
         help="em: one fixed scale (1.5 em across); fit: per-glyph fit",
     )
+
+
+def _add_cache_args(parser: argparse.ArgumentParser) -> None:
+    """The the pre-raster cache (``--pre-raster-*``) flags."""
     c = parser.add_argument_group("pre-raster cache")
     c.add_argument("--pre-rasterize", action="store_true", help="render every selected glyph once")
     c.add_argument(
@@ -138,6 +146,10 @@ def add_data_args(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         "with the same config; images are found by glyph_id and checked by content hash",
     )
     stable.hidden_aliases = ("--preraster-stable",)  # raster.cli.HelpFormatter hides it
+
+
+def _add_augment_args(parser: argparse.ArgumentParser) -> None:
+    """The augmentation flags."""
     a = parser.add_argument_group("augmentation")
     a.add_argument("--no-augment", action="store_true", help="no augmentation")
     a.add_argument(
@@ -154,6 +166,12 @@ def add_data_args(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         action="store_true",
         help="design-variation ranges: stroke weight, slant, width and height (wins over mild)",
     )
+
+
+def add_data_args(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add the data flags (the user's names and defaults) as argument groups."""
+    for add in (_add_selection_args, _add_raster_args, _add_cache_args, _add_augment_args):
+        add(parser)
     return parser
 
 
@@ -302,6 +320,28 @@ def write_label_map(out_dir: str | Path, label_to_index: dict[str, int]) -> Path
     return path
 
 
+def _pre_raster(cfg: DataConfig, table, info: dict):
+    """``--pre-rasterize``: every selected glyph rendered once (or found in a memmap cache);
+    frees the table's outlines, which the cache now stands for."""
+    path = None
+    if cfg.pre_raster_mmap:
+        path = cfg.pre_raster_mmap_path or default_mmap_path(cfg)
+    cache = load_or_build(
+        table.outlines,
+        table.upems,
+        table.glyph_ids,
+        table.content_keys,
+        cfg.raster,
+        dtype=cfg.pre_raster_dtype,
+        path=path,
+        workers=cfg.pre_raster_workers,
+        stable=cfg.preraster_stable,
+    )
+    info["cache_built"] = cache.built
+    table.outlines = None  # every image is in the cache now; free the outlines
+    return cache
+
+
 def build_datasets(cfg: DataConfig, out_dir: Path | None = None) -> DataBundle:
     """Select, split, (pre-)rasterize; write ``out_dir/label_to_index.json``.
 
@@ -333,28 +373,10 @@ def build_datasets(cfg: DataConfig, out_dir: Path | None = None) -> DataBundle:
     label_idx = np.asarray([label_to_index[lab] for lab in table.labels], np.int64)
     group_idx = np.asarray(group_of_label, np.int64)[label_idx]
 
-    images = None
-    rows = np.arange(len(table), dtype=np.int64)
-    shrunk = None
-    cache = None
-    if cfg.pre_rasterize:
-        path = None
-        if cfg.pre_raster_mmap:
-            path = cfg.pre_raster_mmap_path or default_mmap_path(cfg)
-        cache = load_or_build(
-            table.outlines,
-            table.upems,
-            table.glyph_ids,
-            table.content_keys,
-            raster,
-            dtype=cfg.pre_raster_dtype,
-            path=path,
-            workers=cfg.pre_raster_workers,
-            stable=cfg.preraster_stable,
-        )
-        images, rows, shrunk = cache.images, cache.rows, cache.shrunk
-        info["cache_built"] = cache.built
-        table.outlines = None  # every image is in the cache now; free the outlines
+    cache = _pre_raster(cfg, table, info) if cfg.pre_rasterize else None
+    images = cache.images if cache is not None else None
+    rows = cache.rows if cache is not None else np.arange(len(table), dtype=np.int64)
+    shrunk = cache.shrunk if cache is not None else None
     info["shrunk_to_fit"] = int(shrunk.sum()) if shrunk is not None else None
 
     def make(pos: np.ndarray, augment: bool) -> GlyphDataset:

@@ -284,6 +284,85 @@ def infer_font_upems(
     return out
 
 
+def _read_rows(cfg: SelectionConfig, conn: sqlite3.Connection, info: dict):
+    """Eligible rows after the label filters and the ``--limit`` sample, and the upem inferred
+    for fonts that lack one: (rows, {font_hash: upem})."""
+    ids = _eligible_ids(conn, cfg, info)
+    ids = seeded_sample(ids, cfg.limit, cfg.seed)
+    info["sampled"] = len(ids)
+    rows = _fetch_rows(conn, ids)
+    _, fcols = _present_columns(conn)
+    families = {r["font_hash"]: r["family"] for r in rows} if "family" in fcols else {}
+    missing = sorted({r["font_hash"] for r in rows if r["upem"] is None})
+    inferred = infer_font_upems(conn, missing, families) if missing else {}
+    info["fonts_upem_inferred"] = len(missing)
+    return rows, inferred
+
+
+def _parse_rows(rows, inferred: dict) -> tuple[GlyphTable, list[tuple[int, str]]]:
+    """Parse every row's outline and check its upem: (the table of good rows, [(glyph_id,
+    reason)] of the malformed ones)."""
+    keep_rows, outlines, upems, flags, keys = [], [], [], [], []
+    bad: list[tuple[int, str]] = []
+    blobs = rows and "outline" in rows[0].keys()
+    for r in rows:
+        gid, text, upem = r["glyph_id"], r["contours"], r["upem"]
+        try:
+            outline = row_outline(r["outline"] if blobs else None, text, gid)
+        except MalformedContours as exc:
+            bad.append((gid, exc.reason))
+            continue
+        inf = upem is None
+        why = None if inf else upem_problem(upem)
+        if inf:
+            upem = inferred.get(r["font_hash"])
+            why = "font has no upem and none could be inferred" if upem is None else None
+        if why:
+            bad.append((gid, why))
+            continue
+        keep_rows.append(r)
+        outlines.append(outline)
+        upems.append(float(upem))
+        flags.append(inf)
+        keys.append(content_key(text, upem))
+    extra_names = [
+        c for c in (*EXTRA_GLYPH_COLUMNS, *EXTRA_FONT_COLUMNS) if rows and c in rows[0].keys()
+    ]
+    table = GlyphTable(
+        glyph_ids=np.asarray([r["glyph_id"] for r in keep_rows], np.int64),
+        labels=[r["label"] for r in keep_rows],
+        font_hashes=[r["font_hash"] for r in keep_rows],
+        joining_groups=[r["joining_group"] for r in keep_rows],
+        char_classes=[r["char_class"] for r in keep_rows],
+        upems=np.asarray(upems, np.float64),
+        upem_inferred=np.asarray(flags, bool),
+        outlines=outlines,
+        content_keys=np.asarray(keys, np.int64),
+        extras={c: [r[c] for r in keep_rows] for c in extra_names},
+    )
+    return table, bad
+
+
+def _drop_rare_labels(table: GlyphTable, cfg: SelectionConfig, info: dict) -> GlyphTable:
+    """``--min-label-count`` / ``--drop-singletons`` on the counts of the parsed rows."""
+    k = max(cfg.min_label_count, 2 if cfg.drop_singletons else 1)
+    if k <= 1:
+        return table
+    counts = Counter(table.labels)
+    keep = [i for i, lab in enumerate(table.labels) if counts[lab] >= k]
+    n_labels_dropped = sum(1 for c in counts.values() if c < k)
+    info["dropped_label_count"] = len(table) - len(keep)
+    if len(keep) == len(table):
+        return table
+    log.info(
+        "dropped %d glyphs of %d labels with fewer than %d glyphs",
+        len(table) - len(keep),
+        n_labels_dropped,
+        k,
+    )
+    return table.subset(keep)
+
+
 def select_glyphs(cfg: SelectionConfig, conn: sqlite3.Connection | None = None):
     """Select, validate and filter the glyphs of a run.
 
@@ -304,82 +383,16 @@ def select_glyphs(cfg: SelectionConfig, conn: sqlite3.Connection | None = None):
         conn = schema.connect(cfg.db)
     try:
         info: dict = {}
-        ids = _eligible_ids(conn, cfg, info)
-        ids = seeded_sample(ids, cfg.limit, cfg.seed)
-        info["sampled"] = len(ids)
-        rows = _fetch_rows(conn, ids)
-        _, fcols = _present_columns(conn)
-        families = {r["font_hash"]: r["family"] for r in rows} if "family" in fcols else {}
-        missing = sorted({r["font_hash"] for r in rows if r["upem"] is None})
-        inferred = infer_font_upems(conn, missing, families) if missing else {}
-        info["fonts_upem_inferred"] = len(missing)
+        rows, inferred = _read_rows(cfg, conn, info)
     finally:
         if own:
             conn.close()
-
-    keep_rows, outlines, upems, flags, keys = [], [], [], [], []
-    bad: list[tuple[int, str]] = []
-    blobs = rows and "outline" in rows[0].keys()
-    for r in rows:
-        gid = r["glyph_id"]
-        text = r["contours"]
-        try:
-            outline = row_outline(r["outline"] if blobs else None, text, gid)
-        except MalformedContours as exc:
-            bad.append((gid, exc.reason))
-            continue
-        upem = r["upem"]
-        inf = upem is None
-        if not inf:
-            why = upem_problem(upem)
-            if why:
-                bad.append((gid, why))
-                continue
-        if inf:
-            upem = inferred.get(r["font_hash"])
-            if upem is None:
-                bad.append((gid, "font has no upem and none could be inferred"))
-                continue
-        keep_rows.append(r)
-        outlines.append(outline)
-        upems.append(float(upem))
-        flags.append(inf)
-        keys.append(content_key(text, upem))
+    table, bad = _parse_rows(rows, inferred)
     info["dropped_malformed"] = len(bad)
     if bad:
         first = ", ".join(f"{g} ({why})" for g, why in bad[:_LOG_FIRST])
         log.warning("dropped %d malformed rows before any split/cache; first: %s", len(bad), first)
-
-    extra_names = [
-        c for c in (*EXTRA_GLYPH_COLUMNS, *EXTRA_FONT_COLUMNS) if rows and c in rows[0].keys()
-    ]
-    table = GlyphTable(
-        glyph_ids=np.asarray([r["glyph_id"] for r in keep_rows], np.int64),
-        labels=[r["label"] for r in keep_rows],
-        font_hashes=[r["font_hash"] for r in keep_rows],
-        joining_groups=[r["joining_group"] for r in keep_rows],
-        char_classes=[r["char_class"] for r in keep_rows],
-        upems=np.asarray(upems, np.float64),
-        upem_inferred=np.asarray(flags, bool),
-        outlines=outlines,
-        content_keys=np.asarray(keys, np.int64),
-        extras={c: [r[c] for r in keep_rows] for c in extra_names},
-    )
-
-    k = max(cfg.min_label_count, 2 if cfg.drop_singletons else 1)
-    if k > 1:
-        counts = Counter(table.labels)
-        keep = [i for i, lab in enumerate(table.labels) if counts[lab] >= k]
-        n_labels_dropped = sum(1 for c in counts.values() if c < k)
-        info["dropped_label_count"] = len(table) - len(keep)
-        if len(keep) < len(table):
-            log.info(
-                "dropped %d glyphs of %d labels with fewer than %d glyphs",
-                len(table) - len(keep),
-                n_labels_dropped,
-                k,
-            )
-            table = table.subset(keep)
+    table = _drop_rare_labels(table, cfg, info)
     info["selected"] = len(table)
     info["labels"] = len(set(table.labels))
     log.info(

@@ -272,6 +272,19 @@ def warn_if_other_db(loaded: LoadedModel, db: str | Path) -> bool:
     return True
 
 
+def _add_ligatures(loaded, db, fonts: set, emb: np.ndarray, meta: list, batch_size: int):
+    """The lam-alef ligature glyphs of ``fonts`` appended to the index rows:
+    (embeddings (N + L, D), meta, L)."""
+    lig_rows = db_ligatures(db, fonts)
+    if not lig_rows:
+        return emb, meta, 0
+    _, lig_emb = forward_images(loaded, render_ligatures(lig_rows, loaded.raster), batch_size)
+    meta = meta + [
+        {"glyph_id": LIGATURE_GLYPH_ID, "f_id": r["f_id"], "label": r["label"]} for r in lig_rows
+    ]
+    return np.concatenate([emb, lig_emb]), meta, len(lig_rows)
+
+
 def build_index(
     loaded: LoadedModel,
     db: str | Path,
@@ -284,6 +297,9 @@ def build_index(
     ligatures: bool = True,
 ) -> dict:
     """Embed the checkpoint's own selection of ``db`` and write a reference index to ``out``.
+
+    Over 80 lines only for this docstring and the ``index.json`` record it writes; each step
+    (embed, calibrate, ligatures, save) is a call.
 
     The rows are the run's selection (same flags, seed and train/val split, unless ``limit``
     overrides the row limit); all of them go into the index, and the validation rows
@@ -327,17 +343,7 @@ def build_index(
     )
     n_ligatures = 0
     if ligatures:
-        lig_rows = db_ligatures(db, set(fonts))
-        if lig_rows:
-            _, lig_emb = forward_images(
-                loaded, render_ligatures(lig_rows, loaded.raster), batch_size
-            )
-            emb = np.concatenate([emb, lig_emb])
-            meta = meta + [
-                {"glyph_id": LIGATURE_GLYPH_ID, "f_id": r["f_id"], "label": r["label"]}
-                for r in lig_rows
-            ]
-            n_ligatures = len(lig_rows)
+        emb, meta, n_ligatures = _add_ligatures(loaded, db, set(fonts), emb, meta, batch_size)
     info = {
         "fingerprint": file_sha256(loaded.path),
         "checkpoint": str(loaded.path),

@@ -123,6 +123,26 @@ def knn(
     """
     if k < 1:
         raise ValueError(f"k must be >= 1; got {k}")
+    q, r, qg, rg, exclude_self = _prepare(queries, refs, exclude_self, query_groups, ref_groups)
+    if backend == "auto":
+        try:
+            import faiss  # noqa: F401
+
+            backend = "faiss"
+        except ImportError:
+            backend = "torch"
+    if backend == "faiss":
+        return _knn_faiss(q, r, k, exclude_self, qg, rg, chunk_size)
+    if backend != "torch":
+        raise ValueError(f"backend must be torch, faiss or auto; got {backend!r}")
+
+    return _knn_torch(q, r, k, exclude_self, qg, rg, chunk_size)
+
+
+def _prepare(queries, refs, exclude_self, query_groups, ref_groups):
+    """Checked float tensors and group codes of a :func:`knn` call:
+    (q (Q, D), r (N, D), query group codes or None, reference group codes or None,
+    exclude_self resolved)."""
     same = refs is None or refs is queries
     if exclude_self is None:
         exclude_self = same
@@ -156,18 +176,12 @@ def knn(
             )
         qg_np, rg_np = _group_codes(query_groups, ref_groups)
         qg, rg = torch.from_numpy(qg_np), torch.from_numpy(rg_np)
-    if backend == "auto":
-        try:
-            import faiss  # noqa: F401
+    return q, r, qg, rg, exclude_self
 
-            backend = "faiss"
-        except ImportError:
-            backend = "torch"
-    if backend == "faiss":
-        return _knn_faiss(q, r, k, exclude_self, qg, rg, chunk_size)
-    if backend != "torch":
-        raise ValueError(f"backend must be torch, faiss or auto; got {backend!r}")
 
+def _knn_torch(q, r, k, exclude_self, qg, rg, chunk_size):
+    """The torch backend of :func:`knn`: exact, ties to the lower reference index."""
+    nq, nr = q.shape[0], r.shape[0]
     kk = min(k, nr)
     out_idx = np.empty((nq, kk), dtype=np.int64)
     out_sim = np.empty((nq, kk), dtype=np.float32)

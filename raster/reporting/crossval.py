@@ -79,12 +79,9 @@ def _table(head: list[str], rows: list[list[str]]) -> str:
     return f"<table><tr>{th}</tr>{body}</table>"
 
 
-def crossval_sections(run_dir: Path, fig_dir: Path) -> list[tuple[str, str, str]]:
-    """(anchor, title, HTML body) of each section of the page."""
-    summary = json.loads((run_dir / "summary.json").read_text())
-    plan = json.loads((run_dir / "folds.json").read_text())
+def _folds_section(summary: dict, plan: dict) -> tuple[str, str, str]:
+    """The per-fold table (each variant, then mean ± sd) and the family keys of each fold."""
     cfg = summary.get("config", {})
-    out = []
     cols = ["letters.label", "letters.char", "all.label", "all.label_top5"]
     heads = ["fold", "variant", "letters char+form", "letters char", "all label top-1", "all top-5"]
     rows = []
@@ -97,16 +94,8 @@ def crossval_sections(run_dir: Path, fig_dir: Path) -> list[tuple[str, str, str]
         rows.append(["mean ± sd", v, *[_pct(s.get(c)) for c in cols]])
     if summary.get("twins_merged"):
         t = summary["twins_merged"]
-        rows.append(
-            [
-                "mean ± sd",
-                "stripped, twins merged",
-                _pct(t.get("letters.label")),
-                "–",
-                _pct(t.get("all.label")),
-                _pct(t.get("all.label_top5")),
-            ]
-        )
+        merged = [_pct(t.get("letters.label")), "–", _pct(t.get("all.label"))]
+        rows.append(["mean ± sd", "stripped, twins merged", *merged, _pct(t.get("all.label_top5"))])
     meta = (
         f"{cfg.get('k')} folds (seed {cfg.get('seed')}) of {html.escape(str(cfg.get('db')))}; "
         f"{cfg.get('time_budget')} training minutes per fold at {cfg.get('img_size')} px; "
@@ -115,56 +104,49 @@ def crossval_sections(run_dir: Path, fig_dir: Path) -> list[tuple[str, str, str]
     folds_html = "".join(
         f"<li>fold {i}: {html.escape(', '.join(keys))}</li>" for i, keys in enumerate(plan["folds"])
     )
-    out.append(
-        (
-            "folds",
-            "Per-fold results",
-            f"<p>{meta}</p>"
-            + _table(heads, rows)
-            + f"<p>Family keys per fold:</p><ul>{folds_html}</ul>",
-        )
+    body = f"<p>{meta}</p>" + _table(heads, rows)
+    return "folds", "Per-fold results", body + f"<p>Family keys per fold:</p><ul>{folds_html}</ul>"
+
+
+def _twins_section(twins_path: Path) -> tuple[str, str, str]:
+    """The label pairs the corpus fonts draw with one glyph."""
+    twins = json.loads(twins_path.read_text())
+    trows = [
+        [label_caption(p["a"]), label_caption(p["b"]), f"{p['same']}/{p['both']}"]
+        for p in twins[:40]
+    ]
+    return (
+        "twins",
+        "Twins: pairs the fonts draw with one glyph",
+        "<p>Pairs shaped to the same glyph in at least half the corpus fonts that have "
+        "both; the merged figure counts a twin of the truth as right.</p>"
+        + _table(["label", "twin", "fonts drawing one glyph / fonts with both"], trows),
     )
+
+
+def crossval_sections(run_dir: Path, fig_dir: Path) -> list[tuple[str, str, str]]:
+    """(anchor, title, HTML body) of each section of the page."""
+    summary = json.loads((run_dir / "summary.json").read_text())
+    plan = json.loads((run_dir / "folds.json").read_text())
+    out = [_folds_section(summary, plan)]
     fig = plot_class_bars(summary, fig_dir / "crossval_classes.png")
     body = "<p>No class scores yet.</p>"
     if fig is not None:
-        body = f'<p><img src="{html.escape(fig.relative_to(fig_dir.parent).as_posix())}" alt="per design class"></p>'
+        src = html.escape(fig.relative_to(fig_dir.parent).as_posix())
+        body = f'<p><img src="{src}" alt="per design class"></p>'
     out.append(("classes", "Per design class", body))
     if summary.get("decision"):
         drows = [
             [rule, _pct(d["letters.label"]), _pct(d["letters.char"]), _pct(d["all.label"])]
             for rule, d in summary["decision"].items()
         ]
-        out.append(
-            (
-                "decision",
-                "Decision rule: method and label prior",
-                _table(["rule", "letters char+form", "letters char", "all label top-1"], drows),
-            )
-        )
+        heads = ["rule", "letters char+form", "letters char", "all label top-1"]
+        out.append(("decision", "Decision rule: method and label prior", _table(heads, drows)))
     conf = summary.get("variants", {}).get("stripped", {}).get("confusions", [])
     if conf:
         crows = [[label_caption(a), label_caption(b), str(n)] for a, b, n in conf[:25]]
-        out.append(
-            (
-                "confusions",
-                "Most frequent confusions (Arabic letters, stripped)",
-                _table(["truth", "predicted", "glyphs"], crows),
-            )
-        )
-    twins_path = run_dir / "twins.json"
-    if twins_path.is_file():
-        twins = json.loads(twins_path.read_text())
-        trows = [
-            [label_caption(p["a"]), label_caption(p["b"]), f"{p['same']}/{p['both']}"]
-            for p in twins[:40]
-        ]
-        out.append(
-            (
-                "twins",
-                "Twins: pairs the fonts draw with one glyph",
-                "<p>Pairs shaped to the same glyph in at least half the corpus fonts that have "
-                "both; the merged figure counts a twin of the truth as right.</p>"
-                + _table(["label", "twin", "fonts drawing one glyph / fonts with both"], trows),
-            )
-        )
+        title = "Most frequent confusions (Arabic letters, stripped)"
+        out.append(("confusions", title, _table(["truth", "predicted", "glyphs"], crows)))
+    if (run_dir / "twins.json").is_file():
+        out.append(_twins_section(run_dir / "twins.json"))
     return out
