@@ -26,7 +26,9 @@ ROOT = Path(__file__).resolve().parents[1]
 DB = "dataset/glyphs.db"
 IDENTIFY_WORK = "artifacts/bench_identify"
 DEMO_RUN = "runs/demo"  # `make demo`'s model: timed when bench_identify has not trained one
-NAMES = ("ingest", "rasterize", "cache", "train", "embed", "identify", "review", "shipped")
+NAMES = (
+    "ingest", "rasterize", "cache", "train", "embed", "identify", "review", "shipped", "answers",
+)  # fmt: skip
 # Targets the figures are read against (from the issues), not measurements.
 RASTER_FLOOR, RASTER_AMBITION = 5_000, 15_000
 LOOP_TARGET = 0.90
@@ -131,6 +133,11 @@ def plan(name: str, quick: bool, root: Path = ROOT, scratch: Path | None = None)
             return Plan(name, skip="no shipped model in `raster/weights/`")
         repeats = ["--repeats", "1" if quick else "3"]
         return Plan(name, [Job(name, "bench.bench_shipped", repeats)])
+    if name == "answers":
+        if not any((root / "raster" / "weights").glob("*.json")):
+            return Plan(name, skip="no shipped model in `raster/weights/`")
+        sizes = "--repeats 1 --fonts 2 --pdfs 2" if quick else "--repeats 3 --fonts 4 --pdfs 3"
+        return Plan(name, [Job(name, "bench.bench_answers", sizes.split())])
     raise ValueError(f"unknown bench {name!r}; choose from {', '.join(NAMES)}")
 
 
@@ -612,6 +619,59 @@ def _shipped(res: dict) -> list[str]:
     return lines
 
 
+def _verdict(value: float, target: float) -> str:
+    return f"≤ {target:g}: {'met' if value <= target else '**not met**'}"
+
+
+def _answers(res: dict) -> list[str]:
+    d = res["data"].get("answers")
+    if d is None:
+        return []
+    t, ident, rep = d["targets"], d["identify"], d.get("repair")
+    m = d["machine"]
+    lines = [
+        f"(the {d['model']} model; each figure the median of {_plural(d['repeats'], 'process')}, "
+        "interpreter start, imports and model + index load included; fonts: "
+        f"{', '.join(d['fonts'])}; load average {m['load_avg_1m_at_start']} at the start, "
+        f"{m['load_avg_1m_at_end']} at the end)",
+        "",
+        "| what | wall | peak RSS | target (issue 18) |",
+        "|---|---:|---:|---|",
+    ]
+    one = ident["one"]
+    peak = max(v["peak_rss_mb"] for v in ident.values())
+    lines.append(
+        f"| `identify`, first font | {one['median_s']:.2f} s | {_n(one['peak_rss_mb'])} MB | "
+        f"{_verdict(one['median_s'], t['first_s'])} s |"
+    )
+    if "many" in ident:
+        many = ident["many"]
+        lines.append(
+            f"| `identify`, each further font ({many['files']} in one process) | "
+            f"{many['per_extra_s']:.2f} s | {_n(many['peak_rss_mb'])} MB | "
+            f"{_verdict(many['per_extra_s'], t['extra_s'])} s |"
+        )
+    if rep:
+        lines.append(
+            f"| `pdf repair`, one PDF | {rep['one']['median_s']:.2f} s | "
+            f"{_n(rep['one']['peak_rss_mb'])} MB | |"
+        )
+        if "many" in rep:
+            many = rep["many"]
+            lines.append(
+                f"| `pdf repair`, each further PDF (a folder of {many['files']}) | "
+                f"{many['per_extra_s']:.2f} s | {_n(many['peak_rss_mb'])} MB | |"
+            )
+    phases = ", ".join(f"{k} {v:.2f} s" for k, v in one["phases"].items())
+    lines += [
+        "",
+        f"Peak memory of `identify`: {_n(peak)} MB, {_verdict(peak, t['peak_rss_mb'])} MB. "
+        f"Where the first font's time goes (`identify --timings`, medians): {phases}.",
+        "",
+    ]
+    return lines
+
+
 SECTIONS = {  # name: (heading, body renderer)
     "ingest": ("Ingest: fonts → glyph database", _ingest),
     "rasterize": ("Rasterizer", _rasterize),
@@ -621,6 +681,7 @@ SECTIONS = {  # name: (heading, body renderer)
     "identify": ("Identify latency", _identify),
     "review": ("Review page in the browser", _review),
     "shipped": ("Loading the shipped model", _shipped),
+    "answers": ("Answers in seconds: identify and repair, one file and several", _answers),
 }
 
 

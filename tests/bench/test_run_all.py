@@ -194,6 +194,20 @@ SHIPPED = {
 }  # fmt: skip
 
 
+ANSWERS = {
+    "machine": {"load_avg_1m_at_start": 1.2, "load_avg_1m_at_end": 1.4},
+    "model": "shipped",
+    "repeats": 3,
+    "fonts": ["IBMPlexSansArabic-Regular.ttf", "Tajawal-Regular.ttf"],
+    "targets": {"first_s": 3.0, "extra_s": 1.0, "peak_rss_mb": 800.0},
+    "identify": {
+        "one": {"median_s": 5.1, "peak_rss_mb": 1400.0, "phases": {"start-up": 3.2}},
+        "many": {"median_s": 6.0, "peak_rss_mb": 1450.0, "files": 2, "per_extra_s": 0.9},
+    },
+    "repair": {"one": {"median_s": 9.0, "peak_rss_mb": 1500.0}},
+}
+
+
 def ok(commands: list[str], data: dict, seconds: float = 10.0) -> dict:
     return {"status": "ok", "commands": commands, "data": data, "errors": {}, "seconds": seconds}
 
@@ -213,6 +227,7 @@ def full_results() -> dict:
         "identify": ok(["python -m bench.bench_identify --latency-only"], {"identify": IDENTIFY}),
         "review": ok(["python -m bench.bench_review --glyphs 2000"], {"review": REVIEW}),
         "shipped": ok(["python -m bench.bench_shipped --repeats 3"], {"shipped": SHIPPED}),
+        "answers": ok(["python -m bench.bench_answers"], {"answers": ANSWERS}),
     }
 
 
