@@ -39,6 +39,9 @@ __all__ = [
     "DEFAULT_SEED",
     "HelpFormatter",
     "add_flag",
+    "add_subcommand",
+    "new_parser",
+    "add_checkpoint_arg",
     "add_device_arg",
     "add_model_args",
     "add_seed_arg",
@@ -71,6 +74,20 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
             action = copy.copy(action)
             action.option_strings = [s for s in action.option_strings if s not in hidden]
         return super()._format_action_invocation(action)
+
+
+def new_parser(name: str, doc: str | None, **kwargs) -> argparse.ArgumentParser:
+    """The parser of ``python -m <name>``: its help text is the first line of ``doc`` (the
+    module docstring), defaults are shown and old flag spellings hidden (:class:`HelpFormatter`)."""
+    description = doc.splitlines()[0] if doc else None
+    return argparse.ArgumentParser(
+        prog=f"python -m {name}", description=description, formatter_class=HelpFormatter, **kwargs
+    )
+
+
+def add_subcommand(subparsers, name: str, help: str) -> argparse.ArgumentParser:
+    """One subcommand (``pdf check``, ``index build``) with the same help formatting."""
+    return subparsers.add_parser(name, help=help, formatter_class=HelpFormatter)
 
 
 def add_flag(group, *names: str, aliases: tuple[str, ...] = (), **kwargs) -> argparse.Action:
@@ -220,6 +237,17 @@ def add_seed_arg(group, help: str = "random seed") -> None:
     group.add_argument("--seed", type=int, default=DEFAULT_SEED, help=help)
 
 
+def add_checkpoint_arg(group, default: Path | None = None) -> None:
+    """``--checkpoint``: a trained checkpoint; None = the model shipped in the package."""
+    group.add_argument(
+        "--checkpoint",
+        type=Path,
+        default=default,
+        help="trained checkpoint (.pt); default: the model shipped in the package "
+        "(raster/weights, docs/model.md)",
+    )
+
+
 def add_model_args(
     group,
     *,
@@ -241,13 +269,7 @@ def add_model_args(
     from raster.inference.charsets import CHARSETS
     from raster.inference.predict import METHODS
 
-    group.add_argument(
-        "--checkpoint",
-        type=Path,
-        default=checkpoint_default,
-        help="trained checkpoint (.pt); default: the model shipped in the package "
-        "(raster/weights, docs/model.md)",
-    )
+    add_checkpoint_arg(group, default=checkpoint_default)
     group.add_argument("--index", type=Path, default=None, help="reference index directory")
     group.add_argument("--method", choices=METHODS, default=None, help=method_help)
     group.add_argument(

@@ -11,7 +11,14 @@ import logging
 import sys
 from pathlib import Path
 
-from raster.cli import EXIT_INPUT, EXIT_OK, HelpFormatter, add_workers_arg, command, setup_logging
+from raster.cli import (
+    EXIT_INPUT,
+    EXIT_OK,
+    add_workers_arg,
+    command,
+    new_parser,
+    setup_logging,
+)
 from raster.data import ingest
 from raster.data.corpus import (
     DEBIAN_PACKAGES,
@@ -28,11 +35,7 @@ log = logging.getLogger("raster.corpus")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m raster.corpus",
-        description=__doc__.splitlines()[0],
-        formatter_class=HelpFormatter,
-    )
+    parser = new_parser("raster.corpus", __doc__)
     parser.add_argument("--db", type=Path, default=Path("dataset/corpus.db"), help="SQLite file")
     parser.add_argument(
         "--manifest",

@@ -18,10 +18,10 @@ from raster import train
 from raster.cli import (
     EXIT_INPUT,
     EXIT_OK,
-    HelpFormatter,
     add_flag,
     add_seed_arg,
     command,
+    new_parser,
     setup_logging,
 )
 from raster.evaluation.crossval import (
@@ -50,11 +50,7 @@ QUICK_TRAIN_ARGS = ["--batch-size", "64", "--retrieval-every", "100", "--no-retr
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="python -m raster.crossval",
-        description=__doc__.splitlines()[0],
-        formatter_class=HelpFormatter,
-    )
+    p = new_parser("raster.crossval", __doc__)
     p.add_argument("--db", type=Path, default=Path("dataset/corpus.db"), help="corpus glyph DB")
     add_flag(
         p,

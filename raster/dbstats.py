@@ -13,17 +13,13 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from raster.cli import EXIT_INPUT, EXIT_OK, HelpFormatter, command, setup_logging
+from raster.cli import EXIT_INPUT, EXIT_OK, command, new_parser, setup_logging
 from raster.data.schema import SchemaError
 from raster.data.stats import format_summary, summarize
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m raster.dbstats",
-        description=__doc__.splitlines()[0],
-        formatter_class=HelpFormatter,
-    )
+    parser = new_parser("raster.dbstats", __doc__)
     db = parser.add_argument_group("database")
     db.add_argument(
         "--db", type=Path, default=Path("dataset/glyphs.db"), help="SQLite glyph database"

@@ -21,10 +21,10 @@ from raster import identify, train
 from raster.cli import (
     EXIT_OK,
     EXIT_PARTIAL,
-    HelpFormatter,
     add_flag,
     add_workers_arg,
     command,
+    new_parser,
     setup_logging,
 )
 from raster.data import ingest
@@ -42,11 +42,7 @@ log = logging.getLogger("raster.demo")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m raster.demo",
-        description=__doc__.splitlines()[0],
-        formatter_class=HelpFormatter,
-    )
+    parser = new_parser("raster.demo", __doc__)
     parser.add_argument("--db", type=Path, default=Path("dataset/glyphs.db"))
     add_flag(
         parser, "--out-dir", aliases=("--run-dir",), dest="run_dir", type=Path,

@@ -15,11 +15,12 @@ from pathlib import Path
 from raster.cli import (
     EXIT_INPUT,
     EXIT_OK,
-    HelpFormatter,
+    add_checkpoint_arg,
     add_device_arg,
     add_progress_arg,
     apply_progress,
     command,
+    new_parser,
     setup_logging,
 )
 from raster.data.pipeline import build_datasets
@@ -33,19 +34,10 @@ log = logging.getLogger("raster.embed")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m raster.embed",
-        description=__doc__.splitlines()[0],
-        formatter_class=HelpFormatter,
-    )
+    parser = new_parser("raster.embed", __doc__)
     g = parser.add_argument_group("input")
     g.add_argument("--db", type=Path, required=True, help="glyph database (SQLite)")
-    g.add_argument(
-        "--checkpoint",
-        type=Path,
-        default=None,
-        help="trained checkpoint (.pt); default: the model shipped in the package (raster/weights)",
-    )
+    add_checkpoint_arg(g)
     g.add_argument("--limit", type=int, default=0, help="seeded sample of N glyphs; 0 = all")
     g = parser.add_argument_group("output")
     g.add_argument("--out-embeds", type=Path, required=True, help="(N, D) float32 .npy")

@@ -15,7 +15,14 @@ from pathlib import Path
 
 import numpy as np
 
-from raster.cli import EXIT_INPUT, EXIT_OK, HelpFormatter, add_seed_arg, command, setup_logging
+from raster.cli import (
+    EXIT_INPUT,
+    EXIT_OK,
+    add_seed_arg,
+    command,
+    new_parser,
+    setup_logging,
+)
 from raster.inference.meta import load_meta
 from raster.metrics.retrieval import evaluate_saved
 from raster.paths import check_outputs
@@ -24,11 +31,7 @@ log = logging.getLogger("raster.eval_similarity")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m raster.eval_similarity",
-        description=__doc__.splitlines()[0],
-        formatter_class=HelpFormatter,
-    )
+    parser = new_parser("raster.eval_similarity", __doc__)
     g = parser.add_argument_group("input")
     g.add_argument("--embeds", type=Path, required=True, help="(N, D) float32 .npy")
     g.add_argument(

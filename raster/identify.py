@@ -20,12 +20,12 @@ from raster.cli import (
     EXIT_INPUT,
     EXIT_OK,
     EXIT_PARTIAL,
-    HelpFormatter,
     add_model_args,
     add_threads_arg,
     apply_threads,
     command,
     error_line,
+    new_parser,
     setup_logging,
 )
 from raster.errors import AnswersError, FontLoadError
@@ -50,11 +50,7 @@ log = logging.getLogger("raster.identify")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m raster.identify",
-        description=__doc__.splitlines()[0],
-        formatter_class=HelpFormatter,
-    )
+    parser = new_parser("raster.identify", __doc__)
     parser.add_argument(
         "fonts",
         type=Path,

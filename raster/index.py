@@ -16,12 +16,14 @@ from pathlib import Path
 from raster.cli import (
     EXIT_INPUT,
     EXIT_OK,
-    HelpFormatter,
+    add_checkpoint_arg,
     add_device_arg,
     add_flag,
     add_progress_arg,
+    add_subcommand,
     apply_progress,
     command,
+    new_parser,
     setup_logging,
 )
 from raster.data.schema import SchemaError
@@ -42,25 +44,12 @@ log = logging.getLogger("raster.index")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m raster.index",
-        description=__doc__.splitlines()[0],
-        formatter_class=HelpFormatter,
-    )
+    parser = new_parser("raster.index", __doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    b = sub.add_parser(
-        "build",
-        help="embed a DB and write the index directory",
-        formatter_class=HelpFormatter,
-    )
+    b = add_subcommand(sub, "build", "embed a DB and write the index directory")
     g = b.add_argument_group("input")
     g.add_argument("--db", type=Path, required=True, help="glyph database (SQLite)")
-    g.add_argument(
-        "--checkpoint",
-        type=Path,
-        default=None,
-        help="trained checkpoint (.pt); default: the model shipped in the package (raster/weights)",
-    )
+    add_checkpoint_arg(g)
     g.add_argument(
         "--limit",
         type=int,
@@ -92,7 +81,6 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     setup_logging()
     apply_progress(args)
-    logging.getLogger("fontTools").setLevel(logging.WARNING)  # instancing narrates each table
     try:
         check_outputs({}, [args.db, args.checkpoint], folders={"--out-dir": args.out})
         loaded = model_or_shipped(args.checkpoint, args.device)

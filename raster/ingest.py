@@ -16,11 +16,11 @@ from pathlib import Path
 from raster.cli import (
     EXIT_OK,
     EXIT_PARTIAL,
-    HelpFormatter,
     add_progress_arg,
     add_workers_arg,
     apply_progress,
     command,
+    new_parser,
     setup_logging,
 )
 from raster.data.fonts import INSTANCE_MODES
@@ -30,11 +30,7 @@ from raster.errors import IngestAborted  # noqa: F401  (its old import path)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m raster.ingest",
-        description=__doc__.splitlines()[0],
-        formatter_class=HelpFormatter,
-    )
+    parser = new_parser("raster.ingest", __doc__)
     src = parser.add_argument_group("input")
     src.add_argument(
         "paths",

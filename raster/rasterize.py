@@ -14,11 +14,11 @@ from pathlib import Path
 from raster.cli import (
     EXIT_INPUT,
     EXIT_OK,
-    HelpFormatter,
     add_progress_arg,
     add_seed_arg,
     apply_progress,
     command,
+    new_parser,
     setup_logging,
 )
 from raster.data.png_export import missing_glyph_ids, write_glyph_pngs
@@ -30,11 +30,7 @@ log = logging.getLogger("raster.rasterize")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="python -m raster.rasterize",
-        description=__doc__.splitlines()[0],
-        formatter_class=HelpFormatter,
-    )
+    p = new_parser("raster.rasterize", __doc__)
     g = p.add_argument_group("input")
     g.add_argument("--db", type=Path, required=True, help="glyph database")
     g.add_argument("--limit", type=int, default=100, help="seeded sample of N glyphs; 0 = all")

@@ -14,7 +14,15 @@ import logging
 import sys
 from pathlib import Path
 
-from raster.cli import EXIT_INPUT, EXIT_OK, HelpFormatter, add_flag, command, setup_logging
+from raster.cli import (
+    EXIT_INPUT,
+    EXIT_OK,
+    add_flag,
+    add_subcommand,
+    command,
+    new_parser,
+    setup_logging,
+)
 from raster.inference.checkpoint_loader import CheckpointError
 from raster.inference.index import IndexMismatchError
 from raster.inference.shipped import (
@@ -30,24 +38,12 @@ log = logging.getLogger("raster.release")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m raster.release",
-        description=__doc__.splitlines()[0],
-        formatter_class=HelpFormatter,
-    )
+    parser = new_parser("raster.release", __doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser(
-        "half",
-        help="checkpoint -> inference checkpoint with fp16 weights",
-        formatter_class=HelpFormatter,
-    )
+    p = add_subcommand(sub, "half", "checkpoint -> inference checkpoint with fp16 weights")
     p.add_argument("checkpoint", type=Path)
     p.add_argument("out", type=Path)
-    p = sub.add_parser(
-        "pack",
-        help="write the release files (checkpoint, packed index, sidecar)",
-        formatter_class=HelpFormatter,
-    )
+    p = add_subcommand(sub, "pack", "write the release files (checkpoint, packed index, sidecar)")
     p.add_argument("--checkpoint", type=Path, required=True, help="the fp16 checkpoint (half)")
     p.add_argument("--index", type=Path, required=True, help="its index directory (index build)")
     add_flag(
@@ -62,9 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--release", default=RELEASE, help="release name (file name stem)")
     p.add_argument("--recipe", type=Path, default=None, help="JSON describing the training run")
     p.add_argument("--manifest", type=Path, default=None, help="the corpus manifest JSON")
-    p = sub.add_parser(
-        "verify", help="check sha256s and load a release", formatter_class=HelpFormatter
-    )
+    p = add_subcommand(sub, "verify", "check sha256s and load a release")
     p.add_argument("--dir", type=Path, default=None, help="release folder (default: the package's)")
     p.add_argument("--release", default=RELEASE)
     return parser

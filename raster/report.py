@@ -20,22 +20,18 @@ from pathlib import Path
 
 from raster.cli import (
     EXIT_OK,
-    HelpFormatter,
     add_device_arg,
     add_flag,
     add_seed_arg,
     command,
+    new_parser,
     setup_logging,
 )
 from raster.reporting.html import ReportOptions, write_report
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m raster.report",
-        description=__doc__.splitlines()[0],
-        formatter_class=HelpFormatter,
-    )
+    parser = new_parser("raster.report", __doc__)
     parser.add_argument("run_dir", type=Path, help="run directory (train_log.jsonl, best.pt, ...)")
     g = parser.add_argument_group("inputs")
     g.add_argument("--db", type=Path, default=None, help="glyph DB; None: the checkpoint's")

@@ -14,18 +14,14 @@ import logging
 import sys
 from pathlib import Path
 
-from raster.cli import EXIT_OK, HelpFormatter, add_model_args, command, setup_logging
+from raster.cli import EXIT_OK, add_model_args, command, new_parser, setup_logging
 from raster.inference.shipped import model_name
 
 log = logging.getLogger("raster.review")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m raster.review",
-        description=__doc__.splitlines()[0],
-        formatter_class=HelpFormatter,
-    )
+    parser = new_parser("raster.review", __doc__)
     parser.add_argument("source", type=Path, metavar="FONT_OR_PDF", help="a font file or a PDF")
     parser.add_argument("--out", type=Path, required=True, help="the page to write (.html)")
     g = parser.add_argument_group("model")
@@ -46,7 +42,6 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     setup_logging()
-    logging.getLogger("faiss").setLevel(logging.WARNING)
     from raster.inference.predict import load_predictor
     from raster.paths import check_outputs
     from raster.reviewing.build import review_source

@@ -12,12 +12,12 @@ import sys
 from pathlib import Path
 
 from raster.cli import (
-    HelpFormatter,
     add_flag,
     add_progress_arg,
     add_threads_arg,
     apply_progress,
     command,
+    new_parser,
     parse_with_config,
     setup_logging,
 )
@@ -203,12 +203,7 @@ def _add_evaluation_args(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m raster.train",
-        description=__doc__.splitlines()[0],
-        formatter_class=HelpFormatter,
-        epilog=RECOMMENDED,
-    )
+    parser = new_parser("raster.train", __doc__, epilog=RECOMMENDED)
     parser.add_argument("--config", type=Path, help="YAML file of defaults (explicit flags win)")
     add_data_args(parser)
     for add in (

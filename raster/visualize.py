@@ -11,7 +11,14 @@ import logging
 import sys
 from pathlib import Path
 
-from raster.cli import EXIT_INPUT, EXIT_OK, HelpFormatter, add_seed_arg, command, setup_logging
+from raster.cli import (
+    EXIT_INPUT,
+    EXIT_OK,
+    add_seed_arg,
+    command,
+    new_parser,
+    setup_logging,
+)
 from raster.data.render import NORMALIZATIONS, RasterConfig
 from raster.data.selection import SelectionConfig, select_glyphs
 from raster.paths import check_outputs
@@ -21,11 +28,7 @@ log = logging.getLogger("raster.visualize")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="python -m raster.visualize",
-        description=__doc__.splitlines()[0],
-        formatter_class=HelpFormatter,
-    )
+    p = new_parser("raster.visualize", __doc__)
     g = p.add_argument_group("input")
     g.add_argument("--db", type=Path, required=True, help="glyph database")
     add_seed_arg(g, help="sample seed")

@@ -14,7 +14,7 @@ import sys
 import torch
 import torch.nn.functional as F
 
-from raster.cli import EXIT_OK, EXIT_PARTIAL, HelpFormatter, add_seed_arg, command
+from raster.cli import EXIT_OK, EXIT_PARTIAL, add_seed_arg, command, new_parser
 from raster.losses import supervised_contrastive_loss
 from raster.models.glyph_net import GlyphNet, ModelConfig, build_model
 
@@ -94,11 +94,7 @@ def run_checks(
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m raster.debug.test_gradient_flow",
-        description=__doc__.splitlines()[0],
-        formatter_class=HelpFormatter,
-    )
+    parser = new_parser("raster.debug.test_gradient_flow", __doc__)
     parser.add_argument("--backbone", default="levit_128s")
     parser.add_argument("--img-size", type=int, default=64)
     add_seed_arg(parser)

@@ -20,9 +20,10 @@ from raster.cli import (
     EXIT_INPUT,
     EXIT_OK,
     EXIT_PARTIAL,
-    HelpFormatter,
     add_model_args,
+    add_subcommand,
     command,
+    new_parser,
     setup_logging,
 )
 from raster.inference.shipped import model_name
@@ -89,24 +90,12 @@ def _model_args(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m raster.pdf",
-        description=__doc__.splitlines()[0],
-        formatter_class=HelpFormatter,
-    )
+    parser = new_parser("raster.pdf", __doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser(
-        "check",
-        help="list fonts; compare declared ToUnicode text with the glyphs",
-        formatter_class=HelpFormatter,
-    )
+    p = add_subcommand(sub, "check", "list fonts; compare declared ToUnicode text with the glyphs")
     p.add_argument("pdf", type=Path)
     _model_args(p)
-    p = sub.add_parser(
-        "repair",
-        help="write a copy with ToUnicode maps from the glyphs",
-        formatter_class=HelpFormatter,
-    )
+    p = add_subcommand(sub, "repair", "write a copy with ToUnicode maps from the glyphs")
     p.add_argument(
         "paths", type=Path, nargs="+", help="IN.pdf OUT.pdf, or with --out-dir: PDFs and folders"
     )
