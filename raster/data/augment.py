@@ -97,6 +97,7 @@ DESIGN = AugmentRanges(
 # columns of draw_params: tx ty log_s rot shear stroke log_gamma ink sigma log_sx log_sy
 N_PARAMS = 11
 _BLUR_RADIUS = 2  # 5-tap kernel: enough for sigma <= 0.9 px (scaled)
+_DEG = math.pi / 180.0  # what math.radians multiplies by
 
 
 def draw_params(
@@ -121,24 +122,26 @@ def draw_params(
     r = DESIGN if design else MILD if mild else FULL
     if isinstance(indices, torch.Tensor):
         indices = indices.detach().cpu().tolist()
-    out = np.empty((len(indices), N_PARAMS), np.float64)
+    seed = int(seed) & 0xFFFFFFFF
+    # always 13 draws per sample, in a fixed order, whatever is applied (the first 11 are the
+    # draws of the presets without width/height, unchanged)
+    u = np.empty((len(indices), 13), np.float64)
     for row, idx in enumerate(np.asarray(indices, np.int64).tolist()):
-        g = np.random.default_rng([int(seed) & 0xFFFFFFFF, int(epoch), int(idx)])
-        # always 13 draws, in a fixed order, whatever is applied (the first 11 are the
-        # draws of the presets without width/height, unchanged)
-        u = g.random(13)
-        out[row, 0] = (2 * u[0] - 1) * r.translate
-        out[row, 1] = (2 * u[1] - 1) * r.translate
-        out[row, 2] = (2 * u[2] - 1) * r.scale
-        out[row, 3] = math.radians((2 * u[3] - 1) * r.rotate_deg)
-        out[row, 4] = math.radians((2 * u[4] - 1) * r.shear_deg)
-        out[row, 5] = (2 * u[5] - 1) * r.stroke if u[6] < r.stroke_prob else 0.0
-        out[row, 6] = (2 * u[7] - 1) * r.gamma
-        out[row, 7] = r.ink_min + (1 - r.ink_min) * u[8]
-        lo, hi = r.blur_sigma
-        out[row, 8] = lo + (hi - lo) * u[10] if u[9] < r.blur_prob else 0.0
-        out[row, 9] = (2 * u[11] - 1) * r.width
-        out[row, 10] = (2 * u[12] - 1) * r.height
+        u[row] = np.random.default_rng([seed, int(epoch), int(idx)]).random(13)
+    # The same float64 arithmetic as one sample at a time (math.radians is x * (pi / 180)).
+    out = np.empty((len(u), N_PARAMS), np.float64)
+    out[:, 0] = (2 * u[:, 0] - 1) * r.translate
+    out[:, 1] = (2 * u[:, 1] - 1) * r.translate
+    out[:, 2] = (2 * u[:, 2] - 1) * r.scale
+    out[:, 3] = ((2 * u[:, 3] - 1) * r.rotate_deg) * _DEG
+    out[:, 4] = ((2 * u[:, 4] - 1) * r.shear_deg) * _DEG
+    out[:, 5] = np.where(u[:, 6] < r.stroke_prob, (2 * u[:, 5] - 1) * r.stroke, 0.0)
+    out[:, 6] = (2 * u[:, 7] - 1) * r.gamma
+    out[:, 7] = r.ink_min + (1 - r.ink_min) * u[:, 8]
+    lo, hi = r.blur_sigma
+    out[:, 8] = np.where(u[:, 9] < r.blur_prob, lo + (hi - lo) * u[:, 10], 0.0)
+    out[:, 9] = (2 * u[:, 11] - 1) * r.width
+    out[:, 10] = (2 * u[:, 12] - 1) * r.height
     return out
 
 
@@ -158,6 +161,33 @@ def _sampling_theta(p: torch.Tensor) -> torch.Tensor:
     t = torch.stack([tx, ty], 1) * 2.0  # fraction of side -> normalized [-1, 1] units
     shift = -(inv @ t.unsqueeze(2))
     return torch.cat([inv, shift], 2)
+
+
+def _affine_grid(theta: torch.Tensor, size: int) -> torch.Tensor:
+    """``F.affine_grid(theta, [B, 1, S, S], align_corners=False)``, bit for bit, ~4x faster.
+
+    The same product of the base grid with ``theta`` (one ``bmm``), but the (S*S, 3) base grid
+    is built once and shared by the batch instead of being filled for every sample.
+    """
+    b = theta.shape[0]
+    line = torch.linspace(-1, 1, size, dtype=theta.dtype, device=theta.device)
+    line = line * (size - 1) / size  # align_corners=False: pixel centres
+    base = torch.empty(size, size, 3, dtype=theta.dtype, device=theta.device)
+    base[..., 0].copy_(line)
+    base[..., 1].copy_(line.unsqueeze(-1))
+    base[..., 2].fill_(1.0)
+    grid = torch.bmm(base.view(1, size * size, 3).expand(b, -1, -1), theta.transpose(1, 2))
+    return grid.view(b, size, size, 2)
+
+
+def _window_max(x: torch.Tensor, fill: float) -> torch.Tensor:
+    """3x3 max (``fill=-inf``, a dilation) or min (``fill=inf``, an erosion) of (B, 1, S, S),
+    borders padded with ``fill``: equal to ``F.max_pool2d(x, 3, 1, 1)`` (or ``-F.max_pool2d(-x,
+    3, 1, 1)``), separably in four elementwise passes, ~10x faster on a CPU."""
+    pick = torch.maximum if fill < 0 else torch.minimum
+    p = F.pad(x, (1, 1, 1, 1), value=fill)
+    rows = pick(pick(p[..., :, :-2], p[..., :, 1:-1]), p[..., :, 2:])
+    return pick(pick(rows[..., :-2, :], rows[..., 1:-1, :]), rows[..., 2:, :])
 
 
 def _gaussian_kernels(sigma_px: torch.Tensor) -> torch.Tensor:
@@ -185,12 +215,12 @@ def apply_params(images: torch.Tensor, params: np.ndarray | torch.Tensor) -> tor
     b, _, s, _ = images.shape
     x = images.float()
     p = torch.as_tensor(params, dtype=torch.float32, device=x.device)
-    grid = F.affine_grid(_sampling_theta(p), [b, 1, s, s], align_corners=False)
+    grid = _affine_grid(_sampling_theta(p), s)
     x = F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
     # Stroke weight: blend towards a 3x3 dilation (max-pool) or erosion (-max-pool of -x).
     st = p[:, 5].view(b, 1, 1, 1)
-    dil = F.max_pool2d(x, 3, 1, 1)
-    ero = -F.max_pool2d(-x, 3, 1, 1)
+    dil = _window_max(x, -math.inf)
+    ero = _window_max(x, math.inf)
     x = torch.where(st >= 0, x + st * (dil - x), x - st * (ero - x))
     # Light blur: separable per-sample Gaussian as a grouped convolution.
     k = _gaussian_kernels(p[:, 8] * (s / 128.0))

@@ -138,3 +138,26 @@ def test_design_batch_equals_dataset_mode():
     for j, i in enumerate(idx.tolist()):
         torch.testing.assert_close(batch[j], augment_image(x[j], 42, 2, i, design=True))
     assert not torch.allclose(batch, augment_batch(x, 42, 2, idx))
+
+
+@pytest.mark.parametrize("size", [32, 64, 128])
+def test_fast_grid_and_window_max_equal_the_torch_ops_bit_for_bit(size):
+    # apply_params' affine grid and 3x3 dilation/erosion are faster forms of F.affine_grid
+    # and F.max_pool2d: training must not change by a single bit.
+    import torch.nn.functional as F
+
+    from raster.data.augment import _affine_grid, _sampling_theta, _window_max
+
+    for epoch in range(4):
+        p = torch.as_tensor(
+            draw_params(7, epoch, range(64), design=epoch % 2 == 1), dtype=torch.float32
+        )
+        theta = _sampling_theta(p)
+        want = F.affine_grid(theta, [64, 1, size, size], align_corners=False)
+        assert torch.equal(_affine_grid(theta, size), want)
+    g = torch.Generator().manual_seed(1)
+    x = torch.rand(5, 1, size, size, generator=g) * (
+        torch.rand(5, 1, size, size, generator=g) > 0.5
+    )
+    assert torch.equal(_window_max(x, -float("inf")), F.max_pool2d(x, 3, 1, 1))
+    assert torch.equal(_window_max(x, float("inf")), -F.max_pool2d(-x, 3, 1, 1))

@@ -246,3 +246,17 @@ def test_mmap_cache_through_dataloader_workers(db, tmp_path):
     torch.testing.assert_close(w2, w0, atol=0, rtol=0)
     ids = torch.cat([x["glyph_id"] for x in DataLoader(b.train, batch_size=4, num_workers=2)])
     assert ids.tolist() == b.train.glyph_ids.tolist()
+
+
+def test_batched_items_equal_single_items(db, tmp_path):
+    # A DataLoader asks for a batch with __getitems__; it must equal one item at a time.
+    b = build_datasets(cfg_for(db, tmp_path, pre_rasterize=True, augment_mode="batch"))
+    ds, picks = b.train, [3, 0, 7, 3, len(b.train) - 1]
+    assert not ds.augment and ds.images is not None  # the batched path
+    for got, i in zip(ds.__getitems__(picks), picks, strict=True):
+        want = ds[i]
+        assert got.keys() == want.keys()
+        assert torch.equal(got["image"], want["image"]) and got["image"].shape == (1, 64, 64)
+        assert all(got[k] == want[k] and type(got[k]) is int for k in got if k != "image")
+    with pytest.raises(IndexError):
+        ds.__getitems__([0, len(ds)])
