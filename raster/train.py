@@ -82,6 +82,13 @@ def _add_run_args(parser: argparse.ArgumentParser) -> None:
     )
     g.add_argument("--no-amp", action="store_true", help="disable bf16 autocast on CUDA")
     g.add_argument("--log-interval", type=int, default=200, help="steps between log lines")
+    g.add_argument(
+        "--compile",
+        action="store_true",
+        help="run the training forward through torch.compile (inductor; on a CPU it needs "
+        "g++ or clang++): compiled once before the first epoch, its seconds logged and kept "
+        "as compile_seconds in the log, then faster steps; falls back to eager with a warning",
+    )
     g.add_argument("--suppress-warnings", action="store_true", help="silence Python warnings")
     add_progress_arg(g)
     add_threads_arg(g)

@@ -35,6 +35,7 @@ from raster.engine.checkpoint import (
     rng_state,
     set_rng_state,
 )
+from raster.engine.compile import compile_forward
 from raster.engine.distributed import DistContext, barrier, replicas_in_sync
 from raster.engine.loop import LossConfig, evaluate, recalibrate_batchnorm, train_one_epoch
 from raster.engine.optim import ScheduleConfig, build_optimizer, build_scheduler
@@ -86,6 +87,7 @@ class TrainingRun:
     log_file: Path
     start_epoch: int = 0
     db_fingerprint: str | None = None
+    compile_seconds: float | None = None  # --compile: seconds spent compiling (None: eager)
 
     def progress(self) -> float:
         """Share of the run done, in [0, 1]: by training time under a budget, else by steps."""
@@ -394,6 +396,17 @@ def write_run_folder(run: TrainingRun, old_run: list[Path]) -> None:
         yaml.safe_dump({**args_dict, "world_size": run.ctx.world_size}, fh, sort_keys=True)
 
 
+def compile_run(run: TrainingRun) -> None:
+    """``--compile``: the training step calls a compiled forward, compiled here on a blank
+    batch of the training shape (its time is ``run.compile_seconds``, in no epoch's time).
+    Evaluation and checkpoints keep using the plain model."""
+    size = run.data_cfg.img_size
+    batch = min(run.args.batch_size, len(run.bundle.train))
+    example = torch.zeros(batch, 1, size, size, device=run.ctx.device)
+    run.model.train()
+    run.forward_model, run.compile_seconds = compile_forward(run.forward_model, run.model, example)
+
+
 def _batch_augment(run: TrainingRun, epoch: int):
     """The on-device augmentation of ``--augment-mode batch`` for ``epoch``, or None."""
     cfg, seed = run.data_cfg, run.args.seed
@@ -479,6 +492,7 @@ def run_epoch(run: TrainingRun, epoch: int) -> dict:
         "backbone_frozen": frozen,
         "progress": run.progress(),
         "train_seconds": run.clock.seconds,
+        **({"compile_seconds": run.compile_seconds} if args.compile else {}),
     }
 
 
@@ -570,6 +584,8 @@ def fit(args: argparse.Namespace, ctx: DistContext) -> int:
     if ctx.is_main:  # every check passed: now the run folder is written
         write_run_folder(run, old_run)
     _announce(run, threads)
+    if args.compile:
+        compile_run(run)
 
     last_epoch_done, record = run.start_epoch - 1, {}
     try:

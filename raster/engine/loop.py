@@ -126,7 +126,7 @@ def train_one_epoch(
         NonFiniteLossError: the loss is NaN or infinite.
     """
     ctx = dist_ctx or DistContext(device=device)
-    forward_model = forward_model or model
+    forward_model = model if forward_model is None else forward_model
     model.train()
     sums = {"loss": 0.0, "ce": 0.0, "emb": 0.0, "correct": 0.0, "pos": 0.0}
     seen = 0
