@@ -5,8 +5,10 @@
 "Bare" = model forward, cross-entropy, backward and the AdamW step on batches already in
 memory. "Loop" = ``raster.engine.loop.train_one_epoch`` over the real DataLoader (pre-raster
 cache, m-per-class sampler, augmentation, contrastive loss, logging) for the same number of
-steps. The issue's target: loop >= 90% of bare. Prints a Markdown block; ``--json-out`` writes
-the figures ``bench.run_all`` renders into docs/benchmarks.md.
+steps. The issue's target: loop >= 95% of bare. ``--compile`` also times the loop with the
+forward through ``torch.compile`` (``raster.train --compile``), compile seconds apart. Prints a
+Markdown block; ``--json-out`` writes the figures ``bench.run_all`` renders into
+docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import torch
 import torch.nn.functional as F
 
 from raster.data.pipeline import DataConfig, add_data_args, build_datasets
+from raster.engine.compile import compile_forward
 from raster.engine.fit import make_train_loader
 from raster.engine.loop import LossConfig, train_one_epoch
 from raster.engine.optim import ScheduleConfig, build_optimizer, build_scheduler
@@ -40,6 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--m-per-class", type=int, default=4)
     parser.add_argument("--num-workers", type=int, default=0)
     parser.add_argument("--out-dir", type=Path, default=Path("artifacts/bench_train"))
+    parser.add_argument(
+        "--compile",
+        action="store_true",
+        help="also time the loop with torch.compile (as raster.train --compile)",
+    )
     parser.add_argument("--json-out", type=Path, default=None, help="also write the figures here")
     parser.set_defaults(limit=5000, pre_rasterize=True)
     return parser
@@ -58,6 +66,30 @@ class _Limited:
         return self.n
 
 
+def time_bare(model, batches, opt, args) -> float:
+    """Samples/s of forward + cross-entropy + backward + step on ``batches`` (in memory)."""
+    model.train()
+    for i, batch in enumerate(batches):
+        if i == args.warmup_steps:
+            t0 = time.perf_counter()
+        out = model(batch["image"])
+        loss = F.cross_entropy(out["logits"], batch["label"])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+    return args.steps * args.batch_size / (time.perf_counter() - t0)
+
+
+def time_loop(model, loader, opt, sched, augment, args, forward_model=None) -> dict:
+    """``train_one_epoch`` over ``--warmup-steps`` batches, then its metrics over ``--steps``."""
+    common = dict(device=torch.device("cpu"), loss_cfg=LossConfig(), progress=False)
+    common.update(log_interval=10**9, forward_model=forward_model)
+    train_one_epoch(model, _Limited(loader, args.warmup_steps), opt, sched, epoch=1, **common)
+    return train_one_epoch(
+        model, _Limited(loader, args.steps), opt, sched, epoch=2, batch_augment=augment, **common
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     torch.manual_seed(0)
@@ -74,30 +106,9 @@ def main(argv: list[str] | None = None) -> int:
         opt = build_optimizer(model, 1e-3, 2e-3, 0.05)
         return opt, build_scheduler(opt, ScheduleConfig(total_steps=10_000, warmup_frac=0.0))
 
-    opt, _ = opt_sched()
-    model.train()
-    for i, batch in enumerate(batches):
-        if i == args.warmup_steps:
-            t0 = time.perf_counter()
-        out = model(batch["image"])
-        loss = F.cross_entropy(out["logits"], batch["label"])
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-    bare = args.steps * args.batch_size / (time.perf_counter() - t0)
+    bare = time_bare(model, batches, opt_sched()[0], args)
 
     opt, sched = opt_sched()
-    train_one_epoch(
-        model,
-        _Limited(loader, args.warmup_steps),
-        opt,
-        sched,
-        device=device,
-        epoch=1,
-        loss_cfg=LossConfig(),
-        progress=False,
-        log_interval=10**9,
-    )
     augment = None
     if cfg.augment and cfg.augment_mode == "batch":  # "gpu" is resolved to "batch"
         from raster.data.augment import augment_batch
@@ -105,24 +116,26 @@ def main(argv: list[str] | None = None) -> int:
         def augment(images, indices):
             return augment_batch(images, args.seed, 2, indices, mild=cfg.mild_augment)
 
-    metrics = train_one_epoch(
-        model,
-        _Limited(loader, args.steps),
-        opt,
-        sched,
-        device=device,
-        epoch=2,
-        loss_cfg=LossConfig(),
-        batch_augment=augment,
-        progress=False,
-        log_interval=10**9,
-    )
+    metrics = time_loop(model, loader, opt, sched, augment, args)
+    compiled = None
+    if args.compile:
+        example = torch.zeros_like(batches[0]["image"])
+        forward, seconds = compile_forward(model, model, example)
+        if seconds is not None:
+            run = time_loop(model, loader, opt, sched, augment, args, forward_model=forward)
+            compiled = {"compile_seconds": seconds, "samples_per_s": run["samples_per_s"]}
     loop = metrics["samples_per_s"]
     augment_label = cfg.augment_mode if cfg.augment else "off"
     print("| what | samples/s |\n|---|---|")
     print(f"| bare model forward+backward+step | {bare:.1f} |")
     print(f"| full training loop (`train_one_epoch`) | {loop:.1f} |")
     print(f"| loop / bare | {loop / bare:.1%} |")
+    if compiled is not None:
+        fast = compiled["samples_per_s"]
+        print(f"| loop with `--compile` | {fast:.1f} ({fast / loop:.2f}x the eager loop) |")
+        print(f"| `torch.compile` time, once per run | {compiled['compile_seconds']:.1f} s |")
+    elif args.compile:
+        print("| loop with `--compile` | compile failed (see the warning) |")
     print(
         f"\nbatch {args.batch_size}, img {cfg.img_size} px, {args.steps} timed steps, augment "
         f"{augment_label}, threads {torch.get_num_threads()}, "
@@ -144,6 +157,10 @@ def main(argv: list[str] | None = None) -> int:
             "threads": torch.get_num_threads(),
             "cpu_count": os.cpu_count(),
         }
+        if args.compile:
+            result["compile_seconds"] = compiled and round(compiled["compile_seconds"], 2)
+            result["loop_compiled_samples_per_s"] = compiled and round(compiled["samples_per_s"], 2)
+            result["compiled_over_eager"] = compiled and round(compiled["samples_per_s"] / loop, 4)
         args.json_out.write_text(json.dumps(result, indent=1) + "\n")
     return 0
 
