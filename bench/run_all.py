@@ -28,6 +28,7 @@ IDENTIFY_WORK = "artifacts/bench_identify"
 DEMO_RUN = "runs/demo"  # `make demo`'s model: timed when bench_identify has not trained one
 NAMES = (
     "ingest", "rasterize", "cache", "train", "embed", "identify", "review", "shipped", "answers",
+    "scale",
 )  # fmt: skip
 # Targets the figures are read against (from the issues), not measurements.
 RASTER_FLOOR, RASTER_AMBITION = 5_000, 15_000
@@ -95,8 +96,14 @@ def plan(name: str, quick: bool, root: Path = ROOT, scratch: Path | None = None)
             base += ["--limit", "400", "--img-size", "64"]
             if scratch is not None:
                 base += ["--out-dir", str(scratch / "bench_train")]
+        # The default mode also times the loop through torch.compile (minutes: not in --quick).
+        compile_flag = [] if quick else ["--compile"]
         jobs = [
-            Job(f"train-{key}", "bench.bench_train_throughput", base + flags)
+            Job(
+                f"train-{key}",
+                "bench.bench_train_throughput",
+                base + flags + (compile_flag if key == "batch" else []),
+            )
             for key, flags, _ in TRAIN_MODES
         ]
         return Plan(name, jobs)
@@ -138,6 +145,8 @@ def plan(name: str, quick: bool, root: Path = ROOT, scratch: Path | None = None)
             return Plan(name, skip="no shipped model in `raster/weights/`")
         sizes = "--repeats 1 --fonts 2 --pdfs 2" if quick else "--repeats 3 --fonts 4 --pdfs 3"
         return Plan(name, [Job(name, "bench.bench_answers", sizes.split())])
+    if name == "scale":
+        return Plan(name, [Job(name, "bench.bench_scale", ["--quick"] if quick else [])])
     raise ValueError(f"unknown bench {name!r}; choose from {', '.join(NAMES)}")
 
 
@@ -496,6 +505,17 @@ def _train(res: dict) -> list[str]:
             f"{r['loop_samples_per_s']:.1f} | {f'**{ratio}**' if key == 'batch' else ratio} |"
         )
     lines.append("")
+    compiled = rows.get("batch", {})
+    if compiled.get("loop_compiled_samples_per_s"):
+        lines += [
+            f"With `--compile` (`torch.compile` of the forward, as `raster.train --compile`) the "
+            f"default loop runs {compiled['loop_compiled_samples_per_s']:.1f} samples/s, "
+            f"{compiled['compiled_over_eager']:.2f}× the eager loop, after "
+            f"{compiled['compile_seconds']:.0f} s of compilation once per run.",
+            "",
+        ]
+    elif "compile_seconds" in compiled:
+        lines += ["`--compile`: compilation failed in this run (see the bench's log).", ""]
     if "batch" in rows:
         met = "met" if rows["batch"]["loop_over_bare"] >= LOOP_TARGET else "not met"
         lines += [
@@ -672,6 +692,59 @@ def _answers(res: dict) -> list[str]:
     return lines
 
 
+def _scale_row(s: dict) -> str:
+    build = "" if s["build"] is None else f"{s['build']['wall_s']:.1f}"
+    return (
+        f"| {s['rows']:,} | {s['fonts']} | {build} | {s['load']['wall_s']:.2f} | "
+        f"{s['search']['cpu_s']:.2f} | {s['ms_per_font']:,.0f} | "
+        f"{s['load']['peak_mb'] + s['search']['peak_mb']:,.0f} |"
+    )
+
+
+def _scale_growth(d: dict, key: str, what: str) -> str:
+    g = d[key]
+    steps = ", ".join(f"×{x['size_x']:g} → ×{x['cost_x']:g}" for x in g["growth"])
+    at = g["superlinear_at"]
+    tail = "linear throughout" if at is None else f"superlinear from {at:,}"
+    return f"{what}: {steps} ({tail})."
+
+
+def _scale(res: dict) -> list[str]:
+    d = res["data"].get("scale")
+    if d is None:
+        return []
+    lines = [
+        f"(identify's kNN path on synthetic {d['dim']}-D unit vectors around {_n(d['labels'])} "
+        f"label centres: `save_index`/`load_index`, then exact `ReferenceIndex.search` + "
+        f"`knn_vote` for fonts of {d['glyphs_per_font']} glyphs, k = {d['k']}; "
+        f"{_plural(d['threads'], 'thread')}; memory = peak RSS above the step's start)",
+        "",
+        "| index rows | fonts | write s | load s | kNN + vote CPU s | ms per font | peak MB |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+        *[_scale_row(s) for s in d["by_rows"] + d["by_fonts"]],
+        "",
+        _scale_growth(d, "rows_search", "kNN time against index rows")
+        + " "
+        + _scale_growth(d, "rows_memory", "Memory against index rows")
+        + " "
+        + _scale_growth(d, "fonts_search", "kNN time against fonts"),
+        "",
+    ]
+    if d.get("faiss"):
+        lines += [
+            "| faiss index | settings | rows | build s | search s (exact s) | recall@k |",
+            "|---|---|---:|---:|---:|---:|",
+        ]
+        for f in d["faiss"]:
+            lines.append(
+                f"| {f['index']} | {f['params']} | {f['rows']:,} | {f['build']['wall_s']:.1f} | "
+                f"{f['search']['wall_s']:.3f} ({f['exact_search']['wall_s']:.2f}) | "
+                f"{f['recall_at_k']:.3f} |"
+            )
+        lines.append("")
+    return lines
+
+
 SECTIONS = {  # name: (heading, body renderer)
     "ingest": ("Ingest: fonts → glyph database", _ingest),
     "rasterize": ("Rasterizer", _rasterize),
@@ -682,6 +755,7 @@ SECTIONS = {  # name: (heading, body renderer)
     "review": ("Review page in the browser", _review),
     "shipped": ("Loading the shipped model", _shipped),
     "answers": ("Answers in seconds: identify and repair, one file and several", _answers),
+    "scale": ("Scale: reference index rows and fonts", _scale),
 }
 
 

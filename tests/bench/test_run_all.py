@@ -208,6 +208,41 @@ ANSWERS = {
 }
 
 
+def _scale_step(rows: int, fonts: int, cpu: float, built: bool = True) -> dict:
+    cost = {"wall_s": cpu * 1.1, "cpu_s": cpu, "peak_mb": 64.0}
+    return {
+        "rows": rows,
+        "fonts": fonts,
+        "queries": 600 * fonts,
+        "build": cost if built else None,
+        "load": {"wall_s": 0.01, "cpu_s": 0.01, "peak_mb": 1.0},
+        "search": cost,
+        "ms_per_font": 1e3 * cpu * 1.1 / fonts,
+        "disk_mb": rows / 1000,
+    }
+
+
+SCALE = {
+    "dim": 128,
+    "labels": 1063,
+    "k": 10,
+    "glyphs_per_font": 600,
+    "font_rows": 100000,
+    "threads": 1,
+    "by_rows": [_scale_step(10_000, 1, 0.1), _scale_step(100_000, 1, 1.0)],
+    "by_fonts": [_scale_step(100_000, 1, 1.0, False), _scale_step(100_000, 10, 10.0, False)],
+    "rows_search": {"growth": [{"from": 10_000, "to": 100_000, "size_x": 10, "cost_x": 10.0}],
+                    "superlinear_at": None},
+    "rows_memory": {"growth": [{"from": 10_000, "to": 100_000, "size_x": 10, "cost_x": 1.0}],
+                    "superlinear_at": None},
+    "fonts_search": {"growth": [{"from": 1, "to": 10, "size_x": 10, "cost_x": 10.0}],
+                     "superlinear_at": None},
+    "faiss": [{"index": "IVF-Flat", "params": "nlist 1264, nprobe 16", "rows": 100_000,
+               "queries": 1200, "build": {"wall_s": 5.0}, "search": {"wall_s": 0.05},
+               "exact_search": {"wall_s": 2.0}, "recall_at_k": 0.99}],
+}  # fmt: skip
+
+
 def ok(commands: list[str], data: dict, seconds: float = 10.0) -> dict:
     return {"status": "ok", "commands": commands, "data": data, "errors": {}, "seconds": seconds}
 
@@ -228,6 +263,7 @@ def full_results() -> dict:
         "review": ok(["python -m bench.bench_review --glyphs 2000"], {"review": REVIEW}),
         "shipped": ok(["python -m bench.bench_shipped --repeats 3"], {"shipped": SHIPPED}),
         "answers": ok(["python -m bench.bench_answers"], {"answers": ANSWERS}),
+        "scale": ok(["python -m bench.bench_scale"], {"scale": SCALE}),
     }
 
 
@@ -352,3 +388,16 @@ def test_main_reports_failure_and_still_writes(tmp_path, monkeypatch):
     assert "Quick smoke run" in text
     with pytest.raises(SystemExit):
         run_all.main(["--only", "bogus", "--out", str(out)])
+
+
+def test_scale_section_and_compile_line():
+    results = full_results()
+    batch = results["train"]["data"]["train-batch"]
+    batch.update(compile_seconds=61.0, loop_compiled_samples_per_s=230.0, compiled_over_eager=1.33)
+    md = run_all.render(results, MACHINE)
+    assert "| 100,000 | 10 |  | 0.01 | 10.00 | 1,100 | 65 |" in md
+    assert "kNN time against fonts: ×10 → ×10 (linear throughout)." in md
+    assert "| IVF-Flat | nlist 1264, nprobe 16 | 100,000 | 5.0 | 0.050 (2.00) | 0.990 |" in md
+    assert "runs 230.0 samples/s, 1.33× the eager loop, after 61 s of compilation" in md
+    job = run_all.plan("scale", quick=True).jobs[0]
+    assert job.command() == "python -m bench.bench_scale --quick"
