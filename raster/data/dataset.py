@@ -128,8 +128,9 @@ class GlyphDataset(Dataset):
     def __getitems__(self, indices: Sequence[int]) -> list[dict]:
         """Items ``indices`` (what a DataLoader batch asks for), the same as ``[self[i] for i in
         indices]``; un-augmented cached images are converted to float in one pass for the
-        batch rather than one tensor at a time (the loop's data time, measured: ~10 -> ~4 ms
-        a batch of 128)."""
+        batch rather than one tensor at a time (a batch of 128 at 64 px: 6.6 -> 3.6 ms of
+        CPU, measured).
+        """
         if self.augment or self.images is None or not len(indices):
             return [self[i] for i in indices]
         idx = [int(i) for i in indices]
