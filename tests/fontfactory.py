@@ -14,6 +14,7 @@ from fontTools.pens.t2CharStringPen import T2CharStringPen
 from fontTools.pens.ttGlyphPen import TTGlyphPen
 
 UPEM = 1000
+NOTDEF_BOX = (50, 0, 450, 700)  # every tiny font's .notdef: a 400 x 700 box (font units)
 # Vertical metrics every tiny font gets (font units); test_ingest checks the fonts table.
 METRICS = {
     "upem": UPEM,
@@ -34,6 +35,29 @@ def _square(pen, x0, y0, x1, y1):
     pen.lineTo((x1, y1))
     pen.lineTo((x1, y0))
     pen.closePath()
+
+
+def _box_font(
+    path: Path,
+    family: str,
+    boxes: dict[str, list[tuple[int, int, int, int]] | tuple[int, int, int, int]],
+    cmap: dict[int, str] | None,
+    advances: dict[str, int],
+    fea: str | None = None,
+) -> Path:
+    """A TrueType font whose glyphs are boxes (font units; one contour per box), in ``boxes``'
+    order; ``cmap`` None: no cmap table."""
+    glyphs = {}
+    for name, spec in boxes.items():
+        pen = TTGlyphPen(None)
+        for box in [spec] if isinstance(spec[0], int) else spec:
+            _square(pen, *box)
+        glyphs[name] = pen.glyph()
+    fb = FontBuilder(UPEM, isTTF=True)
+    fb.setupGlyphOrder(list(glyphs))
+    fb.setupCharacterMap(cmap or {})
+    fb.setupGlyf(glyphs)
+    return _finish(fb, family, advances, path, cmap, fea)
 
 
 def _finish(
@@ -93,7 +117,7 @@ def build_truetype_font(path: Path, with_cmap: bool = True) -> Path:
     order = [".notdef", "A", "O", "period", "bar", "exclam", "hyphen"]
     glyphs = {}
     pen = TTGlyphPen(None)
-    _square(pen, 50, 0, 450, 700)
+    _square(pen, *NOTDEF_BOX)
     glyphs[".notdef"] = pen.glyph()
     pen = TTGlyphPen(None)  # A: straight sides, quadratic bottom bulge
     pen.moveTo((0, 0))
@@ -144,7 +168,7 @@ def build_cff_font(path: Path) -> Path:
     order = [".notdef", "O", "L"]
     charstrings = {}
     pen = T2CharStringPen(500, None)
-    _square(pen, 50, 0, 450, 700)
+    _square(pen, *NOTDEF_BOX)
     charstrings[".notdef"] = pen.getCharString()
     pen = T2CharStringPen(600, None)
     pen.moveTo((300, 0))
@@ -200,7 +224,7 @@ def build_arabic_font(path: Path) -> Path:
     Each glyph is a rectangle of its own size so rows can be told apart by their bounds.
     """
     boxes = {  # glyph: (x0, y0, x1, y1); advance = x1 + 50 (marks and the dot: 0)
-        ".notdef": (50, 0, 450, 700),
+        ".notdef": NOTDEF_BOX,
         "beh": (0, 0, 600, 200),
         "beh.init": (0, 0, 300, 210),
         "beh.medi": (0, 0, 200, 220),
@@ -217,13 +241,6 @@ def build_arabic_font(path: Path) -> Path:
         "one": (0, 0, 150, 700),
         "A": (0, 0, 500, 700),
     }
-    glyphs = {}
-    for name, box in boxes.items():
-        pen = TTGlyphPen(None)
-        _square(pen, *box)
-        glyphs[name] = pen.glyph()
-    fb = FontBuilder(UPEM, isTTF=True)
-    fb.setupGlyphOrder(list(boxes))
     cmap = {
         0x628: "beh",
         0x627: "alef",
@@ -234,10 +251,8 @@ def build_arabic_font(path: Path) -> Path:
         0x661: "one",
         0x41: "A",
     }
-    fb.setupCharacterMap(cmap)
-    fb.setupGlyf(glyphs)
     advances = {n: (0 if n in ("fatha", "dotbelow") else b[2] + 50) for n, b in boxes.items()}
-    return _finish(fb, "Tiny Arabic", advances, path, cmap, ARABIC_FEA)
+    return _box_font(path, "Tiny Arabic", boxes, cmap, advances, ARABIC_FEA)
 
 
 def build_presentation_font(path: Path) -> Path:
@@ -247,7 +262,7 @@ def build_presentation_font(path: Path) -> Path:
     isolated/final); no U+0628 or U+0627, no GSUB.
     """
     boxes = {
-        ".notdef": (50, 0, 450, 700),
+        ".notdef": NOTDEF_BOX,
         "beh.isol": (0, 0, 600, 200),
         "beh.init": (0, 0, 300, 210),
         "beh.medi": (0, 0, 200, 220),
@@ -255,13 +270,6 @@ def build_presentation_font(path: Path) -> Path:
         "alef.isol": (0, 0, 100, 700),
         "alef.fina": (0, -50, 120, 700),
     }
-    glyphs = {}
-    for name, box in boxes.items():
-        pen = TTGlyphPen(None)
-        _square(pen, *box)
-        glyphs[name] = pen.glyph()
-    fb = FontBuilder(UPEM, isTTF=True)
-    fb.setupGlyphOrder(list(boxes))
     cmap = {
         0xFE8F: "beh.isol",
         0xFE91: "beh.init",
@@ -270,9 +278,8 @@ def build_presentation_font(path: Path) -> Path:
         0xFE8D: "alef.isol",
         0xFE8E: "alef.fina",
     }
-    fb.setupCharacterMap(cmap)
-    fb.setupGlyf(glyphs)
-    return _finish(fb, "Tiny Presentation", {n: b[2] + 50 for n, b in boxes.items()}, path, cmap)
+    advances = {n: b[2] + 50 for n, b in boxes.items()}
+    return _box_font(path, "Tiny Presentation", boxes, cmap, advances)
 
 
 def build_no_cmap_font(path: Path) -> Path:
@@ -290,7 +297,7 @@ def build_variable_font(path: Path) -> Path:
 
     glyphs = {}
     pen = TTGlyphPen(None)
-    _square(pen, 50, 0, 450, 700)
+    _square(pen, *NOTDEF_BOX)
     glyphs[".notdef"] = pen.glyph()
     pen = TTGlyphPen(None)
     _square(pen, 0, 0, 100, 100)
@@ -446,18 +453,7 @@ def build_boxes_font(
     or say nothing; ``cmap`` None: no cmap table, as in a PDF subset.
     """
     rename = rename or {}
-    glyphs = {}
-    pen = TTGlyphPen(None)
-    _square(pen, 50, 0, 450, 700)
-    glyphs[".notdef"] = pen.glyph()
-    for name, spec in boxes.items():
-        pen = TTGlyphPen(None)
-        for box in [spec] if isinstance(spec[0], int) else spec:
-            _square(pen, *box)
-        glyphs[rename.get(name, name)] = pen.glyph()
-    fb = FontBuilder(UPEM, isTTF=True)
-    fb.setupGlyphOrder(list(glyphs))
-    fb.setupCharacterMap({cp: rename.get(n, n) for cp, n in (cmap or {}).items()})
-    fb.setupGlyf(glyphs)
-    advances = {n: 700 for n in glyphs}
-    return _finish(fb, "Tiny Evidence", advances, path, cmap, _rename_fea(fea, rename))
+    named = {".notdef": NOTDEF_BOX, **{rename.get(n, n): spec for n, spec in boxes.items()}}
+    font_cmap = None if cmap is None else {cp: rename.get(n, n) for cp, n in cmap.items()}
+    advances = {n: 700 for n in named}
+    return _box_font(path, "Tiny Evidence", named, font_cmap, advances, _rename_fea(fea, rename))

@@ -12,6 +12,18 @@ def _write(tmp_path, emb, meta):
     (tmp_path / "m.jsonl").write_text("".join(json.dumps(m) + "\n" for m in meta))
 
 
+def _io_args(tmp_path, out):
+    """The flags reading :func:`_write`'s files and writing the result to ``out``."""
+    return [
+        "--embeds",
+        str(tmp_path / "e.npy"),
+        "--meta",
+        str(tmp_path / "m.jsonl"),
+        "--json-out",
+        str(out),
+    ]
+
+
 def test_known_case_and_by_font(tmp_path, capsys):
     # Two labels, two fonts; same label points sit close together within a font.
     angles = np.array([0.0, 0.05, 1.5, 1.55])
@@ -22,40 +34,11 @@ def test_known_case_and_by_font(tmp_path, capsys):
     ]
     _write(tmp_path, emb, meta)
     out = tmp_path / "r.json"
-    assert (
-        eval_similarity.main(
-            [
-                "--embeds",
-                str(tmp_path / "e.npy"),
-                "--meta",
-                str(tmp_path / "m.jsonl"),
-                "--k",
-                "1",
-                "--json-out",
-                str(out),
-            ]
-        )
-        == 0
-    )
+    assert eval_similarity.main([*_io_args(tmp_path, out), "--k", "1"]) == 0
     res = json.loads(out.read_text())
     assert res["top_k_retrieval"] == 1.0 and res["precision_at_1"] == 1.0 and res["rows"] == 4
     # By font: each query may only see the other font; its nearest there is still its label.
-    assert (
-        eval_similarity.main(
-            [
-                "--embeds",
-                str(tmp_path / "e.npy"),
-                "--meta",
-                str(tmp_path / "m.jsonl"),
-                "--k",
-                "1",
-                "--by-font",
-                "--json-out",
-                str(out),
-            ]
-        )
-        == 0
-    )
+    assert eval_similarity.main([*_io_args(tmp_path, out), "--k", "1", "--by-font"]) == 0
     assert json.loads(out.read_text())["top_k_retrieval"] == 1.0
     capsys.readouterr()
 
@@ -67,14 +50,7 @@ def test_min_cluster_and_regex_and_errors(tmp_path, caplog):
         for i, lab in enumerate(["a", "a", "b", "c", "c"])
     ]
     _write(tmp_path, emb, meta)
-    args = [
-        "--embeds",
-        str(tmp_path / "e.npy"),
-        "--meta",
-        str(tmp_path / "m.jsonl"),
-        "--json-out",
-        str(tmp_path / "r.json"),
-    ]
+    args = _io_args(tmp_path, tmp_path / "r.json")
     assert eval_similarity.main(args + ["--label-regex", "^[ab]$"]) == 0
     assert json.loads((tmp_path / "r.json").read_text())["rows"] == 2  # 'b' alone is dropped
     (tmp_path / "m.jsonl").write_text('{"glyph_id": 1}\n')

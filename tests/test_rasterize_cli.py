@@ -45,25 +45,14 @@ def db(tmp_path):
     return path
 
 
+def _rasterize(db, out, *flags: str) -> int:
+    """``python -m raster.rasterize --db DB --out-dir OUT FLAGS``; its exit code."""
+    return main(["--db", str(db), "--out-dir", str(out), *flags])
+
+
 def test_writes_pngs_equal_to_renderer(db, tmp_path):
     out = tmp_path / "png"
-    assert (
-        main(
-            [
-                "--db",
-                str(db),
-                "--out-dir",
-                str(out),
-                "--glyph-ids",
-                "3",
-                "5",
-                "99",
-                "--img-size",
-                "64",
-            ]
-        )
-        == 0
-    )
+    assert _rasterize(db, out, "--glyph-ids", "3", "5", "99", "--img-size", "64") == 0
     assert sorted(p.name for p in out.iterdir()) == ["3_1578_isol.png", "5_1580_isol.png"]
     img = np.asarray(Image.open(out / "3_1578_isol.png"))
     np.testing.assert_array_equal(img, render_contours(square(300, 700), 1000, RasterConfig(64)))
@@ -71,22 +60,7 @@ def test_writes_pngs_equal_to_renderer(db, tmp_path):
 
 def test_limit_and_inversion(db, tmp_path):
     out = tmp_path / "png"
-    assert (
-        main(
-            [
-                "--db",
-                str(db),
-                "--out-dir",
-                str(out),
-                "--limit",
-                "4",
-                "--label-regex",
-                "^15",
-                "--black-on-white",
-            ]
-        )
-        == 0
-    )
+    assert _rasterize(db, out, "--limit", "4", "--label-regex", "^15", "--black-on-white") == 0
     files = list(out.iterdir())
     assert len(files) == 4
     img = np.asarray(Image.open(files[0]))
@@ -94,5 +68,5 @@ def test_limit_and_inversion(db, tmp_path):
 
 
 def test_missing_db_is_a_clear_error(tmp_path, capsys):
-    assert main(["--db", str(tmp_path / "nope.db"), "--out-dir", str(tmp_path)]) == 2
+    assert _rasterize(tmp_path / "nope.db", tmp_path) == 2
     assert "nope.db" in capsys.readouterr().err

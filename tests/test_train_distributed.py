@@ -47,6 +47,29 @@ COMMON = [
 ]
 
 
+def _train_argv(db: Path, out: Path, epochs: int, batch_size: int, *flags: str) -> list[str]:
+    """``raster.train`` flags: the database, :data:`COMMON`, the schedule, ``flags``, ``out``."""
+    return [
+        "--db",
+        str(db),
+        *COMMON,
+        "--epochs",
+        str(epochs),
+        "--batch-size",
+        str(batch_size),
+        *flags,
+        "--out-dir",
+        str(out),
+    ]
+
+
+def _worst_diff(a: dict, b: dict) -> float:
+    """Largest absolute difference between two checkpoints' model weights."""
+    return max(
+        (a["model"][k].float() - b["model"][k].float()).abs().max().item() for k in a["model"]
+    )
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -82,21 +105,7 @@ def db(tmp_path_factory) -> Path:
 def test_two_ranks_equal_one_process_with_the_same_global_batch(db, tmp_path):
     ddp_out, single_out = tmp_path / "ddp", tmp_path / "single"
     proc = subprocess.run(
-        _torchrun_cmd(
-            [
-                "--db",
-                str(db),
-                *COMMON,
-                "--epochs",
-                "2",
-                "--batch-size",
-                "16",
-                "--save-every",
-                "1",
-                "--out-dir",
-                str(ddp_out),
-            ]
-        ),
+        _torchrun_cmd(_train_argv(db, ddp_out, 2, 16, "--save-every", "1")),
         env=_env(),
         capture_output=True,
         text=True,
@@ -106,55 +115,19 @@ def test_two_ranks_equal_one_process_with_the_same_global_batch(db, tmp_path):
     assert "model replicas identical on all 2 ranks" in proc.stderr
     assert "batch 16 per rank = 32 global" in proc.stderr
     torch.set_num_threads(1)
-    assert (
-        train.main(
-            [
-                "--db",
-                str(db),
-                *COMMON,
-                "--epochs",
-                "2",
-                "--batch-size",
-                "32",
-                "--out-dir",
-                str(single_out),
-            ]
-        )
-        == 0
-    )
+    assert train.main(_train_argv(db, single_out, 2, 32)) == 0
     a = load_checkpoint(ddp_out / "last.pt")
     b = load_checkpoint(single_out / "last.pt")
-    worst = max(
-        (a["model"][k].float() - b["model"][k].float()).abs().max().item() for k in a["model"]
-    )
+    worst = _worst_diff(a, b)
     # Same batches, same augmentation, gradients equal up to float summation order.
     assert worst < 1e-3, worst
     assert a["metrics"]["train_loss"] == pytest.approx(b["metrics"]["train_loss"], rel=1e-3)
     assert a["metrics"]["val_top1"] == pytest.approx(b["metrics"]["val_top1"], abs=1e-9)
     # --resume works for any world size: one process continues the 2-rank run's epoch 0.
     resumed = tmp_path / "resumed"
-    assert (
-        train.main(
-            [
-                "--db",
-                str(db),
-                *COMMON,
-                "--epochs",
-                "2",
-                "--batch-size",
-                "32",
-                "--resume",
-                str(ddp_out / "epoch_0.pt"),
-                "--out-dir",
-                str(resumed),
-            ]
-        )
-        == 0
-    )
+    assert train.main(_train_argv(db, resumed, 2, 32, "--resume", str(ddp_out / "epoch_0.pt"))) == 0
     c = load_checkpoint(resumed / "last.pt")
-    worst = max(
-        (a["model"][k].float() - c["model"][k].float()).abs().max().item() for k in a["model"]
-    )
+    worst = _worst_diff(a, c)
     assert worst < 1e-3, worst
 
 
@@ -169,19 +142,7 @@ def _children(pid: int) -> list[int]:
 def test_killing_one_rank_ends_the_run_with_an_error(db, tmp_path):
     out = tmp_path / "killed"
     proc = subprocess.Popen(
-        _torchrun_cmd(
-            [
-                "--db",
-                str(db),
-                *COMMON,
-                "--epochs",
-                "200",
-                "--batch-size",
-                "16",
-                "--out-dir",
-                str(out),
-            ]
-        ),
+        _torchrun_cmd(_train_argv(db, out, 200, 16)),
         env=_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -29,14 +29,14 @@ def _names(forms, order):
     return {f: [order[g.gid] for g in s.glyphs] for f, s in forms.items()}
 
 
+def _four_forms(isol: str, init: str, medi: str, fina: str) -> dict[str, list[str]]:
+    """The expected :func:`_names` of a dual-joining letter: one glyph per form."""
+    return {"isol": [isol], "init": [init], "medi": [medi], "fina": [fina]}
+
+
 def test_gsub_forms(tiny_fonts):
     forms, order = _shape_all(tiny_fonts["arabic"], 0x628)
-    assert _names(forms, order) == {
-        "isol": ["beh"],
-        "init": ["beh.init"],
-        "medi": ["beh.medi"],
-        "fina": ["beh.fina"],
-    }
+    assert _names(forms, order) == _four_forms("beh", "beh.init", "beh.medi", "beh.fina")
     assert all(s.source == "harfbuzz" for s in forms.values())
 
 
@@ -44,12 +44,7 @@ def test_right_joining_and_missing_forms(tiny_fonts):
     forms, order = _shape_all(tiny_fonts["arabic"], 0x627)
     assert _names(forms, order) == {"isol": ["alef"], "fina": ["alef.fina"]}
     forms, order = _shape_all(tiny_fonts["arabic"], 0x62A)  # TEH: GSUB has only fina
-    assert _names(forms, order) == {
-        "isol": ["teh"],
-        "init": ["teh"],
-        "medi": ["teh"],
-        "fina": ["teh.fina"],
-    }
+    assert _names(forms, order) == _four_forms("teh", "teh", "teh", "teh.fina")
     forms, order = _shape_all(tiny_fonts["arabic"], 0x621)  # HAMZA: non-joining
     assert _names(forms, order) == {"isol": ["hamza"]}
 
@@ -71,12 +66,7 @@ def test_missing_character_gives_nothing(tiny_fonts):
 
 def test_presentation_forms_fallback(tiny_fonts):
     forms, order = _shape_all(tiny_fonts["presentation"], 0x628)
-    assert _names(forms, order) == {
-        "isol": ["beh.isol"],
-        "init": ["beh.init"],
-        "medi": ["beh.medi"],
-        "fina": ["beh.fina"],
-    }
+    assert _names(forms, order) == _four_forms("beh.isol", "beh.init", "beh.medi", "beh.fina")
     assert {s.source for s in forms.values()} == {"presentation"}
     forms, order = _shape_all(tiny_fonts["presentation"], 0x627)
     assert _names(forms, order) == {"isol": ["alef.isol"], "fina": ["alef.fina"]}

@@ -34,26 +34,25 @@ def _log_probs(angles: list[float], i: int) -> dict[int, float]:
     return {j: v - log_den for j, v in s.items()}
 
 
-def naive_log_of_sum(angles: list[float], labels: list[int]) -> float:
-    """The guide's form: mean over anchors of -log(sum of the positives' probabilities)."""
+def _mean_over_anchors(angles: list[float], labels: list[int], anchor_loss) -> float:
+    """Mean over the anchors that have a positive of ``anchor_loss(positives' log p_ip)``."""
     out = []
     for i in range(len(angles)):
         lp = _log_probs(angles, i)
         pos = [lp[j] for j in lp if labels[j] == labels[i]]
         if pos:
-            out.append(-math.log(sum(math.exp(v) for v in pos)))
+            out.append(anchor_loss(pos))
     return sum(out) / len(out)
+
+
+def naive_log_of_sum(angles: list[float], labels: list[int]) -> float:
+    """The guide's form: mean over anchors of -log(sum of the positives' probabilities)."""
+    return _mean_over_anchors(angles, labels, lambda pos: -math.log(sum(math.exp(v) for v in pos)))
 
 
 def naive_mean_of_log(angles: list[float], labels: list[int]) -> float:
     """PML's SupConLoss form: mean over anchors of -(mean of the positives' log-probabilities)."""
-    out = []
-    for i in range(len(angles)):
-        lp = _log_probs(angles, i)
-        pos = [lp[j] for j in lp if labels[j] == labels[i]]
-        if pos:
-            out.append(-sum(pos) / len(pos))
-    return sum(out) / len(out)
+    return _mean_over_anchors(angles, labels, lambda pos: -sum(pos) / len(pos))
 
 
 def ours(labels: list[int]) -> float:

@@ -25,6 +25,26 @@ def _only_font(path):
         return font, ttfont, gids
 
 
+def _drawing(ttfont, name: str) -> list:
+    """What a ``RecordingPen`` records drawing glyph ``name`` of ``ttfont``."""
+    from fontTools.pens.recordingPen import RecordingPen
+
+    pen = RecordingPen()
+    ttfont.getGlyphSet()[name].draw(pen)
+    return pen.value
+
+
+def _box_drawing(x0: int, y0: int, x1: int, y1: int) -> list:
+    """A ``RecordingPen``'s record of a box drawn counter-clockwise from ``(x0, y0)``."""
+    return [
+        ("moveTo", ((x0, y0),)),
+        ("lineTo", ((x1, y0),)),
+        ("lineTo", ((x1, y1),)),
+        ("lineTo", ((x0, y1),)),
+        ("closePath", ()),
+    ]
+
+
 def test_type0_truetype_follows_cid_to_gid_stream(tmp_path):
     font_path = fontfactory.build_arabic_font(tmp_path / "ar.ttf")
     path = shaped_pdf(font_path, ["ءببتاب"], tmp_path / "ar.pdf")
@@ -94,21 +114,11 @@ def test_unreadable_programs_say_why(tmp_path, tiny_fonts, kind, message):
 
 
 def test_type1_program_is_read_and_mapped_by_its_own_encoding(tmp_path):
-    from fontTools.pens.recordingPen import RecordingPen
-
     path = hand_pdf(tmp_path / "t1.pdf", "type1", b"BAB")
     font, ttfont, gids = _only_font(path)
     assert font.program == "FontFile" and ttfont.getGlyphOrder() == [".notdef", "A", "B"]
     assert gids == {ord("A"): 1, ord("B"): 2}  # no /Encoding: the program's built-in one
-    pen = RecordingPen()
-    ttfont.getGlyphSet()["B"].draw(pen)
-    assert pen.value == [
-        ("moveTo", ((50, 0),)),
-        ("lineTo", ((350, 0),)),
-        ("lineTo", ((350, 300),)),
-        ("lineTo", ((50, 300),)),
-        ("closePath", ()),
-    ]
+    assert _drawing(ttfont, "B") == _box_drawing(50, 0, 350, 300)
     assert ttfont["hmtx"]["B"] == (400, 50)
     with open_pdf(path) as pdf:
         (font,) = scan_fonts(pdf)
@@ -130,22 +140,12 @@ def test_type0_with_another_cmap_is_not_mapped(tmp_path, tiny_fonts):
 
 
 def test_type3_charprocs_become_outlines_through_the_font_matrix(tmp_path, tiny_fonts):
-    from fontTools.pens.recordingPen import RecordingPen
-
     path = hand_pdf(tmp_path / "t3.pdf", "type3", b"AA", tiny_fonts["cff"])
     font, ttfont, gids = _only_font(path)
     assert font.program == "CharProcs" and font.base_font == "Tiny"  # named by its descriptor
     assert ttfont.getGlyphOrder() == [".notdef", "box"] and gids == {65: 1}
-    pen = RecordingPen()
-    ttfont.getGlyphSet()["box"].draw(pen)
     # FontMatrix 0.001 -> 1000 units per em: the rectangle keeps its glyph-space coordinates
-    assert pen.value == [
-        ("moveTo", ((0, 0),)),
-        ("lineTo", ((500, 0),)),
-        ("lineTo", ((500, 700),)),
-        ("lineTo", ((0, 700),)),
-        ("closePath", ()),
-    ]
+    assert _drawing(ttfont, "box") == _box_drawing(0, 0, 500, 700)
     assert ttfont["hmtx"]["box"] == (500, 0)
 
 
