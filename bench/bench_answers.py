@@ -16,17 +16,16 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import platform
 import re
 import shutil
 import statistics
-import subprocess
 import sys
-import time
 from importlib import metadata
 from pathlib import Path
+
+from bench.common import timed_run, write_json
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "pdf" / "fixtures"
@@ -82,30 +81,6 @@ def machine() -> dict:
         "python": platform.python_version(),
         **versions,
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-    }
-
-
-def timed_run(cmd: list[str], env: dict) -> dict:
-    """Run ``cmd`` to completion: wall seconds, the child's own peak RSS (MB), its stderr.
-
-    Raises:
-        subprocess.CalledProcessError: non-zero exit (stderr attached).
-    """
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
-    )
-    stderr = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)  # this child's rusage, not all children's max
-    seconds = time.perf_counter() - t0
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    proc.stderr.close()
-    if proc.returncode != 0:
-        raise subprocess.CalledProcessError(proc.returncode, cmd, stderr=stderr)
-    return {
-        "seconds": round(seconds, 3),
-        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
-        "stderr": stderr,
     }
 
 
@@ -290,9 +265,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{m['load_avg_1m_at_start']} -> {m['load_avg_1m_at_end']}, torch {m['torch']}"
     )
     print("\n".join(summary_lines(res)))
-    if args.json_out:
-        args.json_out.parent.mkdir(parents=True, exist_ok=True)
-        args.json_out.write_text(json.dumps(res, indent=1) + "\n")
+    write_json(args.json_out, res)
     return 0
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.common import write_json
 from raster.data.cache import CacheReader
 from raster.data.dataset import GlyphDataset
 from raster.data.render import RasterConfig
@@ -124,8 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         path.unlink(missing_ok=True)
     print(json.dumps(result, indent=1))
-    if args.json_out:
-        args.json_out.write_text(json.dumps(result, indent=1) + "\n")
+    write_json(args.json_out, result)
     return 0
 
 

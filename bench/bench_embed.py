@@ -9,7 +9,6 @@ renders through :func:`raster.inference.embedding.forward_images`, the path ``em
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import sys
@@ -19,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from bench.common import write_json
 from raster.cli import HelpFormatter, add_seed_arg, add_threads_arg, apply_threads
 from raster.data.render import RasterConfig
 from raster.engine.loop import LossConfig
@@ -107,8 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         f"\n{args.backbone}, random init, eval mode, batch {args.batch_size}, {args.n} images, "
         f"best of {args.repeats}, {torch.get_num_threads()} threads"
     )
-    if args.json_out:
-        args.json_out.write_text(json.dumps(result, indent=1) + "\n")
+    write_json(args.json_out, result)
     return 0
 
 

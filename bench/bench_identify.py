@@ -18,7 +18,6 @@ Holding it out asks the hardest honest question: does the model know letters or 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import shutil
@@ -30,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from bench.common import timed_run, write_json
 from raster.cli import HelpFormatter, setup_logging
 from raster.data.holdout import copy_without_family
 from raster.data.render import RasterConfig, render_contours
@@ -164,26 +164,6 @@ def pixel_baseline(db: Path, limit: int, cfg: RasterConfig, queries: list[tuple]
     return rates(total)
 
 
-def timed_run(cmd: list[str], env: dict) -> dict:
-    """Run ``cmd`` to completion; its wall time (s) and the child's own peak RSS (MiB).
-
-    Raises:
-        subprocess.CalledProcessError: non-zero exit (stderr attached).
-    """
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    stderr = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)  # this child's rusage, not all children's max
-    seconds = time.perf_counter() - t0
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    proc.stderr.close()
-    if proc.returncode != 0:
-        raise subprocess.CalledProcessError(proc.returncode, cmd, stderr=stderr)
-    return {"seconds": round(seconds, 3), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}
-
-
 def latency_runs(
     args, ckpt: Path, ref: Path, font: Path, method: str | None = None, runs: int = 2
 ) -> list[dict]:
@@ -208,7 +188,8 @@ def latency_runs(
         cmd += ["--method", method]
     if shutil.which("taskset"):
         cmd = ["taskset", "-c", ",".join(str(i) for i in range(args.threads))] + cmd
-    return [timed_run(cmd, env) for _ in range(runs)]
+    timings = [timed_run(cmd, env) for _ in range(runs)]
+    return [{"seconds": t["seconds"], "peak_rss_mb": t["peak_rss_mb"]} for t in timings]
 
 
 def latency(args, ckpt: Path, ref: Path, font: Path) -> list[float]:
@@ -254,8 +235,7 @@ def latency_only(args) -> int:
     for method, runs in res["runs"].items():
         wall = ", ".join(f"{r['seconds']:.2f}" for r in runs)
         print(f"| {method} | {wall} | {max(r['peak_rss_mb'] for r in runs):.0f} |")
-    if args.json_out:
-        args.json_out.write_text(json.dumps(res, indent=2) + "\n")
+    write_json(args.json_out, res, indent=2)
     return 0
 
 
@@ -366,8 +346,7 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(args.threads)
     res["latency_s"] = latency(args, ckpt, ref, lat_font)
     print(markdown(res))
-    if args.json_out:
-        args.json_out.write_text(json.dumps(res, indent=2) + "\n")
+    write_json(args.json_out, res, indent=2)
     return 0
 
 

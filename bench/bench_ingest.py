@@ -8,7 +8,6 @@ reported and skipped). ``--json-out`` writes the figures ``bench.run_all`` rende
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import platform
@@ -22,6 +21,7 @@ from pathlib import Path
 
 from fontTools.ttLib import TTCollection, TTFont
 
+from bench.common import write_json
 from raster.cli import HelpFormatter, add_workers_arg, setup_logging
 from raster.data import ingest
 from raster.data.bundled import bundled_font_paths
@@ -248,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json_out:
         res = result_json(results, counts, args.workers, args.instances)
         res["max_files"] = args.max_files
-        args.json_out.write_text(json.dumps(res, indent=1) + "\n")
+        write_json(args.json_out, res)
     return 0
 
 

@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.common import write_json
 from raster.cli import HelpFormatter, add_threads_arg, apply_threads, setup_logging
 from raster.data.bundled import bundled_font_paths
 from raster.inference.predict import load_predictor
@@ -176,7 +177,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.producers:
         result = producer_bench(args, predictor)
         if args.json_out:
-            args.json_out.parent.mkdir(parents=True, exist_ok=True)
             summary = {
                 "checkpoint": str(args.checkpoint),
                 "index": str(index_dir) if predictor.index is not None else None,
@@ -186,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
                 "min_confidence": args.min_confidence,
                 **result,
             }
-            args.json_out.write_text(json.dumps(summary, indent=1, ensure_ascii=False) + "\n")
+            write_json(args.json_out, summary, ensure_ascii=False)
         return 0
     source = " ".join(LINES)
     settings = [(cs, a, c) for cs in args.charset for a in args.assign for c in args.context]
@@ -266,9 +266,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{summary['mean_stripped_before']:.1%}, scrambled before "
         f"{summary['mean_scrambled_before']:.1%}"
     )
-    if args.json_out:
-        args.json_out.parent.mkdir(parents=True, exist_ok=True)
-        args.json_out.write_text(json.dumps(summary, indent=1, ensure_ascii=False) + "\n")
+    write_json(args.json_out, summary, ensure_ascii=False)
     return 0
 
 

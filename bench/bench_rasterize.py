@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 import raster.data.render as render_mod
+from bench.common import write_json
 from raster.cli import add_flag
 from raster.data.cache import load_or_build
 from raster.data.contours import content_key, outline_from_bytes, parse_contours
@@ -223,8 +224,7 @@ def main(argv: list[str] | None = None) -> int:
         "load_avg_1m_at_end": round(os.getloadavg()[0], 2),
     }
     print(json.dumps(result, indent=1))
-    if args.json_out:
-        args.json_out.write_text(json.dumps(result, indent=1) + "\n")
+    write_json(args.json_out, result)
     return 0
 
 

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.common import write_json
+
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bench.bench_release_precision")
@@ -135,8 +137,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{s['top1_label']:.2%} | {s['top1_char']:.2%} | {s['letters_top1_label']:.2%} | "
             f"{s['letters_top1_char']:.2%} |"
         )
-    if args.json_out:
-        args.json_out.write_text(json.dumps({"summary": summary, "fonts": per_font}, indent=1))
+    write_json(args.json_out, {"summary": summary, "fonts": per_font})
     return 0
 
 

@@ -14,7 +14,6 @@ opens it ``--repeats`` times from ``file://`` in Debian's chromium through Playw
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import tempfile
@@ -23,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.common import write_json
 from raster.data.bundled import bundled_font_paths
 from raster.inference.font_glyphs import read_font_glyphs
 from raster.inference.pipeline import prediction_rows
@@ -107,9 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         f"navigation (median of {args.repeats}: {result['ready_ms_all']}); a runner-up key "
         f"{result['pick_ms_median']} ms; filter switch {result['filter_ms_median']} ms"
     )
-    if args.json_out:
-        args.json_out.parent.mkdir(parents=True, exist_ok=True)
-        args.json_out.write_text(json.dumps(result, indent=1) + "\n")
+    write_json(args.json_out, result)
     return 0
 
 

@@ -19,6 +19,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bench.common import write_json
+
 TARGET_S = 3.0
 
 _CHILD = r"""
@@ -83,8 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         f"shipped files {out['total_mb']:.1f} MB; loading them (sha256 + model + index) "
         f"median {med['files']:.2f} s against the {TARGET_S:.0f} s target"
     )
-    if args.json_out:
-        args.json_out.write_text(json.dumps(out, indent=1) + "\n")
+    write_json(args.json_out, out)
     return 0
 
 

@@ -1,20 +1,20 @@
 """Identify accuracy per evidence source (shape; + names; + GSUB; + composition) on fonts as
 shipped, stripped, and with their glyph names shuffled; markdown table + JSON.
 
-    python tools/evidence_table.py --checkpoint runs/demo/best.pt --index runs/demo/ref \
+    python -m tools.evidence_table --checkpoint runs/demo/best.pt --index runs/demo/ref \
         [FONT ...]   # default: the bundled Amiri fonts (the demo's held-out family)
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from pathlib import Path
 
 import torch
 
+from bench.common import write_json
 from raster.data.bundled import bundled_font_paths
 from raster.inference.evidence.measure import STAGES, score_font
 from raster.inference.predict import load_predictor
@@ -83,9 +83,7 @@ def main(argv: list[str] | None = None) -> int:
             print("   warning:", w)
     print(f"\nmodel {args.checkpoint} (method {method})\n")
     print(table(results))
-    if args.json_out:
-        args.json_out.parent.mkdir(parents=True, exist_ok=True)
-        args.json_out.write_text(json.dumps(results, indent=1) + "\n")
+    write_json(args.json_out, results)
     return 0
 
 
