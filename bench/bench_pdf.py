@@ -1,7 +1,8 @@
 """PDF repair quality: character accuracy of extracted text before and after ``raster.pdf repair``.
 
 For each font (default: the Amiri family, which the demo's model never saw): typeset
-:data:`LINES` with fpdf2 (shaped, subset-embedded, with fpdf2's ToUnicode map), then
+:data:`raster.pdf.samples.ARABIC_LINES` with fpdf2 (shaped, subset-embedded, with fpdf2's
+ToUnicode map), then
 
 * ``producer``: extract with the producer's own map (the ceiling of the measure),
 * ``stripped``: the map removed, before and after repair,
@@ -38,19 +39,8 @@ from raster.data.bundled import bundled_font_paths
 from raster.inference.predict import load_predictor
 from raster.pdf.glyph_text import model_identifier
 from raster.pdf.repair import analyse_fonts, repair_pdf
-from raster.pdf.samples import scramble_tounicode, shaped_pdf, strip_tounicode
+from raster.pdf.samples import ARABIC_LINES, scramble_tounicode, shaped_pdf, strip_tounicode
 from raster.pdf.text_accuracy import char_accuracy, extract_text
-
-# Written for this benchmark (plain sentences; the first is the classical Arabic pangram,
-# which has every letter of the alphabet).
-LINES = [
-    "صف خلق خود كمثل الشمس إذ بزغت يحظى الضجيع بها نجلاء معطار",
-    "كتب الطالب درسه في المكتبة قبل صلاة الظهر",
-    "ذهب الأولاد إلى الحديقة ولعبوا بالكرة حتى المساء",
-    "غابت الشمس وظهر القمر فوق الجبال العالية",
-    "شرب الضيف فنجان القهوة ثم شكر صاحب البيت",
-    "لا تؤجل عمل اليوم إلى الغد",
-]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -188,13 +178,13 @@ def main(argv: list[str] | None = None) -> int:
             }
             write_json(args.json_out, summary, ensure_ascii=False)
         return 0
-    source = " ".join(LINES)
+    source = " ".join(ARABIC_LINES)
     settings = [(cs, a, c) for cs in args.charset for a in args.assign for c in args.context]
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench_pdf_") as tmp:
         d = Path(tmp)
         for font in _fonts(args):
-            original = shaped_pdf(font, LINES, d / f"{font.stem}.pdf")
+            original = shaped_pdf(font, ARABIC_LINES, d / f"{font.stem}.pdf")
             stripped = strip_tounicode(original, d / f"{font.stem}-stripped.pdf")
             scrambled = scramble_tounicode(original, d / f"{font.stem}-scrambled.pdf")
             row = {

@@ -37,19 +37,11 @@ from fontTools.ttLib import TTFont
 
 from raster.data.bundled import bundled_font_paths
 from raster.pdf.document import scan_fonts
+from raster.pdf.samples import ARABIC_LINES
 from raster.pdf.text_accuracy import char_accuracy, extract_text
 from raster.pdf.tounicode import parse_tounicode
 from raster.reviewing.browser import CHROMIUM_ARGS
 
-# Written for the project (plain sentences; the first is the classical Arabic pangram).
-LINES = [
-    "صف خلق خود كمثل الشمس إذ بزغت يحظى الضجيع بها نجلاء معطار",
-    "كتب الطالب درسه في المكتبة قبل صلاة الظهر",
-    "ذهب الأولاد إلى الحديقة ولعبوا بالكرة حتى المساء",
-    "غابت الشمس وظهر القمر فوق الجبال العالية",
-    "شرب الضيف فنجان القهوة ثم شكر صاحب البيت",
-    "لا تؤجل عمل اليوم إلى الغد",
-]
 FONTS = ["Amiri-Regular", "Amiri-Bold", "Amiri-Italic", "Amiri-BoldItalic"]
 # The review page's browser flags (headless, no network chatter), plus a bare page for printing.
 CHROMIUM_FLAGS = [*CHROMIUM_ARGS, "--no-pdf-header-footer"]
@@ -109,7 +101,7 @@ def _family_style(font: Path) -> tuple[str, str]:
 def _html(font_css: str, family: str, style: str) -> str:
     weight = "bold" if "Bold" in style else "normal"
     slant = "italic" if "Italic" in style else "normal"
-    paras = "\n".join(f"<p>{line}</p>" for line in LINES)
+    paras = "\n".join(f"<p>{line}</p>" for line in ARABIC_LINES)
     return (
         '<!doctype html><html lang="ar" dir="rtl"><head><meta charset="utf-8"><style>'
         f"{font_css} body {{ font-family: '{family}'; font-size: 20pt; font-weight: {weight}; "
@@ -121,7 +113,7 @@ def cairo_pdf(font: Path, out: Path, work: Path) -> Path:
     env = _fontconfig(work, font)
     family, style = _family_style(font)
     text = work / "text.txt"
-    text.write_text("\n".join(LINES) + "\n", encoding="utf-8")
+    text.write_text("\n".join(ARABIC_LINES) + "\n", encoding="utf-8")
     subprocess.run(
         ["pango-view", "-q", f"--font={family} {style} 20", "--rtl", "-o", str(out), str(text)],
         check=True,
@@ -258,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     paths = {p.stem: p for p in bundled_font_paths()}
     args.out.mkdir(parents=True, exist_ok=True)
-    source = "\n".join(LINES) + "\n"
+    source = "\n".join(ARABIC_LINES) + "\n"
     (args.out / "source.txt").write_text(source, encoding="utf-8")
     for producer in args.producers:
         for stem in args.fonts:

@@ -15,6 +15,18 @@ import pikepdf
 
 from raster.pdf.tounicode import build_tounicode, parse_tounicode
 
+# Written for the project (plain sentences; the first is the classical Arabic pangram, which has
+# every letter of the alphabet): the text of tests/pdf/fixtures (tools/make_pdf_fixtures.py) and
+# of bench/bench_pdf.py's PDFs.
+ARABIC_LINES = [
+    "صف خلق خود كمثل الشمس إذ بزغت يحظى الضجيع بها نجلاء معطار",
+    "كتب الطالب درسه في المكتبة قبل صلاة الظهر",
+    "ذهب الأولاد إلى الحديقة ولعبوا بالكرة حتى المساء",
+    "غابت الشمس وظهر القمر فوق الجبال العالية",
+    "شرب الضيف فنجان القهوة ثم شكر صاحب البيت",
+    "لا تؤجل عمل اليوم إلى الغد",
+]
+
 
 def shaped_pdf(font: Path, lines: list[str], out: Path, size: int = 24) -> Path:
     """One page, one line per item, each shaped right to left with ``font`` (fpdf2 + HarfBuzz)."""
