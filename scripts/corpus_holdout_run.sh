@@ -8,12 +8,10 @@
 # smaller corpus: see docs/results.md).
 #
 # Steps are skipped when their output exists (delete RUN_DIR to start over).
-set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/lib.sh"
 RUN=${1:-runs/corpus64}
 MINUTES=${2:-70}
 EPOCHS=${3:-14}
-PY=${PY:-.venv/bin/python}
 DB=dataset/corpus.db
 TRAIN_DB=dataset/corpus_noamiri.db
 mkdir -p "$RUN"
@@ -32,9 +30,7 @@ EOF
 fi
 
 if [ ! -f "$RUN/best.pt" ]; then
-  read -r -a ARGV < <("$PY" -c "from pathlib import Path
-from raster.evaluation.holdout_run import holdout_training_argv
-print(' '.join(holdout_training_argv(Path('$TRAIN_DB'), Path('$RUN'), epochs=$EPOCHS, img_size=64, time_budget=$MINUTES)))")
+  holdout_train_argv "$TRAIN_DB" "$RUN" "$EPOCHS" "$MINUTES"
   "$PY" -m raster.train "${ARGV[@]}"
 fi
 

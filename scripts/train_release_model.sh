@@ -12,12 +12,10 @@
 # (delete RUN_DIR to start over). Env: DB (default dataset/corpus.db), MANIFEST (default
 # dataset/corpus_manifest.json), OUT (default raster/weights), PY (default .venv/bin/python).
 # The release run was: OMP_NUM_THREADS=1 taskset -c 1 bash scripts/train_release_model.sh
-set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/lib.sh"
 RUN=${1:-runs/release}
 EPOCHS=${2:-5}
 MINUTES=${3:-0}
-PY=${PY:-.venv/bin/python}
 DB=${DB:-dataset/corpus.db}
 MANIFEST=${MANIFEST:-dataset/corpus_manifest.json}
 OUT=${OUT:-raster/weights}
@@ -38,9 +36,7 @@ fi
 
 # 2. training (today's recipe: the flags of scripts/corpus_holdout_run.sh on every font)
 if [ ! -f "$RUN/train/best.pt" ] || [ ! -f "$RUN/train/done" ]; then
-  read -r -a ARGV < <("$PY" -c "from pathlib import Path
-from raster.evaluation.holdout_run import holdout_training_argv
-print(' '.join(holdout_training_argv(Path('$RUN/corpus.db'), Path('$RUN/train'), epochs=$EPOCHS, img_size=64, time_budget=$MINUTES)))")
+  holdout_train_argv "$RUN/corpus.db" "$RUN/train" "$EPOCHS" "$MINUTES"
   RESUME=()  # an interrupted run continues; a failed start is redone
   if [ -f "$RUN/train/last.pt" ]; then RESUME=(--resume "$RUN/train/last.pt")
   elif [ -d "$RUN/train" ]; then RESUME=(--overwrite); fi
