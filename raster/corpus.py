@@ -11,14 +11,7 @@ import logging
 import sys
 from pathlib import Path
 
-from raster.cli import (
-    EXIT_INPUT,
-    EXIT_OK,
-    add_workers_arg,
-    command,
-    new_parser,
-    setup_logging,
-)
+from raster import cli
 from raster.data import ingest
 from raster.data.corpus import (
     DEBIAN_PACKAGES,
@@ -35,7 +28,7 @@ log = logging.getLogger("raster.corpus")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = new_parser("raster.corpus", __doc__)
+    parser = cli.new_parser("raster.corpus", __doc__)
     parser.add_argument("--db", type=Path, default=Path("dataset/corpus.db"), help="SQLite file")
     parser.add_argument(
         "--manifest",
@@ -49,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=Path("fonts_corpus/fontsource"),
         help="folder of scripts/fetch_fontsource_fonts.sh",
     )
-    add_workers_arg(parser, default=1, help="parsing processes")
+    cli.add_workers_arg(parser, default=1, help="parsing processes")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     parser.add_argument(
         "--list",
@@ -59,13 +52,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-@command("raster.corpus")
+@cli.command("raster.corpus")
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    setup_logging(logging.WARNING)
+    cli.setup_logging(logging.WARNING)
     if args.list:
         print("\n".join(DEBIAN_PACKAGES if args.list == "debian" else FONTSOURCE_FAMILIES))
-        return EXIT_OK
+        return cli.EXIT_OK
     debian, missing_pkgs = debian_sources()
     npm, missing_fams = fontsource_sources(args.fontsource)
     for pkg in missing_pkgs:
@@ -84,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     manifest = build_manifest(args.db, sources)
     out = write_manifest(manifest, args.manifest or args.db.with_name("corpus_manifest.json"))
     print(format_manifest_summary(manifest["summary"], out))
-    return EXIT_OK if stats.added or stats.present else EXIT_INPUT
+    return cli.EXIT_OK if stats.added or stats.present else cli.EXIT_INPUT
 
 
 if __name__ == "__main__":

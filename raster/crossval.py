@@ -14,16 +14,7 @@ import logging
 import sys
 from pathlib import Path
 
-from raster import train
-from raster.cli import (
-    EXIT_INPUT,
-    EXIT_OK,
-    add_flag,
-    add_seed_arg,
-    command,
-    new_parser,
-    setup_logging,
-)
+from raster import cli, train
 from raster.evaluation.crossval import (
     CrossvalConfig,
     CrossvalError,
@@ -50,9 +41,9 @@ QUICK_TRAIN_ARGS = ["--batch-size", "64", "--retrieval-every", "100", "--no-retr
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = new_parser("raster.crossval", __doc__)
+    p = cli.new_parser("raster.crossval", __doc__)
     p.add_argument("--db", type=Path, default=Path("dataset/corpus.db"), help="corpus glyph DB")
-    add_flag(
+    cli.add_flag(
         p,
         "--out-dir",
         aliases=("--out",),
@@ -62,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="run folder (resumable)",
     )
     p.add_argument("--folds", type=int, default=5, help="k")
-    add_seed_arg(p, help="fold split and training seed")
+    cli.add_seed_arg(p, help="fold split and training seed")
     p.add_argument("--time-budget", type=float, default=20.0, help="training minutes per fold")
     p.add_argument("--epochs", type=int, default=1000, help="epoch cap per fold")
     p.add_argument("--img-size", type=int, default=64)
@@ -104,11 +95,11 @@ def train_fold(db: Path, model_dir: Path, cfg: CrossvalConfig, resume: Path | No
     return train.main(fold_training_argv(db, model_dir, cfg, resume))
 
 
-@command("raster.crossval")
+@cli.command("raster.crossval")
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
-    setup_logging(timestamps=True)
+    cli.setup_logging(timestamps=True)
     if extra and not extra[0].startswith("-"):
         parser.error(f"unexpected argument {extra[0]!r}")
     settings = {
@@ -126,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         extra = [*QUICK_TRAIN_ARGS, *extra]
     if not args.db.exists():
         log.error("%s: no such glyph database (make corpus builds it)", args.db)
-        return EXIT_INPUT
+        return cli.EXIT_INPUT
     cfg = CrossvalConfig(
         db=args.db,
         out=args.out,
@@ -140,15 +131,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.train_db is None:
             parser.error("--model-dir needs --train-db")
         print(format_summary(score_trained_run(cfg, args.model_dir, args.train_db)))
-        return EXIT_OK
+        return cli.EXIT_OK
     try:
         summary = run_crossval(cfg, train_fold)
     except (CrossvalError, ValueError) as exc:
         log.error("%s", exc)
-        return EXIT_INPUT
+        return cli.EXIT_INPUT
     print(format_summary(summary))
     print(f"summary: {args.out / 'summary.json'}")
-    return EXIT_OK
+    return cli.EXIT_OK
 
 
 if __name__ == "__main__":

@@ -13,13 +13,13 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from raster.cli import EXIT_INPUT, EXIT_OK, command, new_parser, setup_logging
+from raster import cli
 from raster.data.schema import SchemaError
 from raster.data.stats import format_summary, summarize
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = new_parser("raster.dbstats", __doc__)
+    parser = cli.new_parser("raster.dbstats", __doc__)
     db = parser.add_argument_group("database")
     db.add_argument(
         "--db", type=Path, default=Path("dataset/glyphs.db"), help="SQLite glyph database"
@@ -31,20 +31,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-@command("raster.dbstats")
+@cli.command("raster.dbstats")
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    setup_logging(logging.WARNING)
+    cli.setup_logging(logging.WARNING)
     try:
         stats = summarize(args.db, fewest=args.fewest)
     except (FileNotFoundError, SchemaError) as exc:  # their messages name the file
         print(exc, file=sys.stderr)
-        return EXIT_INPUT
+        return cli.EXIT_INPUT
     except sqlite3.DatabaseError as exc:
         print(f"{args.db}: not a readable SQLite database ({exc})", file=sys.stderr)
-        return EXIT_INPUT
+        return cli.EXIT_INPUT
     print(json.dumps(stats, indent=1) if args.json else format_summary(stats, args.top))
-    return EXIT_OK
+    return cli.EXIT_OK
 
 
 if __name__ == "__main__":

@@ -17,16 +17,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from raster import identify, train
-from raster.cli import (
-    EXIT_OK,
-    EXIT_PARTIAL,
-    add_flag,
-    add_workers_arg,
-    command,
-    new_parser,
-    setup_logging,
-)
+from raster import cli, identify, train
 from raster.data import ingest
 from raster.data.bundled import bundled_font_paths
 from raster.data.holdout import copy_without_family
@@ -42,9 +33,9 @@ log = logging.getLogger("raster.demo")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = new_parser("raster.demo", __doc__)
+    parser = cli.new_parser("raster.demo", __doc__)
     parser.add_argument("--db", type=Path, default=Path("dataset/glyphs.db"))
-    add_flag(
+    cli.add_flag(
         parser, "--out-dir", aliases=("--run-dir",), dest="run_dir", type=Path,
         default=Path("runs/demo"), help="the demo's run folder",
     )  # fmt: skip
@@ -67,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--fresh", action="store_true", help="delete the DB and the run; start over"
     )
     parser.add_argument("--ingest-only", action="store_true", help="stop after building the DB")
-    add_workers_arg(parser, default=2, help="font-parsing processes")
+    cli.add_workers_arg(parser, default=2, help="font-parsing processes")
     return parser
 
 
@@ -76,7 +67,7 @@ def _train(args: argparse.Namespace, train_db: Path) -> int:
     done = run / "done.json"
     if done.exists():
         log.info("step 3/5: model already trained (%s); --fresh retrains", done)
-        return EXIT_OK
+        return cli.EXIT_OK
     argv = holdout_training_argv(
         train_db, run, epochs=args.epochs, img_size=args.img_size, time_budget=args.time_budget
     )
@@ -116,10 +107,10 @@ def _identify_heldout(paths: list[str], run: Path, ckpt: Path, ref: Path) -> lis
     return reports
 
 
-@command("raster.demo")
+@cli.command("raster.demo")
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    setup_logging()
+    cli.setup_logging()
     check_outputs({"--db": args.db}, [], folders={"--out-dir": args.run_dir})
     if args.fresh:
         args.db.unlink(missing_ok=True)
@@ -133,9 +124,9 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(db_summary(summarize(args.db)))
     if not (stats.added or stats.present):
-        return EXIT_PARTIAL
+        return cli.EXIT_PARTIAL
     if args.ingest_only:
-        return EXIT_OK
+        return cli.EXIT_OK
 
     run: Path = args.run_dir
     run.mkdir(parents=True, exist_ok=True)
@@ -173,10 +164,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from raster import report
     except ImportError:
-        rc = EXIT_OK
+        rc = cli.EXIT_OK
     else:
         rc = report.main([str(run)])
-    if rc == EXIT_OK:
+    if rc == cli.EXIT_OK:
         _sample_repair(run, paths)
     return rc
 

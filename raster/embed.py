@@ -12,17 +12,7 @@ import logging
 import sys
 from pathlib import Path
 
-from raster.cli import (
-    EXIT_INPUT,
-    EXIT_OK,
-    add_checkpoint_arg,
-    add_device_arg,
-    add_progress_arg,
-    apply_progress,
-    command,
-    new_parser,
-    setup_logging,
-)
+from raster import cli
 from raster.data.pipeline import build_datasets
 from raster.data.schema import SchemaError
 from raster.inference.checkpoint_loader import CheckpointError
@@ -34,10 +24,10 @@ log = logging.getLogger("raster.embed")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = new_parser("raster.embed", __doc__)
+    parser = cli.new_parser("raster.embed", __doc__)
     g = parser.add_argument_group("input")
     g.add_argument("--db", type=Path, required=True, help="glyph database (SQLite)")
-    add_checkpoint_arg(g)
+    cli.add_checkpoint_arg(g)
     g.add_argument("--limit", type=int, default=0, help="seeded sample of N glyphs; 0 = all")
     g = parser.add_argument_group("output")
     g.add_argument("--out-embeds", type=Path, required=True, help="(N, D) float32 .npy")
@@ -46,16 +36,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     g = parser.add_argument_group("run")
     g.add_argument("--batch-size", type=int, default=256)
-    add_device_arg(g)
-    add_progress_arg(g)
+    cli.add_device_arg(g)
+    cli.add_progress_arg(g)
     return parser
 
 
-@command("raster.embed")
+@cli.command("raster.embed")
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    setup_logging()
-    apply_progress(args)
+    cli.setup_logging()
+    cli.apply_progress(args)
     try:
         check_outputs(
             {"--out-embeds": args.out_embeds, "--out-meta": args.out_meta},
@@ -67,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     except (CheckpointError, FileNotFoundError, SchemaError, ValueError) as exc:
         log.error("%s", exc)
-        return EXIT_INPUT
+        return cli.EXIT_INPUT
     emb, meta = embed_dataset(loaded, bundle.train, bundle.index_to_label, args.batch_size)
     save_embeddings(emb, meta, args.out_embeds, args.out_meta)
     log.info(
@@ -78,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         args.out_embeds,
         args.out_meta,
     )
-    return EXIT_OK
+    return cli.EXIT_OK
 
 
 if __name__ == "__main__":

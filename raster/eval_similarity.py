@@ -15,14 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from raster.cli import (
-    EXIT_INPUT,
-    EXIT_OK,
-    add_seed_arg,
-    command,
-    new_parser,
-    setup_logging,
-)
+from raster import cli
 from raster.inference.meta import load_meta
 from raster.metrics.retrieval import evaluate_saved
 from raster.paths import check_outputs
@@ -31,7 +24,7 @@ log = logging.getLogger("raster.eval_similarity")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = new_parser("raster.eval_similarity", __doc__)
+    parser = cli.new_parser("raster.eval_similarity", __doc__)
     g = parser.add_argument_group("input")
     g.add_argument("--embeds", type=Path, required=True, help="(N, D) float32 .npy")
     g.add_argument(
@@ -43,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     g.add_argument("--label-regex", default=None, help="keep rows whose label matches")
     g.add_argument("--min-cluster", type=int, default=2, help="drop labels with fewer rows")
-    add_seed_arg(g, help="seed of the query sample")
+    cli.add_seed_arg(g, help="seed of the query sample")
     g = parser.add_argument_group("metrics")
     g.add_argument("--k", type=int, default=10)
     g.add_argument(
@@ -59,17 +52,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-@command("raster.eval_similarity")
+@cli.command("raster.eval_similarity")
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    setup_logging()
+    cli.setup_logging()
     try:
         check_outputs({"--json-out": args.json_out}, [args.embeds, args.meta])
         emb = np.load(args.embeds, mmap_mode="r")
         meta = load_meta(args.meta)
     except (OSError, ValueError) as exc:
         log.error("%s", exc)
-        return EXIT_INPUT
+        return cli.EXIT_INPUT
     try:
         result = evaluate_saved(
             emb,
@@ -85,13 +78,13 @@ def main(argv: list[str] | None = None) -> int:
         )
     except ValueError as exc:
         log.error("%s, %s: %s", args.embeds, args.meta, exc)
-        return EXIT_INPUT
+        return cli.EXIT_INPUT
     for key, value in result.items():
         print(f"{key:>18}: {value:.4f}" if isinstance(value, float) else f"{key:>18}: {value}")
     if args.json_out:
         args.json_out.parent.mkdir(parents=True, exist_ok=True)
         args.json_out.write_text(json.dumps(result, indent=2) + "\n")
-    return EXIT_OK
+    return cli.EXIT_OK
 
 
 if __name__ == "__main__":

@@ -16,18 +16,7 @@ import logging
 import sys
 from pathlib import Path
 
-from raster.cli import (
-    EXIT_INPUT,
-    EXIT_OK,
-    EXIT_PARTIAL,
-    add_model_args,
-    add_threads_arg,
-    apply_threads,
-    command,
-    error_line,
-    new_parser,
-    setup_logging,
-)
+from raster import cli
 from raster.errors import AnswersError, FontLoadError
 from raster.inference.checkpoint_loader import CheckpointError
 from raster.inference.cmap_writer import write_checked_cmap
@@ -50,7 +39,7 @@ log = logging.getLogger("raster.identify")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = new_parser("raster.identify", __doc__)
+    parser = cli.new_parser("raster.identify", __doc__)
     parser.add_argument(
         "fonts",
         type=Path,
@@ -61,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
         "while the others run (exit 1)",
     )
     g = parser.add_argument_group("model")
-    add_model_args(g)  # --checkpoint --index --method --no-label-prob --charset --device
+    cli.add_model_args(g)  # --checkpoint --index --method --no-label-prob --charset --device
     g.add_argument("--k", type=int, default=None, help="kNN neighbours (default: the index's)")
     g.add_argument("--face-index", type=int, default=0, help="face of a font collection")
     g = parser.add_argument_group("evidence besides the outline")
@@ -136,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     g = parser.add_argument_group("run")
     g.add_argument("--batch-size", type=int, default=256)
-    add_threads_arg(g)
+    cli.add_threads_arg(g)
     g.add_argument(
         "--timings",
         action="store_true",
@@ -222,7 +211,7 @@ def _write_cmap(args, font: Path, rows: list[dict]) -> int:
             args.write_cmap,
             args.min_confidence,
         )
-        return EXIT_PARTIAL
+        return cli.EXIT_PARTIAL
     bad = [c for c in checks if not c.ok]
     print(
         f"wrote {args.write_cmap}: {len(entries)} cmap entries; HarfBuzz shapes "
@@ -237,7 +226,7 @@ def _write_cmap(args, font: Path, rows: list[dict]) -> int:
             c.entry.gid,
             list(c.got),
         )
-    return EXIT_OK
+    return cli.EXIT_OK
 
 
 def _identify(args, font: Path, predictor, phases: Phases):
@@ -294,13 +283,13 @@ def _finish_font(args, font: Path, ident, predictor, answers) -> tuple[int, dict
             font, ident, predictor, assign=args.assign, names=args.names, gsub=args.gsub
         )
         write_rows(ident.rows, out, summary)
-    if args.write_cmap and _write_cmap(args, font, ident.rows) != EXIT_OK:
-        return EXIT_PARTIAL, None
+    if args.write_cmap and _write_cmap(args, font, ident.rows) != cli.EXIT_OK:
+        return cli.EXIT_PARTIAL, None
     if not args.evaluate:
-        return EXIT_OK, None
+        return cli.EXIT_OK, None
     report = evaluation_report(ident, font, args.top_k)
     print(format_evaluation(report, args.top_k))
-    return EXIT_OK, report
+    return cli.EXIT_OK, report
 
 
 def _write_json(args, reports: list[dict]) -> None:
@@ -312,17 +301,17 @@ def _write_json(args, reports: list[dict]) -> None:
     args.json_out.write_text(json.dumps(body, indent=2) + "\n")
 
 
-@command("raster.identify")
+@cli.command("raster.identify")
 def main(argv: list[str] | None = None) -> int:
     startup = since_process_start()
     args = build_parser().parse_args(argv)
-    setup_logging()
-    apply_threads(args.threads)
+    cli.setup_logging()
+    cli.apply_threads(args.threads)
     many = len(args.fonts) > 1
     why = _several_fonts_error(args)
     if why:
         log.error("%s", why)
-        return EXIT_INPUT
+        return cli.EXIT_INPUT
     phases = Phases()
     if startup is not None:
         phases.seconds["start-up"] = startup
@@ -330,19 +319,19 @@ def main(argv: list[str] | None = None) -> int:
         answers, predictor = _load(args, phases)
     except (CheckpointError, IndexMismatchError, OutputPathError, AnswersError) as exc:
         log.error("%s", exc)
-        return EXIT_INPUT
-    code, reports = EXIT_OK, []
+        return cli.EXIT_INPUT
+    code, reports = cli.EXIT_OK, []
     for font in args.fonts:
         if many:
             print(f"==> {font} <==", flush=True)
         try:
             ident = _identify(args, font, predictor, phases)
         except (FontLoadError, OSError) as exc:
-            why = error_line(exc) if isinstance(exc, OSError) else f"{font}: {exc}"
+            why = cli.error_line(exc) if isinstance(exc, OSError) else f"{font}: {exc}"
             log.error("%s", why)
             if not many:
-                return EXIT_INPUT
-            code = EXIT_PARTIAL
+                return cli.EXIT_INPUT
+            code = cli.EXIT_PARTIAL
             reports.append({"font": str(font), "error": why})
             continue
         with phases.phase("write"):

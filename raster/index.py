@@ -13,19 +13,7 @@ import logging
 import sys
 from pathlib import Path
 
-from raster.cli import (
-    EXIT_INPUT,
-    EXIT_OK,
-    add_checkpoint_arg,
-    add_device_arg,
-    add_flag,
-    add_progress_arg,
-    add_subcommand,
-    apply_progress,
-    command,
-    new_parser,
-    setup_logging,
-)
+from raster import cli
 from raster.data.schema import SchemaError
 from raster.inference.checkpoint_loader import CheckpointError
 from raster.inference.index import (
@@ -44,12 +32,12 @@ log = logging.getLogger("raster.index")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = new_parser("raster.index", __doc__)
+    parser = cli.new_parser("raster.index", __doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    b = add_subcommand(sub, "build", "embed a DB and write the index directory")
+    b = cli.add_subcommand(sub, "build", "embed a DB and write the index directory")
     g = b.add_argument_group("input")
     g.add_argument("--db", type=Path, required=True, help="glyph database (SQLite)")
-    add_checkpoint_arg(g)
+    cli.add_checkpoint_arg(g)
     g.add_argument(
         "--limit",
         type=int,
@@ -57,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="row limit (default: the run's own, so its val split calibrates)",
     )
     g = b.add_argument_group("output")
-    add_flag(
+    cli.add_flag(
         g, "--out-dir", aliases=("--out",), dest="out", type=Path, required=True,
         help="index directory",
     )  # fmt: skip
@@ -71,16 +59,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-ligatures leaves them out",
     )
     g.add_argument("--batch-size", type=int, default=256)
-    add_device_arg(g)
-    add_progress_arg(g)
+    cli.add_device_arg(g)
+    cli.add_progress_arg(g)
     return parser
 
 
-@command("raster.index")
+@cli.command("raster.index")
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    setup_logging()
-    apply_progress(args)
+    cli.setup_logging()
+    cli.apply_progress(args)
     try:
         check_outputs({}, [args.db, args.checkpoint], folders={"--out-dir": args.out})
         loaded = model_or_shipped(args.checkpoint, args.device)
@@ -95,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     except (CheckpointError, FileNotFoundError, SchemaError, ValueError) as exc:
         log.error("%s", exc)
-        return EXIT_INPUT
+        return cli.EXIT_INPUT
     cal = info["calibration"]
     print(
         f"index: {info['n']} glyphs, {info['labels']} labels, "
@@ -106,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         f"val glyphs; kNN k={cal['knn_k']} tau={cal['knn_tau']:.3f} eps={cal['knn_eps']:.3g} "
         f"on {cal['knn_fit_rows']} queries (other fonts only)"
     )
-    return EXIT_OK
+    return cli.EXIT_OK
 
 
 if __name__ == "__main__":

@@ -13,16 +13,7 @@ import logging
 import sys
 from pathlib import Path
 
-from raster.cli import (
-    EXIT_OK,
-    EXIT_PARTIAL,
-    add_progress_arg,
-    add_workers_arg,
-    apply_progress,
-    command,
-    new_parser,
-    setup_logging,
-)
+from raster import cli
 from raster.data.fonts import INSTANCE_MODES
 from raster.data.glyph_rows import parse_ranges
 from raster.data.ingest import add_outline_column, format_summary, ingest
@@ -30,7 +21,7 @@ from raster.errors import IngestAborted  # noqa: F401  (its old import path)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = new_parser("raster.ingest", __doc__)
+    parser = cli.new_parser("raster.ingest", __doc__)
     src = parser.add_argument_group("input")
     src.add_argument(
         "paths",
@@ -80,19 +71,19 @@ def build_parser() -> argparse.ArgumentParser:
         "JSON (training then reads glyphs without parsing JSON); no fonts needed",
     )
     run = parser.add_argument_group("run")
-    add_workers_arg(run, default=1, help="processes that parse fonts in parallel (one writer)")
+    cli.add_workers_arg(run, default=1, help="processes that parse fonts in parallel (one writer)")
     run.add_argument("--strict", action="store_true", help="exit non-zero when any font fails")
-    add_progress_arg(run)
+    cli.add_progress_arg(run)
     run.add_argument("-v", "--verbose", action="store_true", help="log every skipped font")
     return parser
 
 
-@command("raster.ingest")
+@cli.command("raster.ingest")
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    setup_logging(logging.INFO if args.verbose else logging.WARNING)
-    apply_progress(args)
+    cli.setup_logging(logging.INFO if args.verbose else logging.WARNING)
+    cli.apply_progress(args)
     if args.workers < 1:
         parser.error("--num-workers must be >= 1")
     if args.add_outlines and not (args.paths or args.bundled):
@@ -101,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{args.db}: binary outlines for {filled} rows ({bad} undrawable rows left NULL) "
             f"in {seconds:.1f} s"
         )
-        return EXIT_OK
+        return cli.EXIT_OK
     paths: list[str | Path] = list(args.paths)
     if args.bundled:
         from raster.data.bundled import bundled_font_paths
@@ -124,11 +115,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(format_summary(stats, args.db))
     if args.strict and stats.failed:
-        return EXIT_PARTIAL
+        return cli.EXIT_PARTIAL
     if stats.added == 0 and stats.present == 0 and stats.extended == 0:
         print("nothing could be ingested", file=sys.stderr)
-        return EXIT_PARTIAL
-    return EXIT_OK
+        return cli.EXIT_PARTIAL
+    return cli.EXIT_OK
 
 
 if __name__ == "__main__":

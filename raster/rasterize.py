@@ -11,16 +11,7 @@ import logging
 import sys
 from pathlib import Path
 
-from raster.cli import (
-    EXIT_INPUT,
-    EXIT_OK,
-    add_progress_arg,
-    add_seed_arg,
-    apply_progress,
-    command,
-    new_parser,
-    setup_logging,
-)
+from raster import cli
 from raster.data.png_export import missing_glyph_ids, write_glyph_pngs
 from raster.data.render import NORMALIZATIONS, RasterConfig
 from raster.data.selection import SelectionConfig, select_glyphs
@@ -30,11 +21,11 @@ log = logging.getLogger("raster.rasterize")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = new_parser("raster.rasterize", __doc__)
+    p = cli.new_parser("raster.rasterize", __doc__)
     g = p.add_argument_group("input")
     g.add_argument("--db", type=Path, required=True, help="glyph database")
     g.add_argument("--limit", type=int, default=100, help="seeded sample of N glyphs; 0 = all")
-    add_seed_arg(g, help="sample seed")
+    cli.add_seed_arg(g, help="sample seed")
     g.add_argument("--glyph-ids", type=int, nargs="+", default=None, help="only these glyphs")
     g.add_argument("--label-regex", default=None, help="only labels matching (re.search)")
     o = p.add_argument_group("output")
@@ -42,15 +33,15 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--img-size", type=int, default=128, help="image side, a multiple of 16")
     o.add_argument("--normalization", choices=NORMALIZATIONS, default="em")
     o.add_argument("--black-on-white", action="store_true", help="invert for viewing")
-    add_progress_arg(o)
+    cli.add_progress_arg(o)
     return p
 
 
-@command("raster.rasterize")
+@cli.command("raster.rasterize")
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    setup_logging()
-    apply_progress(args)
+    cli.setup_logging()
+    cli.apply_progress(args)
     try:
         check_outputs({}, [args.db], folders={"--out-dir": args.out_dir})
         cfg = RasterConfig(img_size=args.img_size, normalization=args.normalization)
@@ -65,14 +56,14 @@ def main(argv: list[str] | None = None) -> int:
         )
     except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return EXIT_INPUT
+        return cli.EXIT_INPUT
     if args.glyph_ids:
         missing = missing_glyph_ids(args.glyph_ids, table)
         if missing:
             log.warning("glyph_ids not rendered (absent, no contours or malformed): %s", missing)
     n_shrunk = write_glyph_pngs(table, cfg, args.out_dir, black_on_white=args.black_on_white)
     log.info("wrote %d PNGs to %s (%d shrunk to fit)", len(table), args.out_dir, n_shrunk)
-    return EXIT_OK
+    return cli.EXIT_OK
 
 
 if __name__ == "__main__":

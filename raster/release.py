@@ -14,15 +14,7 @@ import logging
 import sys
 from pathlib import Path
 
-from raster.cli import (
-    EXIT_INPUT,
-    EXIT_OK,
-    add_flag,
-    add_subcommand,
-    command,
-    new_parser,
-    setup_logging,
-)
+from raster import cli
 from raster.inference.checkpoint_loader import CheckpointError
 from raster.inference.index import IndexMismatchError
 from raster.inference.shipped import (
@@ -38,15 +30,17 @@ log = logging.getLogger("raster.release")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = new_parser("raster.release", __doc__)
+    parser = cli.new_parser("raster.release", __doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    p = add_subcommand(sub, "half", "checkpoint -> inference checkpoint with fp16 weights")
+    p = cli.add_subcommand(sub, "half", "checkpoint -> inference checkpoint with fp16 weights")
     p.add_argument("checkpoint", type=Path)
     p.add_argument("out", type=Path)
-    p = add_subcommand(sub, "pack", "write the release files (checkpoint, packed index, sidecar)")
+    p = cli.add_subcommand(
+        sub, "pack", "write the release files (checkpoint, packed index, sidecar)"
+    )
     p.add_argument("--checkpoint", type=Path, required=True, help="the fp16 checkpoint (half)")
     p.add_argument("--index", type=Path, required=True, help="its index directory (index build)")
-    add_flag(
+    cli.add_flag(
         p,
         "--out-dir",
         aliases=("--out",),
@@ -58,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--release", default=RELEASE, help="release name (file name stem)")
     p.add_argument("--recipe", type=Path, default=None, help="JSON describing the training run")
     p.add_argument("--manifest", type=Path, default=None, help="the corpus manifest JSON")
-    p = add_subcommand(sub, "verify", "check sha256s and load a release")
+    p = cli.add_subcommand(sub, "verify", "check sha256s and load a release")
     p.add_argument("--dir", type=Path, default=None, help="release folder (default: the package's)")
     p.add_argument("--release", default=RELEASE)
     return parser
@@ -71,18 +65,18 @@ def _verify(args) -> int:
         f"sha256 {check.sha_seconds:.2f} s, model {check.model_seconds:.2f} s "
         f"({check.labels} labels), index {check.index_seconds:.2f} s ({check.rows} rows)"
     )
-    return EXIT_OK
+    return cli.EXIT_OK
 
 
-@command("raster.release")
+@cli.command("raster.release")
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    setup_logging()
+    cli.setup_logging()
     try:
         if args.command == "half":
             out = half_checkpoint(args.checkpoint, args.out)
             print(f"wrote {out} ({out.stat().st_size / 2**20:.1f} MB, fp16 weights)")
-            return EXIT_OK
+            return cli.EXIT_OK
         if args.command == "pack":
             recipe = json.loads(args.recipe.read_text()) if args.recipe else None
             info = pack_release(
@@ -97,11 +91,11 @@ def main(argv: list[str] | None = None) -> int:
             for name, f in info["files"].items():
                 print(f"{args.out / name}: {f['bytes'] / 2**20:.1f} MB sha256 {f['sha256'][:12]}")
             print(f"release {info['release']}: {size / 2**20:.1f} MB in all")
-            return EXIT_OK
+            return cli.EXIT_OK
         return _verify(args)
     except (ShippedModelError, CheckpointError, IndexMismatchError, OSError, ValueError) as exc:
         log.error("%s", exc)
-        return EXIT_INPUT
+        return cli.EXIT_INPUT
 
 
 if __name__ == "__main__":

@@ -18,20 +18,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from raster.cli import (
-    EXIT_OK,
-    add_device_arg,
-    add_flag,
-    add_seed_arg,
-    command,
-    new_parser,
-    setup_logging,
-)
+from raster import cli
 from raster.reporting.html import ReportOptions, write_report
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = new_parser("raster.report", __doc__)
+    parser = cli.new_parser("raster.report", __doc__)
     parser.add_argument("run_dir", type=Path, help="run directory (train_log.jsonl, best.pt, ...)")
     g = parser.add_argument_group("inputs")
     g.add_argument("--db", type=Path, default=None, help="glyph DB; None: the checkpoint's")
@@ -53,9 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     g = parser.add_argument_group("sections")
     g.add_argument("--map-glyphs", type=int, default=2000, help="DB glyphs in the embedding map")
     g.add_argument("--map-groups", type=int, default=12, help="joining groups coloured")
-    add_seed_arg(g, help="sample of the embedding map")
+    cli.add_seed_arg(g, help="sample of the embedding map")
     g.add_argument("--gallery", type=int, default=24, help="wrong identifications shown")
-    add_flag(
+    cli.add_flag(
         g,
         "--k",
         aliases=("--neighbours",),
@@ -67,19 +59,19 @@ def build_parser() -> argparse.ArgumentParser:
     g = parser.add_argument_group("output")
     g.add_argument("--out", type=Path, default=None, help="None: RUN_DIR/report.html")
     g = parser.add_argument_group("run")
-    add_device_arg(g)
+    cli.add_device_arg(g)
     g.add_argument("--batch-size", type=int, default=256)
     return parser
 
 
-@command("raster.report")
+@cli.command("raster.report")
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    setup_logging()
+    cli.setup_logging()
     # a missing log, an unreadable checkpoint, a refused --out: one line through @command
     out = write_report(ReportOptions(**vars(args)))
     print(f"wrote {out}")
-    return EXIT_OK
+    return cli.EXIT_OK
 
 
 if __name__ == "__main__":

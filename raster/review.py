@@ -14,18 +14,18 @@ import logging
 import sys
 from pathlib import Path
 
-from raster.cli import EXIT_OK, add_model_args, command, new_parser, setup_logging
+from raster import cli
 from raster.inference.shipped import model_name
 
 log = logging.getLogger("raster.review")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = new_parser("raster.review", __doc__)
+    parser = cli.new_parser("raster.review", __doc__)
     parser.add_argument("source", type=Path, metavar="FONT_OR_PDF", help="a font file or a PDF")
     parser.add_argument("--out", type=Path, required=True, help="the page to write (.html)")
     g = parser.add_argument_group("model")
-    add_model_args(g)
+    cli.add_model_args(g)
     g.add_argument("--face-index", type=int, default=0, help="face of a font collection")
     g = parser.add_argument_group("page")
     g.add_argument(
@@ -38,10 +38,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-@command("raster.review")
+@cli.command("raster.review")
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    setup_logging()
+    cli.setup_logging()
     from raster.inference.predict import load_predictor
     from raster.paths import check_outputs
     from raster.reviewing.build import review_source
@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         f"wrote {args.out}: {len(data.items)} {'codes' if data.kind == 'pdf' else 'glyphs'}, "
         f"{unsure} unsure (< {data.threshold}); open it in a browser, then Export answers"
     )
-    return EXIT_OK
+    return cli.EXIT_OK
 
 
 if __name__ == "__main__":

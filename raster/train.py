@@ -11,16 +11,7 @@ import logging
 import sys
 from pathlib import Path
 
-from raster.cli import (
-    add_flag,
-    add_progress_arg,
-    add_threads_arg,
-    apply_progress,
-    command,
-    new_parser,
-    parse_with_config,
-    setup_logging,
-)
+from raster import cli
 from raster.data.pipeline import add_data_args
 from raster.engine.device import resolve_device
 from raster.engine.distributed import init_distributed, shutdown
@@ -71,7 +62,7 @@ def _add_run_args(parser: argparse.ArgumentParser) -> None:
         "start fresh; optimizer and schedule start anew",
     )
     g.add_argument("--save-every", type=int, default=0, help="also keep epoch_N.pt every N epochs")
-    add_flag(
+    cli.add_flag(
         g,
         "--num-workers",
         aliases=("--workers",),
@@ -90,8 +81,8 @@ def _add_run_args(parser: argparse.ArgumentParser) -> None:
         "as compile_seconds in the log, then faster steps; falls back to eager with a warning",
     )
     g.add_argument("--suppress-warnings", action="store_true", help="silence Python warnings")
-    add_progress_arg(g)
-    add_threads_arg(g)
+    cli.add_progress_arg(g)
+    cli.add_threads_arg(g)
     g.add_argument(
         "--time-budget",
         type=float,
@@ -210,7 +201,7 @@ def _add_evaluation_args(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = new_parser("raster.train", __doc__, epilog=RECOMMENDED)
+    parser = cli.new_parser("raster.train", __doc__, epilog=RECOMMENDED)
     parser.add_argument("--config", type=Path, help="YAML file of defaults (explicit flags win)")
     add_data_args(parser)
     for add in (
@@ -226,16 +217,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Parse flags; ``--config run.yaml`` only sets defaults, so explicit flags win."""
-    return parse_with_config(build_parser(), argv, error=TrainInputError)
+    return cli.parse_with_config(build_parser(), argv, error=TrainInputError)
 
 
-@command("raster.train")
+@cli.command("raster.train")
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)  # a bad --config: TrainInputError, one line through @command
-    apply_progress(args)
+    cli.apply_progress(args)
     ctx = init_distributed(resolve_device(args.device))
     # Only rank 0 talks; the others report warnings and errors.
-    setup_logging(logging.INFO if ctx.is_main else logging.WARNING, timestamps=True)
+    cli.setup_logging(logging.INFO if ctx.is_main else logging.WARNING, timestamps=True)
     try:
         return fit(args, ctx)
     finally:

@@ -11,14 +11,7 @@ import logging
 import sys
 from pathlib import Path
 
-from raster.cli import (
-    EXIT_INPUT,
-    EXIT_OK,
-    add_seed_arg,
-    command,
-    new_parser,
-    setup_logging,
-)
+from raster import cli
 from raster.data.render import NORMALIZATIONS, RasterConfig
 from raster.data.selection import SelectionConfig, select_glyphs
 from raster.paths import check_outputs
@@ -28,10 +21,10 @@ log = logging.getLogger("raster.visualize")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = new_parser("raster.visualize", __doc__)
+    p = cli.new_parser("raster.visualize", __doc__)
     g = p.add_argument_group("input")
     g.add_argument("--db", type=Path, required=True, help="glyph database")
-    add_seed_arg(g, help="sample seed")
+    cli.add_seed_arg(g, help="sample seed")
     g.add_argument("--label-regex", default=None, help="only labels matching (re.search)")
     g.add_argument("--glyph-ids", type=int, nargs="+", default=None, help="only these glyphs")
     o = p.add_argument_group("grid")
@@ -43,10 +36,10 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-@command("raster.visualize")
+@cli.command("raster.visualize")
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    setup_logging()
+    cli.setup_logging()
     n = args.rows * args.cols
     try:
         check_outputs({"--out": args.out}, [args.db])
@@ -62,10 +55,10 @@ def main(argv: list[str] | None = None) -> int:
         )
     except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return EXIT_INPUT
+        return cli.EXIT_INPUT
     glyph_grid(table, cfg, args.rows, args.cols, args.out)
     log.info("wrote a %dx%d grid of %d glyphs to %s", args.rows, args.cols, len(table), args.out)
-    return EXIT_OK
+    return cli.EXIT_OK
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ import sys
 import torch
 import torch.nn.functional as F
 
-from raster.cli import EXIT_OK, EXIT_PARTIAL, add_seed_arg, command, new_parser
+from raster import cli
 from raster.losses import supervised_contrastive_loss
 from raster.models.glyph_net import GlyphNet, ModelConfig, build_model
 
@@ -94,14 +94,14 @@ def run_checks(
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = new_parser("raster.debug.test_gradient_flow", __doc__)
+    parser = cli.new_parser("raster.debug.test_gradient_flow", __doc__)
     parser.add_argument("--backbone", default="levit_128s")
     parser.add_argument("--img-size", type=int, default=64)
-    add_seed_arg(parser)
+    cli.add_seed_arg(parser)
     return parser
 
 
-@command("raster.debug.test_gradient_flow")
+@cli.command("raster.debug.test_gradient_flow")
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     results = run_checks(args.backbone, args.img_size, args.seed)
@@ -109,9 +109,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{PASS if ok else FAIL}: {name}")
     if all(ok for _, ok in results):
         print("\u2705 ALL TESTS PASSED")
-        return EXIT_OK
+        return cli.EXIT_OK
     print(f"{FAIL}: {sum(not ok for _, ok in results)} of {len(results)} checks failed")
-    return EXIT_PARTIAL
+    return cli.EXIT_PARTIAL
 
 
 if __name__ == "__main__":

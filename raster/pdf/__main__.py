@@ -16,16 +16,7 @@ import logging
 import sys
 from pathlib import Path
 
-from raster.cli import (
-    EXIT_INPUT,
-    EXIT_OK,
-    EXIT_PARTIAL,
-    add_model_args,
-    add_subcommand,
-    command,
-    new_parser,
-    setup_logging,
-)
+from raster import cli
 from raster.inference.shipped import model_name
 from raster.paths import OutputPathError, check_outputs
 from raster.pdf.document import PdfInputError
@@ -39,7 +30,7 @@ log = logging.getLogger("raster.pdf")
 
 def _model_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("model")
-    add_model_args(
+    cli.add_model_args(
         g,
         no_label_prob_help="see raster.identify",
         charset_help="the document's language: only labels of its characters (ar: Arabic, the "
@@ -90,12 +81,14 @@ def _model_args(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = new_parser("raster.pdf", __doc__)
+    parser = cli.new_parser("raster.pdf", __doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    p = add_subcommand(sub, "check", "list fonts; compare declared ToUnicode text with the glyphs")
+    p = cli.add_subcommand(
+        sub, "check", "list fonts; compare declared ToUnicode text with the glyphs"
+    )
     p.add_argument("pdf", type=Path)
     _model_args(p)
-    p = add_subcommand(sub, "repair", "write a copy with ToUnicode maps from the glyphs")
+    p = cli.add_subcommand(sub, "repair", "write a copy with ToUnicode maps from the glyphs")
     p.add_argument(
         "paths", type=Path, nargs="+", help="IN.pdf OUT.pdf, or with --out-dir: PDFs and folders"
     )
@@ -160,7 +153,7 @@ def _repair_many(args, identifier) -> int:
     print(
         f"{len(results)} file(s): {sum(r.written for r in results)} written, {len(bad)} with errors"
     )
-    return EXIT_PARTIAL if bad else EXIT_OK
+    return cli.EXIT_PARTIAL if bad else cli.EXIT_OK
 
 
 def _run(args, notes: list[str]) -> tuple[list[FontReport], bool] | int:
@@ -185,7 +178,7 @@ def _run(args, notes: list[str]) -> tuple[list[FontReport], bool] | int:
     answers = None
     if getattr(args, "out_dir", None) and (args.answers or args.review):
         log.error("--answers and --review take one IN.pdf OUT.pdf, not --out-dir")
-        return EXIT_INPUT
+        return cli.EXIT_INPUT
     if getattr(args, "answers", None):
         answers = load_answers(args.answers, "pdf", args.pdf).texts_by_font()
     identifier = _identifier(args)
@@ -240,10 +233,10 @@ def _print_repair(args, reports: list[FontReport], written: bool) -> None:
         print(f"nothing to repair: every font has a map; {args.out} not written")
 
 
-@command("raster.pdf")
+@cli.command("raster.pdf")
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    setup_logging()
+    cli.setup_logging()
     logging.getLogger("pdfminer").setLevel(logging.ERROR)  # layout: warns on odd descriptors
     from raster.inference.checkpoint_loader import CheckpointError
     from raster.inference.index import IndexMismatchError
@@ -252,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "repair":
         if args.out_dir is None and len(args.paths) != 2:
             log.error("repair takes IN.pdf OUT.pdf, or inputs with --out-dir DIR")
-            return EXIT_INPUT
+            return cli.EXIT_INPUT
         if args.out_dir is None:
             args.pdf, args.out = args.paths
     notes: list[str] = []
@@ -267,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
         OSError,
     ) as exc:
         log.error("%s", exc)
-        return EXIT_INPUT
+        return cli.EXIT_INPUT
     if isinstance(result, int):
         return result
     reports, written = result
@@ -285,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
     failed = [r for r in reports if r.error]
     for r in failed:
         print(f"font {r.font.label}: {r.error}", file=sys.stderr)
-    return EXIT_PARTIAL if failed else EXIT_OK
+    return cli.EXIT_PARTIAL if failed else cli.EXIT_OK
 
 
 if __name__ == "__main__":
