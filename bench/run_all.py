@@ -82,7 +82,7 @@ def plan(name: str, quick: bool, root: Path = ROOT, scratch: Path | None = None)
     if name == "rasterize":
         sizes = ["--n", "300", "--repeats", "1"] if quick else ["--n", "20000", "--repeats", "3"]
         return Plan(
-            name, [Job(name, "bench.bench_rasterize", ["--db", DB, *sizes, "--num-workers", "2"])]
+            name, [Job(name, "bench.bench_rasterize", ["--db", DB, *sizes, "--workers", "2"])]
         )
     if name == "cache":
         args = ["--n", "5000", "--max-seconds", "5", "--memmap-compare", "2000"] if quick else []

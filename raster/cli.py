@@ -9,6 +9,7 @@ codes (README, "Exit codes") are the ``EXIT_*`` constants of :mod:`raster.errors
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import functools
 import logging
@@ -25,6 +26,7 @@ from raster.errors import (
     EXIT_OK,
     EXIT_OUT_OF_SYNC,
     EXIT_PARTIAL,
+    InputError,
     RasterError,
 )
 from raster.progress import set_progress
@@ -51,6 +53,7 @@ __all__ = [
     "apply_threads",
     "command",
     "error_line",
+    "input_errors",
     "parse_with_config",
     "setup_logging",
 ]
@@ -183,6 +186,20 @@ def command(name: str) -> Callable[[Callable[..., int]], Callable[..., int]]:
         return run
 
     return wrap
+
+
+@contextlib.contextmanager
+def input_errors(where: str = ""):
+    """Inside a command: a plain ``ValueError`` from the library (a bad value in an input file
+    or flag) becomes an :class:`~raster.errors.InputError`, so :func:`command` prints one line
+    (prefixed ``where: `` when given) and exits 2. Raster's own errors and ``OSError`` pass
+    through to :func:`command` unchanged."""
+    try:
+        yield
+    except RasterError:
+        raise
+    except ValueError as exc:
+        raise InputError(f"{where}: {exc}" if where else str(exc)) from exc
 
 
 def add_progress_arg(group) -> None:

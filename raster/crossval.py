@@ -17,7 +17,6 @@ from pathlib import Path
 from raster import cli, train
 from raster.evaluation.crossval import (
     CrossvalConfig,
-    CrossvalError,
     fold_training_argv,
     format_summary,
     run_crossval,
@@ -132,11 +131,8 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("--model-dir needs --train-db")
         print(format_summary(score_trained_run(cfg, args.model_dir, args.train_db)))
         return cli.EXIT_OK
-    try:
+    with cli.input_errors():
         summary = run_crossval(cfg, train_fold)
-    except (CrossvalError, ValueError) as exc:
-        log.error("%s", exc)
-        return cli.EXIT_INPUT
     print(format_summary(summary))
     print(f"summary: {args.out / 'summary.json'}")
     return cli.EXIT_OK

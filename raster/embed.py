@@ -14,8 +14,6 @@ from pathlib import Path
 
 from raster import cli
 from raster.data.pipeline import build_datasets
-from raster.data.schema import SchemaError
-from raster.inference.checkpoint_loader import CheckpointError
 from raster.inference.embedding import data_config, embed_dataset, save_embeddings
 from raster.inference.shipped import model_or_shipped
 from raster.paths import check_outputs
@@ -46,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     cli.setup_logging()
     cli.apply_progress(args)
-    try:
+    with cli.input_errors():
         check_outputs(
             {"--out-embeds": args.out_embeds, "--out-meta": args.out_meta},
             [args.db, args.checkpoint],
@@ -55,9 +53,6 @@ def main(argv: list[str] | None = None) -> int:
         bundle = build_datasets(
             data_config(loaded, args.db, training_selection=False, limit=args.limit)
         )
-    except (CheckpointError, FileNotFoundError, SchemaError, ValueError) as exc:
-        log.error("%s", exc)
-        return cli.EXIT_INPUT
     emb, meta = embed_dataset(loaded, bundle.train, bundle.index_to_label, args.batch_size)
     save_embeddings(emb, meta, args.out_embeds, args.out_meta)
     log.info(

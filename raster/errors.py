@@ -24,6 +24,11 @@ class RasterError(Exception):
     exit_code = EXIT_INPUT
 
 
+class InputError(RasterError, ValueError):
+    """A value in an input file or flag cannot be used (raised by ``raster.cli.input_errors``
+    for a plain ``ValueError`` of a library call); ``str()`` is the one-line reason."""
+
+
 class DeviceError(RasterError):
     """The requested device (``--device cuda``) is not available on this machine."""
 

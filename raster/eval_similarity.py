@@ -56,14 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     cli.setup_logging()
-    try:
+    with cli.input_errors():
         check_outputs({"--json-out": args.json_out}, [args.embeds, args.meta])
         emb = np.load(args.embeds, mmap_mode="r")
         meta = load_meta(args.meta)
-    except (OSError, ValueError) as exc:
-        log.error("%s", exc)
-        return cli.EXIT_INPUT
-    try:
+    with cli.input_errors(f"{args.embeds}, {args.meta}"):
         result = evaluate_saved(
             emb,
             meta,
@@ -76,9 +73,6 @@ def main(argv: list[str] | None = None) -> int:
             seed=args.seed,
             min_cluster=args.min_cluster,
         )
-    except ValueError as exc:
-        log.error("%s, %s: %s", args.embeds, args.meta, exc)
-        return cli.EXIT_INPUT
     for key, value in result.items():
         print(f"{key:>18}: {value:.4f}" if isinstance(value, float) else f"{key:>18}: {value}")
     if args.json_out:

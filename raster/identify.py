@@ -17,12 +17,10 @@ import sys
 from pathlib import Path
 
 from raster import cli
-from raster.errors import AnswersError, FontLoadError
-from raster.inference.checkpoint_loader import CheckpointError
+from raster.errors import FontLoadError
 from raster.inference.cmap_writer import write_checked_cmap
 from raster.inference.evaluate import evaluation_report, format_evaluation
 from raster.inference.font_glyphs import read_font_glyphs
-from raster.inference.index import IndexMismatchError
 from raster.inference.pipeline import (
     EVIDENCE_CHOICES,
     format_table,
@@ -33,7 +31,7 @@ from raster.inference.pipeline import (
 from raster.inference.predict import load_predictor
 from raster.inference.shipped import model_name
 from raster.inference.timing import Phases, since_process_start
-from raster.paths import OutputPathError, check_outputs
+from raster.paths import check_outputs
 
 log = logging.getLogger("raster.identify")
 
@@ -315,11 +313,8 @@ def main(argv: list[str] | None = None) -> int:
     phases = Phases()
     if startup is not None:
         phases.seconds["start-up"] = startup
-    try:
+    with cli.input_errors():
         answers, predictor = _load(args, phases)
-    except (CheckpointError, IndexMismatchError, OutputPathError, AnswersError) as exc:
-        log.error("%s", exc)
-        return cli.EXIT_INPUT
     code, reports = cli.EXIT_OK, []
     for font in args.fonts:
         if many:

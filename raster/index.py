@@ -14,8 +14,6 @@ import sys
 from pathlib import Path
 
 from raster import cli
-from raster.data.schema import SchemaError
-from raster.inference.checkpoint_loader import CheckpointError
 from raster.inference.index import (
     DEFAULT_KNN_K,
     IndexMismatchError,
@@ -69,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     cli.setup_logging()
     cli.apply_progress(args)
-    try:
+    with cli.input_errors():
         check_outputs({}, [args.db, args.checkpoint], folders={"--out-dir": args.out})
         loaded = model_or_shipped(args.checkpoint, args.device)
         info = build_index(
@@ -81,9 +79,6 @@ def main(argv: list[str] | None = None) -> int:
             k=args.k,
             ligatures=args.ligatures,
         )
-    except (CheckpointError, FileNotFoundError, SchemaError, ValueError) as exc:
-        log.error("%s", exc)
-        return cli.EXIT_INPUT
     cal = info["calibration"]
     print(
         f"index: {info['n']} glyphs, {info['labels']} labels, "

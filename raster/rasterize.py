@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     cli.setup_logging()
     cli.apply_progress(args)
-    try:
+    with cli.input_errors():
         check_outputs({}, [args.db], folders={"--out-dir": args.out_dir})
         cfg = RasterConfig(img_size=args.img_size, normalization=args.normalization)
         table, _ = select_glyphs(
@@ -54,9 +54,6 @@ def main(argv: list[str] | None = None) -> int:
                 glyph_ids=args.glyph_ids,
             )
         )
-    except (FileNotFoundError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return cli.EXIT_INPUT
     if args.glyph_ids:
         missing = missing_glyph_ids(args.glyph_ids, table)
         if missing:

@@ -15,11 +15,8 @@ import sys
 from pathlib import Path
 
 from raster import cli
-from raster.inference.checkpoint_loader import CheckpointError
-from raster.inference.index import IndexMismatchError
 from raster.inference.shipped import (
     RELEASE,
-    ShippedModelError,
     describe,
     half_checkpoint,
     pack_release,
@@ -72,7 +69,7 @@ def _verify(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     cli.setup_logging()
-    try:
+    with cli.input_errors():
         if args.command == "half":
             out = half_checkpoint(args.checkpoint, args.out)
             print(f"wrote {out} ({out.stat().st_size / 2**20:.1f} MB, fp16 weights)")
@@ -93,9 +90,6 @@ def main(argv: list[str] | None = None) -> int:
             print(f"release {info['release']}: {size / 2**20:.1f} MB in all")
             return cli.EXIT_OK
         return _verify(args)
-    except (ShippedModelError, CheckpointError, IndexMismatchError, OSError, ValueError) as exc:
-        log.error("%s", exc)
-        return cli.EXIT_INPUT
 
 
 if __name__ == "__main__":

@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     cli.setup_logging()
     n = args.rows * args.cols
-    try:
+    with cli.input_errors():
         check_outputs({"--out": args.out}, [args.db])
         cfg = RasterConfig(img_size=args.img_size, normalization=args.normalization)
         table, _ = select_glyphs(
@@ -53,9 +53,6 @@ def main(argv: list[str] | None = None) -> int:
                 glyph_ids=args.glyph_ids,
             )
         )
-    except (FileNotFoundError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return cli.EXIT_INPUT
     glyph_grid(table, cfg, args.rows, args.cols, args.out)
     log.info("wrote a %dx%d grid of %d glyphs to %s", args.rows, args.cols, len(table), args.out)
     return cli.EXIT_OK
