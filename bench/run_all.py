@@ -32,7 +32,7 @@ NAMES = (
 )  # fmt: skip
 # Targets the figures are read against (from the issues), not measurements.
 RASTER_FLOOR, RASTER_AMBITION = 5_000, 15_000
-LOOP_TARGET = 0.90
+LOOP_TARGET = 0.95  # issue 18: the training loop at ≥ 95 % of the bare model
 TRAIN_MODES = (  # (JSON key, flags, row label)
     ("batch", ["--augment-mode", "batch"], "`batch` (default)"),
     ("off", ["--no-augment"], "off"),
