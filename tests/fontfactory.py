@@ -27,6 +27,23 @@ METRICS = {
     "line_gap": 20,
 }
 
+# The letters' boxes (x0, y0, x1, y1; font units) by form, shared by the Arabic, presentation-form
+# and evidence fonts: each form its own size, so rows can be told apart by their bounds.
+BEH_BOXES = {
+    "isol": (0, 0, 600, 200),
+    "init": (0, 0, 300, 210),
+    "medi": (0, 0, 200, 220),
+    "fina": (0, 0, 650, 230),
+}
+ALEF_BOXES = {"isol": (0, 0, 100, 700), "fina": (0, -50, 120, 700)}
+TEH_BOX = (0, 0, 610, 240)
+
+
+def _form_boxes(base: str, boxes: dict[str, tuple], isol: str = "") -> dict[str, tuple]:
+    """Glyph name -> box for a letter's forms: ``base`` + ``isol`` for the isolated form (the
+    cmap glyph), ``base.form`` for the others (``beh``, ``beh.init``, ...)."""
+    return {base + (isol if form == "isol" else f".{form}"): box for form, box in boxes.items()}
+
 
 def _square(pen, x0, y0, x1, y1):
     """Clockwise rectangle (the TrueType direction of an outer contour)."""
@@ -225,13 +242,9 @@ def build_arabic_font(path: Path) -> Path:
     """
     boxes = {  # glyph: (x0, y0, x1, y1); advance = x1 + 50 (marks and the dot: 0)
         ".notdef": NOTDEF_BOX,
-        "beh": (0, 0, 600, 200),
-        "beh.init": (0, 0, 300, 210),
-        "beh.medi": (0, 0, 200, 220),
-        "beh.fina": (0, 0, 650, 230),
-        "alef": (0, 0, 100, 700),
-        "alef.fina": (0, -50, 120, 700),
-        "teh": (0, 0, 610, 240),
+        **_form_boxes("beh", BEH_BOXES),
+        **_form_boxes("alef", ALEF_BOXES),
+        "teh": TEH_BOX,
         "teh.fina": (0, 0, 660, 250),
         "jeem": (0, -300, 500, 400),
         "jeem.body": (0, -280, 480, 380),
@@ -263,12 +276,8 @@ def build_presentation_font(path: Path) -> Path:
     """
     boxes = {
         ".notdef": NOTDEF_BOX,
-        "beh.isol": (0, 0, 600, 200),
-        "beh.init": (0, 0, 300, 210),
-        "beh.medi": (0, 0, 200, 220),
-        "beh.fina": (0, 0, 650, 230),
-        "alef.isol": (0, 0, 100, 700),
-        "alef.fina": (0, -50, 120, 700),
+        **_form_boxes("beh", BEH_BOXES, isol=".isol"),
+        **_form_boxes("alef", ALEF_BOXES, isol=".isol"),
     }
     cmap = {
         0xFE8F: "beh.isol",
@@ -401,14 +410,10 @@ feature fina { sub beh by beh.fina; sub alef by alef.fina; } fina;
 feature rlig { sub lam.init alef.fina by lam_alef; } rlig;
 """
 FORMS_GLYPHS = {  # glyph: box (x0, y0, x1, y1), font units
-    "beh": (0, 0, 600, 200),
-    "beh.init": (0, 0, 300, 210),
-    "beh.medi": (0, 0, 200, 220),
-    "beh.fina": (0, 0, 650, 230),
-    "teh": (0, 0, 610, 240),
+    **_form_boxes("beh", BEH_BOXES),
+    "teh": TEH_BOX,
     "teh.init": (0, 0, 310, 250),
-    "alef": (0, 0, 100, 700),
-    "alef.fina": (0, -50, 120, 700),
+    **_form_boxes("alef", ALEF_BOXES),
     "lam": (0, 0, 300, 750),
     "lam.init": (0, 0, 200, 760),
     "lam_alef": (0, 0, 500, 770),
