@@ -25,18 +25,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from raster.api import (  # noqa: F401
-        GlyphPrediction,
-        Model,
-        PdfFontCheck,
-        RepairResult,
-        check_pdf,
-        identify_font,
-        identify_outline,
-        identify_outlines,
-        load_model,
-        repair_pdf,
-    )
+    from raster.api import *  # noqa: F403  (what type checkers see; at run time: __getattr__)
 
 
 def __getattr__(name: str) -> Any:

@@ -29,18 +29,8 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-__all__ = [
-    "GlyphPrediction",
-    "Model",
-    "PdfFontCheck",
-    "RepairResult",
-    "check_pdf",
-    "identify_font",
-    "identify_outline",
-    "identify_outlines",
-    "load_model",
-    "repair_pdf",
-]
+# the public names are the package's (``raster.__all__``), which loads this module lazily
+from raster import __all__  # noqa: E402,F401
 
 _DEFAULT_LOCK = threading.Lock()
 _DEFAULT: Model | None = None

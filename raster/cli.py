@@ -44,6 +44,7 @@ __all__ = [
     "add_subcommand",
     "new_parser",
     "add_checkpoint_arg",
+    "add_choice",
     "add_device_arg",
     "add_model_args",
     "add_seed_arg",
@@ -54,6 +55,7 @@ __all__ = [
     "command",
     "error_line",
     "input_errors",
+    "parse_args",
     "parse_with_config",
     "setup_logging",
 ]
@@ -91,6 +93,12 @@ def new_parser(name: str, doc: str | None, **kwargs) -> argparse.ArgumentParser:
 def add_subcommand(subparsers, name: str, help: str) -> argparse.ArgumentParser:
     """One subcommand (``pdf check``, ``index build``) with the same help formatting."""
     return subparsers.add_parser(name, help=help, formatter_class=HelpFormatter)
+
+
+def add_choice(group, flag: str, choices, help: str) -> argparse.Action:
+    """A flag that takes one of ``choices``; the first is the default."""
+    choices = list(choices)
+    return group.add_argument(flag, choices=choices, default=choices[0], help=help)
 
 
 def add_flag(group, *names: str, aliases: tuple[str, ...] = (), **kwargs) -> argparse.Action:
@@ -296,6 +304,17 @@ def add_model_args(
         "--charset", choices=sorted(CHARSETS), default=charset_default, help=charset_help
     )
     add_device_arg(group, default=device)
+
+
+def parse_args(
+    parser: argparse.ArgumentParser, argv: list[str] | None, level: int = logging.INFO
+) -> argparse.Namespace:
+    """A command's start: parse ``argv``, set logging up (:func:`setup_logging` at ``level``)
+    and the progress switch (``--progress/--no-progress`` where the command has it)."""
+    args = parser.parse_args(argv)
+    setup_logging(level)
+    apply_progress(args)
+    return args
 
 
 def parse_with_config(

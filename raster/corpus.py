@@ -54,8 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 @cli.command("raster.corpus")
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    cli.setup_logging(logging.WARNING)
+    args = cli.parse_args(build_parser(), argv, logging.WARNING)
     if args.list:
         print("\n".join(DEBIAN_PACKAGES if args.list == "debian" else FONTSOURCE_FAMILIES))
         return cli.EXIT_OK

@@ -33,8 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 @cli.command("raster.dbstats")
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    cli.setup_logging(logging.WARNING)
+    args = cli.parse_args(build_parser(), argv, logging.WARNING)
     try:
         stats = summarize(args.db, fewest=args.fewest)
     except (FileNotFoundError, SchemaError) as exc:  # their messages name the file

@@ -109,8 +109,7 @@ def _identify_heldout(paths: list[str], run: Path, ckpt: Path, ref: Path) -> lis
 
 @cli.command("raster.demo")
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    cli.setup_logging()
+    args = cli.parse_args(build_parser(), argv)
     check_outputs({"--db": args.db}, [], folders={"--out-dir": args.run_dir})
     if args.fresh:
         args.db.unlink(missing_ok=True)

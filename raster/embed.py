@@ -41,9 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 @cli.command("raster.embed")
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    cli.setup_logging()
-    cli.apply_progress(args)
+    args = cli.parse_args(build_parser(), argv)
     with cli.input_errors():
         check_outputs(
             {"--out-embeds": args.out_embeds, "--out-meta": args.out_meta},

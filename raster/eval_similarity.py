@@ -54,8 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 @cli.command("raster.eval_similarity")
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    cli.setup_logging()
+    args = cli.parse_args(build_parser(), argv)
     with cli.input_errors():
         check_outputs({"--json-out": args.json_out}, [args.embeds, args.meta])
         emb = np.load(args.embeds, mmap_mode="r")

@@ -302,8 +302,7 @@ def _write_json(args, reports: list[dict]) -> None:
 @cli.command("raster.identify")
 def main(argv: list[str] | None = None) -> int:
     startup = since_process_start()
-    args = build_parser().parse_args(argv)
-    cli.setup_logging()
+    args = cli.parse_args(build_parser(), argv)
     cli.apply_threads(args.threads)
     many = len(args.fonts) > 1
     why = _several_fonts_error(args)

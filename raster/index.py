@@ -64,9 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 @cli.command("raster.index")
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    cli.setup_logging()
-    cli.apply_progress(args)
+    args = cli.parse_args(build_parser(), argv)
     with cli.input_errors():
         check_outputs({}, [args.db, args.checkpoint], folders={"--out-dir": args.out})
         loaded = model_or_shipped(args.checkpoint, args.device)

@@ -39,9 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 @cli.command("raster.rasterize")
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    cli.setup_logging()
-    cli.apply_progress(args)
+    args = cli.parse_args(build_parser(), argv)
     with cli.input_errors():
         check_outputs({}, [args.db], folders={"--out-dir": args.out_dir})
         cfg = RasterConfig(img_size=args.img_size, normalization=args.normalization)

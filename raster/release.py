@@ -67,8 +67,7 @@ def _verify(args) -> int:
 
 @cli.command("raster.release")
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    cli.setup_logging()
+    args = cli.parse_args(build_parser(), argv)
     with cli.input_errors():
         if args.command == "half":
             out = half_checkpoint(args.checkpoint, args.out)

@@ -66,8 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 @cli.command("raster.report")
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    cli.setup_logging()
+    args = cli.parse_args(build_parser(), argv)
     # a missing log, an unreadable checkpoint, a refused --out: one line through @command
     out = write_report(ReportOptions(**vars(args)))
     print(f"wrote {out}")

@@ -40,8 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 @cli.command("raster.review")
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    cli.setup_logging()
+    args = cli.parse_args(build_parser(), argv)
     from raster.inference.predict import load_predictor
     from raster.paths import check_outputs
     from raster.reviewing.build import review_source

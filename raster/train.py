@@ -108,35 +108,23 @@ def _add_optimization_args(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--lr-head", type=float, default=2e-3)
     g.add_argument("--weight-decay", type=float, default=0.05)
     g.add_argument("--warmup-frac", type=float, default=0.05)
-    g.add_argument(
-        "--lr-schedule",
-        choices=["cosine", "constant"],
-        default="cosine",
-        help="step schedule of an --epochs run without --time-budget",
-    )
-    g.add_argument(
+    schedule_help = "step schedule of an --epochs run without --time-budget"
+    cli.add_choice(g, "--lr-schedule", ["cosine", "constant"], schedule_help)
+    cli.add_choice(
+        g,
         "--budget-clock",
-        choices=["wall", "cpu"],
-        default="wall",
-        help="what --time-budget counts: wall-clock seconds, or this process's CPU seconds "
+        ["wall", "cpu"],
+        "what --time-budget counts: wall-clock seconds, or this process's CPU seconds "
         "(the same training on a machine shared with other jobs)",
     )
-    g.add_argument(
-        "--budget-decay",
-        choices=DECAYS,
-        default="linear",
-        help="with --time-budget: decay to zero by training-time progress",
-    )
+    decay_help = "with --time-budget: decay to zero by training-time progress"
+    cli.add_choice(g, "--budget-decay", DECAYS, decay_help)
     g.add_argument("--grad-clip", type=float, default=0.0, help="max grad norm, 0 = off")
     g.add_argument("--freeze-backbone-epochs", type=int, default=0)
     g.add_argument("--head-lr-bump-epoch", type=int, default=None)
     g.add_argument("--head-lr-bump-factor", type=float, default=1.0)
-    g.add_argument(
-        "--sampler",
-        choices=["random", "m-per-class"],
-        default="m-per-class",
-        help="m-per-class puts M glyphs of each label in a batch (positives)",
-    )
+    sampler_help = "m-per-class puts M glyphs of each label in a batch (positives)"
+    cli.add_choice(g, "--sampler", ["m-per-class", "random"], sampler_help)
     g.add_argument("--m-per-class", type=int, default=4)
 
 

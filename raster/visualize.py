@@ -38,8 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 @cli.command("raster.visualize")
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    cli.setup_logging()
+    args = cli.parse_args(build_parser(), argv)
     n = args.rows * args.cols
     with cli.input_errors():
         check_outputs({"--out": args.out}, [args.db])

@@ -25,7 +25,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "reviewing": {"data", "inference", "pdf", "errors", "paths", "progress"},
     "weights": set(),
     "debug": set(),  # its package marker; the tool itself is a command
-    "api": {"data", "inference", "pdf", "errors", "paths", "progress"},
+    "api": {"__init__", "data", "inference", "pdf", "errors", "paths", "progress"},
     "__init__": {"api"},
     "dataset": {"data"},  # compatibility re-export for the user's guide
     "model": {"models"},  # compatibility re-export for the user's guide
@@ -50,8 +50,12 @@ def command_modules() -> set[str]:
 
 
 def unit_of(dotted: str) -> str:
-    """``raster.data.fonts`` -> ``data``; ``raster.cli`` -> ``cli``."""
+    """``raster.data.fonts`` -> ``data``; ``raster.cli`` -> ``cli``; ``raster`` -> ``__init__``."""
     return dotted.split(".")[1] if dotted.count(".") >= 1 else "__init__"
+
+
+def _is_module(name: str) -> bool:
+    return (PACKAGE / f"{name}.py").is_file() or (PACKAGE / name / "__init__.py").is_file()
 
 
 def raster_imports(path: Path) -> list[tuple[int, str]]:
@@ -59,8 +63,11 @@ def raster_imports(path: Path) -> list[tuple[int, str]]:
     out = []
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            if node.module == "raster":
-                out += [(node.lineno, f"raster.{a.name}") for a in node.names]
+            if node.module == "raster":  # a submodule, or a name of the package itself
+                out += [
+                    (node.lineno, f"raster.{a.name}" if _is_module(a.name) else "raster")
+                    for a in node.names
+                ]
             elif node.module.startswith("raster."):
                 out.append((node.lineno, node.module))
         elif isinstance(node, ast.Import):

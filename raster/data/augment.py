@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -80,17 +80,11 @@ MILD = AugmentRanges(
 # Design variation rather than photo noise (``--design-augment``): what differs between two
 # typefaces of one script: stroke weight (dilate/erode, more often), slant, proportions (width
 # and height scaled separately) and a little rotation.
-DESIGN = AugmentRanges(
-    translate=0.06,
-    scale=math.log(1.12),
+DESIGN = replace(
+    FULL,
     rotate_deg=4.0,
     shear_deg=12.0,
-    stroke=1.0,
     stroke_prob=0.8,
-    gamma=math.log(1.4),
-    ink_min=0.75,
-    blur_prob=0.3,
-    blur_sigma=(0.3, 0.9),
     width=math.log(1.25),
     height=math.log(1.15),
 )

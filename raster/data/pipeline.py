@@ -54,117 +54,104 @@ AUGMENT_MODES = ("dataset", "batch", "gpu", "none")  # gpu: batch's old name, ke
 DEFAULT_AUGMENT_MODE = "batch"  # the flag's default and DataConfig's: augment on the device
 
 
-def _default(name: str):
-    """:class:`DataConfig`'s default of field ``name``: the flags show the same defaults."""
-    return next(f.default for f in fields(DataConfig) if f.name == name)
+#: a :class:`DataConfig` field's type (annotations are strings here) -> the flag's ``type``
+_FLAG_TYPES = {"int": int, "float": float, "str": str, "Path": Path, "Path | None": Path}
+
+
+def _flag(
+    group, flag: str, help: str | None = None, aliases: tuple[str, ...] = (), **kwargs
+) -> argparse.Action:
+    """``flag`` for the :class:`DataConfig` field of the same name (``--val-frac`` ->
+    ``val_frac``, or ``dest``): the field's default, ``store_true`` for a bool field, else the
+    field's type; ``kwargs`` win. The flags and the config cannot disagree on a default.
+    ``aliases``: old spellings that still parse, left out of ``--help`` by
+    ``raster.cli.HelpFormatter`` (this module may not import the command layer)."""
+    name = kwargs.get("dest", flag[2:].replace("-", "_"))
+    spec = next(f for f in fields(DataConfig) if f.name == name)
+    if spec.type in ("bool", bool):
+        kwargs.setdefault("action", "store_true")
+    else:
+        kwargs.setdefault("default", spec.default)
+        if "choices" not in kwargs and _FLAG_TYPES.get(spec.type):
+            kwargs.setdefault("type", _FLAG_TYPES[spec.type])
+    action = group.add_argument(flag, *aliases, help=help, **kwargs)
+    action.hidden_aliases = aliases
+    return action
 
 
 def _add_selection_args(parser: argparse.ArgumentParser) -> None:
-    """The which glyphs a run uses and how they split flags."""
+    """The flags that choose a run's glyphs and split them."""
     g = parser.add_argument_group("data selection")
     g.add_argument("--db", type=Path, required=True, help="glyph database (SQLite)")
-    g.add_argument(
-        "--limit",
-        type=int,
-        default=_default("limit"),
-        help="seeded random sample of N glyphs; 0 = all",
-    )
-    g.add_argument(
-        "--val-frac", type=float, default=_default("val_frac"), help="validation fraction"
-    )
-    g.add_argument(
-        "--seed", type=int, default=_default("seed"), help="seed of sample, split and augmentation"
-    )
-    g.add_argument(
-        "--min-label-count",
-        type=int,
-        default=_default("min_label_count"),
-        help="drop labels with fewer glyphs",
-    )
-    g.add_argument(
-        "--drop-singletons", action="store_true", help="drop labels with one glyph (= min 2)"
-    )
-    g.add_argument(
+    _flag(g, "--limit", "seeded random sample of N glyphs; 0 = all")
+    _flag(g, "--val-frac", "validation fraction")
+    _flag(g, "--seed", "seed of sample, split and augmentation")
+    _flag(g, "--min-label-count", "drop labels with fewer glyphs")
+    _flag(g, "--drop-singletons", "drop labels with one glyph (= min 2)")
+    _flag(
+        g,
         "--exclude-shaped",
-        action="store_true",
-        help="drop labels ending in _shaped and labels on presentation-form codepoints "
+        "drop labels ending in _shaped and labels on presentation-form codepoints "
         "(U+FB50-FDFF, U+FE70-FEFF)",
     )
-    g.add_argument("--label-regex", default=None, help="keep labels matching (re.search)")
-    g.add_argument("--font-disjoint", action="store_true", help="no font in both train and val")
-    g.add_argument(
-        "--skip-composed",
-        action="store_true",
-        help="drop rows with shaping='composed' (when the DB has that column)",
-    )
+    _flag(g, "--label-regex", "keep labels matching (re.search)", type=None)
+    _flag(g, "--font-disjoint", "no font in both train and val")
+    _flag(g, "--skip-composed", "drop rows with shaping='composed' (when the DB has that column)")
 
 
 def _add_raster_args(parser: argparse.ArgumentParser) -> None:
-    """The how a glyph becomes an image flags."""
+    """The flags that turn a glyph into an image."""
     r = parser.add_argument_group("rasterization")
-    r.add_argument(
-        "--img-size", type=int, default=_default("img_size"), help="image side, a multiple of 16"
-    )
-    r.add_argument(
+    _flag(r, "--img-size", "image side, a multiple of 16")
+    _flag(
+        r,
         "--normalization",
+        "em: one fixed scale (1.5 em across); fit: per-glyph fit",
         choices=NORMALIZATIONS,
-        default=_default("normalization"),
-        help="em: one fixed scale (1.5 em across); fit: per-glyph fit",
     )
 
 
 def _add_cache_args(parser: argparse.ArgumentParser) -> None:
-    """The the pre-raster cache (``--pre-raster-*``) flags."""
+    """The pre-raster cache flags (``--pre-raster-*``)."""
     c = parser.add_argument_group("pre-raster cache")
-    c.add_argument("--pre-rasterize", action="store_true", help="render every selected glyph once")
-    c.add_argument(
-        "--pre-raster-dtype", choices=("uint8", "float32"), default=_default("pre_raster_dtype")
+    _flag(c, "--pre-rasterize", "render every selected glyph once")
+    _flag(c, "--pre-raster-dtype", choices=("uint8", "float32"))
+    _flag(
+        c, "--pre-raster-mmap", "keep the cache in a fingerprinted memmap file reused by later runs"
     )
-    c.add_argument(
-        "--pre-raster-mmap",
-        action="store_true",
-        help="keep the cache in a fingerprinted memmap file reused by later runs",
-    )
-    c.add_argument(
+    _flag(
+        c,
         "--pre-raster-mmap-path",
-        type=Path,
-        default=None,
-        help="cache file (default: <db dir>/preraster/<db stem>.<size>px.<norm>.<dtype>.memmap)",
+        "cache file (default: <db dir>/preraster/<db stem>.<size>px.<norm>.<dtype>.memmap)",
     )
-    c.add_argument(
-        "--pre-raster-workers",
-        type=int,
-        default=_default("pre_raster_workers"),
-        help="render processes (0 = this process)",
-    )
-    stable = c.add_argument(
+    _flag(c, "--pre-raster-workers", "render processes (0 = this process)")
+    _flag(
+        c,
         "--pre-raster-stable",
-        "--preraster-stable",  # the user's spelling, still parsed
-        dest="preraster_stable",
-        action="store_true",
-        help="also reuse a memmap cache built for a superset of this selection (e.g. --limit 0) "
+        "also reuse a memmap cache built for a superset of this selection (e.g. --limit 0) "
         "with the same config; images are found by glyph_id and checked by content hash",
+        aliases=("--preraster-stable",),  # the user's spelling
+        dest="preraster_stable",
     )
-    stable.hidden_aliases = ("--preraster-stable",)  # raster.cli.HelpFormatter hides it
 
 
 def _add_augment_args(parser: argparse.ArgumentParser) -> None:
     """The augmentation flags."""
     a = parser.add_argument_group("augmentation")
     a.add_argument("--no-augment", action="store_true", help="no augmentation")
-    a.add_argument(
+    _flag(
+        a,
         "--augment-mode",
-        choices=AUGMENT_MODES,
-        default=DEFAULT_AUGMENT_MODE,
-        help="batch: on whole batches on the training device (same draws as dataset mode, "
+        "batch: on whole batches on the training device (same draws as dataset mode, "
         "and keeps the loop at the bare model's speed; gpu = its old name); dataset: in "
         "__getitem__ (DataLoader workers); none",
+        choices=AUGMENT_MODES,
     )
-    a.add_argument("--mild-augment", action="store_true", help="smaller augmentation ranges")
-    a.add_argument(
+    _flag(a, "--mild-augment", "smaller augmentation ranges")
+    _flag(
+        a,
         "--design-augment",
-        action="store_true",
-        help="design-variation ranges: stroke weight, slant, width and height (wins over mild)",
+        "design-variation ranges: stroke weight, slant, width and height (wins over mild)",
     )
 
 
@@ -253,16 +240,9 @@ class DataConfig:
         return RasterConfig(img_size=self.img_size, normalization=self.normalization)
 
     def selection(self) -> SelectionConfig:
-        return SelectionConfig(
-            db=self.db,
-            limit=self.limit,
-            seed=self.seed,
-            min_label_count=self.min_label_count,
-            drop_singletons=self.drop_singletons,
-            exclude_shaped=self.exclude_shaped,
-            label_regex=self.label_regex,
-            skip_composed=self.skip_composed,
-        )
+        """The row-selection settings these settings ask for (the fields both share)."""
+        shared = [f.name for f in fields(SelectionConfig) if hasattr(self, f.name)]
+        return SelectionConfig(**{name: getattr(self, name) for name in shared})
 
     def to_dict(self) -> dict:
         """JSON-able dict (paths as strings)."""

@@ -235,8 +235,7 @@ def _print_repair(args, reports: list[FontReport], written: bool) -> None:
 
 @cli.command("raster.pdf")
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    cli.setup_logging()
+    args = cli.parse_args(build_parser(), argv)
     logging.getLogger("pdfminer").setLevel(logging.ERROR)  # layout: warns on odd descriptors
     from raster.inference.checkpoint_loader import CheckpointError
     from raster.inference.index import IndexMismatchError

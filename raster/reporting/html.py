@@ -331,15 +331,9 @@ def write_report(opts: ReportOptions) -> Path:
             ("gallery", "gallery"),
         )
     )
-    page = (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>Run report: {html.escape(run_dir.name)}</title><style>{CSS}</style></head>\n"
-        f"<body><h1>Run report: {html.escape(run_dir.name)}</h1>"
-        f'<p class="meta">{meta}</p><p>{toc}</p>\n' + "\n".join(rep.parts) + "\n</body></html>\n"
+    return _write_page(
+        out, f"Run report: {run_dir.name}", f'<p class="meta">{meta}</p><p>{toc}</p>', rep
     )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(page, encoding="utf-8")
-    return out
 
 
 def write_crossval_report(run_dir: Path, out: Path) -> Path:
@@ -347,13 +341,21 @@ def write_crossval_report(run_dir: Path, out: Path) -> Path:
     rep = Report(out)
     for anchor, title, body in crossval_sections(run_dir, rep.fig_dir):
         rep.section(anchor, title, body)
-    name = html.escape(run_dir.name)
+    meta = (
+        f'<p class="meta">Run {html.escape(str(run_dir.resolve()))}; written '
+        f"{time.strftime('%Y-%m-%d %H:%M')}.</p>"
+    )
+    return _write_page(out, f"Cross-validation: {run_dir.name}", meta, rep)
+
+
+def _write_page(out: Path, title: str, head_html: str, rep: Report) -> Path:
+    """Write the page: ``title`` (plain text) as title and heading, ``head_html`` under it,
+    then the report's sections."""
+    title = html.escape(title)
     page = (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>Cross-validation: {name}</title><style>{CSS}</style></head>\n"
-        f"<body><h1>Cross-validation: {name}</h1>"
-        f'<p class="meta">Run {html.escape(str(run_dir.resolve()))}; written '
-        f"{time.strftime('%Y-%m-%d %H:%M')}.</p>\n" + "\n".join(rep.parts) + "\n</body></html>\n"
+        f"<title>{title}</title><style>{CSS}</style></head>\n"
+        f"<body><h1>{title}</h1>{head_html}\n" + "\n".join(rep.parts) + "\n</body></html>\n"
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(page, encoding="utf-8")
