@@ -67,9 +67,9 @@ def test_main_reports_medians_and_per_extra_files(tmp_path, monkeypatch, capsys)
     res = {"answers": run_all.run_plan(run_all.Plan("answers"), tmp_path, 1.0)}
     res["answers"].update(status="ok", data={"answers": d}, commands=["python -m x"])
     md = run_all.render(res, {**MACHINE}).splitlines()
-    assert "| `identify`, first font | 4.00 s | 700 MB | ≤ 3: **not met** s |" in md
+    assert "| `identify`, first font | 4.00 s | 700 MB | ≤ 3 s: **not met** |" in md
     assert (
-        "| `identify`, each further font (3 in one process) | 1.00 s | 700 MB | ≤ 1: met s |" in md
+        "| `identify`, each further font (3 in one process) | 1.00 s | 700 MB | ≤ 1 s: met |" in md
     )
     assert "| `pdf repair`, each further PDF (a folder of 3) | 2.00 s | 900 MB | |" in md
 
