@@ -36,39 +36,8 @@ from raster.paths import check_outputs
 log = logging.getLogger("raster.identify")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = cli.new_parser("raster.identify", __doc__)
-    parser.add_argument(
-        "fonts",
-        type=Path,
-        nargs="+",
-        metavar="FONT",
-        help="font files (.ttf/.otf/.ttc/.woff/.woff2); several share one model load, each "
-        "gets a '==> FONT <==' header, and one that cannot be read is reported in one line "
-        "while the others run (exit 1)",
-    )
-    g = parser.add_argument_group("model")
-    cli.add_model_args(g)  # --checkpoint --index --method --no-label-prob --charset --device
-    g.add_argument("--k", type=int, default=None, help="kNN neighbours (default: the index's)")
-    g.add_argument("--face-index", type=int, default=0, help="face of a font collection")
-    g = parser.add_argument_group("evidence besides the outline")
-    g.add_argument(
-        "--names",
-        choices=EVIDENCE_CHOICES,
-        default="use",
-        help="glyph names as a label prior (weighted by how often this font's names agree "
-        "with the shapes)",
-    )
-    g.add_argument(
-        "--gsub",
-        choices=EVIDENCE_CHOICES,
-        default="use",
-        help="the GSUB's form links, ligatures and skeleton + dots decompositions",
-    )
-    g = parser.add_argument_group("assignment")
-    g.add_argument(
-        "--assign", action="store_true", help="one glyph per (codepoint, form) over the whole font"
-    )
+def _add_output_args(parser: argparse.ArgumentParser) -> None:
+    """The ``output`` flags."""
     g = parser.add_argument_group("output")
     g.add_argument("--top-k", type=int, default=5, help="labels reported per glyph")
     g.add_argument(
@@ -109,6 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ANSWERS.json",
         help="the review page's answers override the model for their glyphs (one font only)",
     )
+
+
+def _add_evaluation_args(parser: argparse.ArgumentParser) -> None:
+    """The ``evaluation`` flags."""
     g = parser.add_argument_group("evaluation")
     g.add_argument(
         "--evaluate",
@@ -121,6 +94,10 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="evaluation report (JSON); with several fonts {'fonts': [report per font]}",
     )
+
+
+def _add_run_args(parser: argparse.ArgumentParser) -> None:
+    """The ``run`` flags."""
     g = parser.add_argument_group("run")
     g.add_argument("--batch-size", type=int, default=256)
     cli.add_threads_arg(g)
@@ -130,6 +107,44 @@ def build_parser() -> argparse.ArgumentParser:
         help="one line per font on stderr: seconds per phase (start-up, model and index "
         "load, read, render, forward, kNN, ...) and peak memory",
     )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = cli.new_parser("raster.identify", __doc__)
+    parser.add_argument(
+        "fonts",
+        type=Path,
+        nargs="+",
+        metavar="FONT",
+        help="font files (.ttf/.otf/.ttc/.woff/.woff2); several share one model load, each "
+        "gets a '==> FONT <==' header, and one that cannot be read is reported in one line "
+        "while the others run (exit 1)",
+    )
+    g = parser.add_argument_group("model")
+    cli.add_model_args(g)  # --checkpoint --index --method --no-label-prob --charset --device
+    g.add_argument("--k", type=int, default=None, help="kNN neighbours (default: the index's)")
+    g.add_argument("--face-index", type=int, default=0, help="face of a font collection")
+    g = parser.add_argument_group("evidence besides the outline")
+    g.add_argument(
+        "--names",
+        choices=EVIDENCE_CHOICES,
+        default="use",
+        help="glyph names as a label prior (weighted by how often this font's names agree "
+        "with the shapes)",
+    )
+    g.add_argument(
+        "--gsub",
+        choices=EVIDENCE_CHOICES,
+        default="use",
+        help="the GSUB's form links, ligatures and skeleton + dots decompositions",
+    )
+    g = parser.add_argument_group("assignment")
+    g.add_argument(
+        "--assign", action="store_true", help="one glyph per (codepoint, form) over the whole font"
+    )
+    _add_output_args(parser)
+    _add_evaluation_args(parser)
+    _add_run_args(parser)
     return parser
 
 

@@ -84,6 +84,73 @@ def _autocast(device: torch.device, amp: bool):
     return nullcontext()
 
 
+def _batch_losses(model, out: dict, labels, groups, cfg: LossConfig, ctx, contrastive_local):
+    """(logits (B, C), cross-entropy, contrastive loss, the contrastive groups) of one batch's
+    forward output; the contrastive term sees every rank's batch unless ``contrastive_local``."""
+    out = {k: v.float() for k, v in out.items()}
+    logits = class_logits(model, out, labels, cfg)
+    ce_loss = F.cross_entropy(logits, labels, label_smoothing=cfg.label_smoothing)
+    emb, emb_groups, rows = out["embedding"], groups, slice(None)
+    if not contrastive_local:
+        # Positives and negatives from every rank's batch (a no-op on one process).
+        emb, emb_groups, rows = gather_for_contrastive(ctx, emb, groups)
+    if cfg.emb_weight > 0:
+        emb_loss = supervised_contrastive_loss(emb, emb_groups, cfg.temperature, anchor_rows=rows)
+    else:
+        emb_loss = torch.zeros((), device=logits.device)
+    return logits, ce_loss, emb_loss, emb_groups
+
+
+def _check_finite(ctx, loss, ce_loss, emb_loss, epoch: int, step: int) -> None:
+    """Raise :class:`NonFiniteLossError` when the loss is NaN or infinite (on any rank)."""
+    finite = bool(torch.isfinite(loss))
+    if ctx.enabled:
+        # Every rank stops together, or the healthy ones would wait in the next all-reduce.
+        finite = all_reduce_sum(ctx, [float(not finite)])[0] == 0
+    if not finite:
+        raise NonFiniteLossError(
+            f"epoch {epoch} step {step}: loss is {loss.item()} (ce {ce_loss.item()}, "
+            f"emb {emb_loss.item()}); stopping, the last good checkpoint is kept"
+        )
+
+
+def _gradient_norms(model, grad_clip: float, log_now: bool) -> tuple[float, float] | None:
+    """Clip to ``grad_clip`` (> 0) and return (clipped, unclipped) norms; without clipping the
+    norm is computed only when ``log_now`` (it costs a pass over the gradients), else None."""
+    params = [p for p in model.parameters() if p.grad is not None]
+    if grad_clip > 0:
+        # clip_grad_norm_ returns the norm before clipping; the clipped one is min(norm, clip).
+        unclipped = float(torch.nn.utils.clip_grad_norm_(params, grad_clip))
+        return min(unclipped, grad_clip), unclipped
+    if not log_now:
+        return None
+    norm = float(
+        torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(p.grad) for p in params]))
+    )
+    return norm, norm
+
+
+#: running sums of an epoch -> the record's sample-weighted means
+_MEANS = {
+    "loss": "train_loss",
+    "ce": "ce_loss",
+    "emb": "emb_loss",
+    "correct": "train_acc",
+    "pos": "pos_anchor_frac",
+}
+
+
+def _accumulate(sums: dict, loss, ce_loss, emb_loss, logits, labels, emb_groups) -> int:
+    """Add one batch to the epoch's running sums (sample-weighted); returns its size."""
+    bs = labels.shape[0]
+    sums["loss"] += loss.item() * bs
+    sums["ce"] += ce_loss.item() * bs
+    sums["emb"] += emb_loss.item() * bs
+    sums["correct"] += (logits.argmax(1) == labels).sum().item()
+    sums["pos"] += positive_anchor_fraction(emb_groups) * bs
+    return bs
+
+
 def train_one_epoch(
     model: GlyphNet,
     loader,
@@ -104,6 +171,9 @@ def train_one_epoch(
     contrastive_local: bool = False,
 ) -> dict:
     """Train for one pass over ``loader``.
+
+    Over 80 lines for its signature and this docstring; a step's losses, finiteness check,
+    gradient norms and bookkeeping are the helpers above.
 
     Args:
         loader: yields dicts with ``image`` (B, 1, S, S) float in [0, 1], ``label`` (B,),
@@ -143,53 +213,21 @@ def train_one_epoch(
         groups = labels if loss_cfg.grouping == "label" else batch["group"].to(device)
         with _autocast(device, amp):
             out = forward_model(images)
-        out = {k: v.float() for k, v in out.items()}
-        logits = class_logits(model, out, labels, loss_cfg)
-        ce_loss = F.cross_entropy(logits, labels, label_smoothing=loss_cfg.label_smoothing)
-        emb, emb_groups, rows = out["embedding"], groups, slice(None)
-        if not contrastive_local:
-            # Positives and negatives from every rank's batch (a no-op on one process).
-            emb, emb_groups, rows = gather_for_contrastive(ctx, emb, groups)
-        if loss_cfg.emb_weight > 0:
-            emb_loss = supervised_contrastive_loss(
-                emb, emb_groups, loss_cfg.temperature, anchor_rows=rows
-            )
-        else:
-            emb_loss = torch.zeros((), device=device)
+        logits, ce_loss, emb_loss, emb_groups = _batch_losses(
+            model, out, labels, groups, loss_cfg, ctx, contrastive_local
+        )
         loss = ce_loss + loss_cfg.emb_weight * emb_loss
-        finite = bool(torch.isfinite(loss))
-        if ctx.enabled:
-            # Every rank stops together, or the healthy ones would wait in the next all-reduce.
-            finite = all_reduce_sum(ctx, [float(not finite)])[0] == 0
-        if not finite:
-            raise NonFiniteLossError(
-                f"epoch {epoch} step {step}: loss is {loss.item()} (ce {ce_loss.item()}, "
-                f"emb {emb_loss.item()}); stopping, the last good checkpoint is kept"
-            )
+        _check_finite(ctx, loss, ce_loss, emb_loss, epoch, step)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        params = [p for p in model.parameters() if p.grad is not None]
-        if grad_clip > 0:
-            # clip_grad_norm_ returns the norm before clipping; the clipped one is min(norm, clip).
-            grad_unclipped = float(torch.nn.utils.clip_grad_norm_(params, grad_clip))
-            grad_norm = min(grad_unclipped, grad_clip)
-        elif step % max(1, log_interval) == 0 or step == len(loader):
-            # The norm costs a pass over all gradients: only when it is logged.
-            grad_unclipped = grad_norm = float(
-                torch.linalg.vector_norm(
-                    torch.stack([torch.linalg.vector_norm(p.grad) for p in params])
-                )
-            )
+        log_now = step % max(1, log_interval) == 0 or step == len(loader)
+        norms = _gradient_norms(model, grad_clip, log_now)
+        if norms is not None:
+            grad_norm, grad_unclipped = norms
         optimizer.step()
         scheduler.step()  # per-step schedule: warmup and cosine are in optimizer steps
 
-        bs = labels.shape[0]
-        seen += bs
-        sums["loss"] += loss.item() * bs
-        sums["ce"] += ce_loss.item() * bs
-        sums["emb"] += emb_loss.item() * bs
-        sums["correct"] += (logits.argmax(1) == labels).sum().item()
-        sums["pos"] += positive_anchor_fraction(emb_groups) * bs
+        seen += _accumulate(sums, loss, ce_loss, emb_loss, logits, labels, emb_groups)
         if step % max(1, log_interval) == 0:
             msg = (
                 f"epoch {epoch} step {step}/{len(loader)} loss {sums['loss'] / seen:.4f} "
@@ -210,12 +248,9 @@ def train_one_epoch(
     totals = all_reduce_sum(ctx, [sums[k] for k in keys] + [float(seen)])
     sums, seen = dict(zip(keys, totals[:-1], strict=True)), int(totals[-1])
     denom = max(1, seen)
+    means = {name: sums[key] / denom for key, name in _MEANS.items()}
     return {
-        "train_loss": sums["loss"] / denom,
-        "ce_loss": sums["ce"] / denom,
-        "emb_loss": sums["emb"] / denom,
-        "train_acc": sums["correct"] / denom,
-        "pos_anchor_frac": sums["pos"] / denom,
+        **means,
         "grad_norm": grad_norm,
         "grad_norm_unclipped": grad_unclipped,
         **current_lrs(optimizer),
