@@ -150,4 +150,3 @@ def test_errors_are_one_clear_line(setup, tmp_path, caplog, tiny_fonts):
         == 2
     )
     assert "needs --index" in caplog.text
-

@@ -50,12 +50,13 @@ def test_person_corrects_a_pdf_in_the_browser(tmp_path):
     assert review.main([str(broken), "--checkpoint", ckpt, "--out", str(html)]) == 0
     model_only = tmp_path / "model.pdf"
     repair = ["repair", str(broken), "--checkpoint", ckpt, "--min-confidence", "0"]
-    assert pdf_main([*repair[:2], str(model_only), *repair[2:], "--review", str(tmp_path / "r.html")]) == 0
+    assert (
+        pdf_main([*repair[:2], str(model_only), *repair[2:], "--review", str(tmp_path / "r.html")])
+        == 0
+    )
     assert (tmp_path / "r.html").stat().st_size > 0  # repair --review writes the same kind of page
 
     with chromium() as browser:
-
-
         page, errors, _ = open_page(browser, html)
         data = _page_data(page)
         items = data["items"]
@@ -71,8 +72,10 @@ def test_person_corrects_a_pdf_in_the_browser(tmp_path):
         field.press("Enter")
         # 3. keyboard: the cursor moved on to the third item; Enter accepts its guess
         page.locator("body").press("Enter")
-        assert page.locator(f'.item[data-key="{confirmed["k"]}"] .meta').inner_text().endswith(
-            "confirmed"
+        assert (
+            page.locator(f'.item[data-key="{confirmed["k"]}"] .meta')
+            .inner_text()
+            .endswith("confirmed")
         )
         # the words of the page read the new guesses
         assert runner[1] in page.locator(f'.item[data-key="{clicked["k"]}"] .words').inner_text()
