@@ -55,9 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
 @cli.command("raster.eval_similarity")
 def main(argv: list[str] | None = None) -> int:
     args = cli.parse_args(build_parser(), argv)
-    with cli.input_errors():
-        check_outputs({"--json-out": args.json_out}, [args.embeds, args.meta])
+    check_outputs({"--json-out": args.json_out}, [args.embeds, args.meta])
+    with cli.input_errors(str(args.embeds)):  # numpy's reasons do not name the file
         emb = np.load(args.embeds, mmap_mode="r")
+    with cli.input_errors():  # load_meta's reasons name the file and line
         meta = load_meta(args.meta)
     with cli.input_errors(f"{args.embeds}, {args.meta}"):
         result = evaluate_saved(
