@@ -39,7 +39,7 @@ from raster.evaluation.folds import (
 from raster.evaluation.holdout_run import holdout_training_argv
 from raster.evaluation.twins import font_twins, twin_classes
 from raster.inference.evaluate import arabic_letters, truth_labels
-from raster.inference.font_glyphs import read_font_glyphs
+from raster.inference.pipeline import identify_font
 from raster.inference.predict import load_predictor, split_label, top_k
 from raster.inference.priors import label_counts
 
@@ -279,30 +279,31 @@ def font_records(
     face: CorpusFont, predictor, method: str, strip_dir: Path, pixel: tuple | None, size: int
 ) -> tuple[list[dict], dict[str, np.ndarray]]:
     """One record per glyph of ``face`` that has a truth label: top-5 labels as shipped and
-    stripped, and the raw-pixel neighbour's label (``pixel`` = (reference, labels)); and the
-    stripped glyphs' classifier and kNN probabilities (float16 (N, L), rows in record order),
-    for ablations of the decision rule (priors, methods) without re-running the model."""
+    stripped, the stage that decided each, and the raw-pixel neighbour's label (``pixel`` =
+    (reference, labels)); and the stripped glyphs' classifier and kNN probabilities (float16
+    (N, L), rows in record order), for ablations of the decision rule (priors, methods)
+    without re-running the model.
+
+    Both variants go through ``identify``'s own path (:func:`identify_font`, every outlined
+    glyph, names and GSUB used): as shipped, the font's names and GSUB add their evidence to
+    the shape; stripped, nothing but the outline is left, which is the headline."""
     original = next(f for f in iter_faces(face.path) if not isinstance(f, tuple))
     truth = truth_labels(original)
     letters = arabic_letters(truth)
     stripped_path = strip_font(face.path, strip_dir / f"{face.file_hash[:16]}.ttf")
     out: dict[int, dict] = {}
+    parts: dict[str, np.ndarray] = {}
+    stripped_gids: list[int] = []
     for variant, path in (("shipped", face.path), ("stripped", stripped_path)):
-        glyphs = read_font_glyphs(path)
-        rows = [i for i, g in enumerate(glyphs.gids.tolist()) if g in truth]
+        ident = identify_font(path, predictor, method, top=5)
+        gids = ident.glyphs.gids.tolist()
+        rows = [i for i, g in enumerate(gids) if g in truth]
         if not rows:
             continue
-        glyphs = glyphs.take(rows)
-        images = glyphs.render(predictor.loaded.raster)
-        raw = predictor.run(images)
-        probs = predictor.probabilities(raw, method)
-        if variant == "stripped":
-            parts = {"classifier": predictor.classifier_probs(raw)}
-            if predictor.index is not None:
-                parts["knn"] = predictor.knn_probs(raw)
-            stripped_gids = glyphs.gids.tolist()
-        idx, _ = top_k(probs, 5)
-        for gid, top in zip(glyphs.gids.tolist(), idx.tolist(), strict=True):
+        idx, _ = top_k(ident.probs[rows], 5)
+        decided = [ident.evidence.decided_by[i] for i in rows] if ident.evidence else None
+        for n, (i, top) in enumerate(zip(rows, idx.tolist(), strict=True)):
+            gid = gids[i]
             t = truth[gid]
             rec = out.setdefault(
                 gid,
@@ -318,10 +319,18 @@ def font_records(
                 },
             )
             rec[variant] = [predictor.labels[j] for j in top]
-        if variant == "stripped" and pixel is not None:
-            near = pixel_nearest(pixel[0], pixel[1], shrink(images, size))
-            for gid, lab in zip(glyphs.gids.tolist(), near, strict=True):
-                out[gid]["pixel"] = [lab]
+            if decided is not None:
+                rec[f"{variant}_decided_by"] = decided[n]
+        if variant == "stripped":
+            parts = {"classifier": predictor.classifier_probs(ident.raw)[rows]}
+            if predictor.index is not None:
+                parts["knn"] = predictor.knn_probs(ident.raw)[rows]
+            stripped_gids = [gids[i] for i in rows]
+            if pixel is not None:
+                images = ident.glyphs.take(rows).render(predictor.loaded.raster)
+                near = pixel_nearest(pixel[0], pixel[1], shrink(images, size))
+                for gid, lab in zip(stripped_gids, near, strict=True):
+                    out[gid]["pixel"] = [lab]
     stripped_path.unlink(missing_ok=True)
     need = [v for v in VARIANTS if pixel is not None or v != "pixel"]
     keep = [g for g in sorted(out) if all(v in out[g] for v in need)]
@@ -413,7 +422,7 @@ def run_fold(
     result_path = d / "result.json"
     if result_path.exists():
         log.info("fold %d: done already (%s)", fold, result_path)
-        return json.loads(result_path.read_text())
+        return refresh_decisions(result_path)
     d.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     keys = set(plan["folds"][fold])
@@ -453,6 +462,20 @@ def run_fold(
     }
     result_path.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
     train_db.unlink(missing_ok=True)  # 100s of MB; folds.json + the corpus DB rebuild it
+    return result
+
+
+def refresh_decisions(result_path: Path) -> dict:
+    """A finished fold's result, its decision-rule ablation redone from the saved
+    probabilities when this version's rules differ from the ones it holds (seconds; no
+    model run), so that rules added later cover old folds too."""
+    result = json.loads(result_path.read_text())
+    d = result_path.parent
+    if (d / "stripped_probs.npz").exists():
+        decision = decision_ablation(d)
+        if set(decision) != set(result.get("decision", {})):
+            result["decision"] = decision
+            result_path.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
     return result
 
 

@@ -2,8 +2,9 @@
 
 A fold keeps the stripped glyphs' classifier and kNN probabilities (``stripped_probs.npz``)
 and the training fonts' label counts (``train_label_counts.json``); this module re-decides the
-top-1 under other rules: method (classifier, knn, both) and label-prior strength
-(:mod:`raster.inference.priors`), and scores each like the fold itself.
+top-1 under other rules: method (classifier, knn, both), label-prior strength
+(:mod:`raster.inference.priors`) and ``--charset ar`` (the hard restriction a user who knows
+the text is Arabic adds), and scores each like the fold itself.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
+from raster.inference.charsets import allowed_labels, restrict
 from raster.inference.priors import apply_prior, label_prior
 
 STRENGTHS = (0.0, 0.5, 1.0)
+CHARSETS = ("all", "ar")
 
 
 def read_fold(fold_dir: Path) -> tuple[list[dict], dict[str, np.ndarray], list[str], dict]:
@@ -32,9 +35,10 @@ def read_fold(fold_dir: Path) -> tuple[list[dict], dict[str, np.ndarray], list[s
     return records, probs, labels, counts
 
 
-def decision_ablation(fold_dir: Path, strengths=STRENGTHS) -> dict:
-    """``{"<method> prior=<s>": score}`` for each method the fold saved and each strength;
-    scores as :func:`raster.evaluation.crossval.score` gives them (variant ``stripped``)."""
+def decision_ablation(fold_dir: Path, strengths=STRENGTHS, charsets=CHARSETS) -> dict:
+    """``{"<method> prior=<s>[ charset=<c>]": score}`` for each method the fold saved, each
+    strength and each charset (``all`` is left out of the key); scores as
+    :func:`raster.evaluation.crossval.score` gives them (variant ``stripped``)."""
     from raster.evaluation.crossval import score
 
     records, probs, labels, counts = read_fold(fold_dir)
@@ -42,13 +46,16 @@ def decision_ablation(fold_dir: Path, strengths=STRENGTHS) -> dict:
         probs["both"] = 0.5 * (probs["classifier"] + probs["knn"])
     prior = label_prior(counts, labels)
     out = {}
+    masks = {c: allowed_labels(labels, c) for c in charsets}
     for method, p in probs.items():
         for s in strengths:
-            q = apply_prior(p, prior, s)
-            top = np.argsort(-q, axis=1, kind="stable")[:, :5]
-            recs = [
-                {**r, "stripped": [labels[j] for j in row]}
-                for r, row in zip(records, top.tolist(), strict=True)
-            ]
-            out[f"{method} prior={s:g}"] = score(recs, "stripped")
+            for charset, mask in masks.items():
+                q = restrict(apply_prior(p, prior, s), mask)
+                top = np.argsort(-q, axis=1, kind="stable")[:, :5]
+                recs = [
+                    {**r, "stripped": [labels[j] for j in row]}
+                    for r, row in zip(records, top.tolist(), strict=True)
+                ]
+                key = f"{method} prior={s:g}" + ("" if charset == "all" else f" charset={charset}")
+                out[key] = score(recs, "stripped")
     return out

@@ -168,8 +168,14 @@ def test_quick_runs_end_to_end_and_resumes(small_db, tmp_path, capsys):
         assert len(result["fonts"]) == 1 and not result["skipped"]
         s = result["scores"]
         assert s["stripped"]["all"]["n"] > 0
-        # the model reads outlines only: stripping changes nothing it sees
-        assert s["stripped"]["all"] == s["shipped"]["all"]
+        # stripped, the outline is all there is; as shipped, names and GSUB add evidence
+        records = [
+            json.loads(line)
+            for line in (out / f"fold{fold}" / "glyphs.jsonl").read_text().splitlines()
+        ]
+        assert {r["stripped_decided_by"] for r in records} == {"shape"}
+        assert {r["shipped_decided_by"] for r in records} - {"shape"}
+        assert s["shipped"]["all"]["n"] == s["stripped"]["all"]["n"]
         assert s["pixel"]["all"]["n"] == s["stripped"]["all"]["n"]
         probs = np.load(out / f"fold{fold}" / "stripped_probs.npz")
         assert probs["classifier"].shape == (s["stripped"]["all"]["n"], len(probs["labels"]))
