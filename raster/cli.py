@@ -288,11 +288,11 @@ def add_model_args(
 
     ``--checkpoint`` (default: ``checkpoint_default``, else None = the model shipped in the
     package, which the loaders resolve and announce in one log line), ``--index``, ``--method``,
-    ``--no-label-prob``, ``--charset``, ``--device``.
+    ``--no-label-prob``, ``--charset``, ``--prior``, ``--device``.
     """
     from raster.inference.assign import NO_LABEL_PROB  # lazily: torch only for model commands
     from raster.inference.charsets import CHARSETS
-    from raster.inference.predict import METHODS
+    from raster.inference.predict import DEFAULT_PRIOR, METHODS
 
     add_checkpoint_arg(group, default=checkpoint_default)
     group.add_argument("--index", type=Path, default=None, help="reference index directory")
@@ -302,6 +302,14 @@ def add_model_args(
     )
     group.add_argument(
         "--charset", choices=sorted(CHARSETS), default=charset_default, help=charset_help
+    )
+    group.add_argument(
+        "--prior",
+        type=float,
+        default=DEFAULT_PRIOR,
+        metavar="S",
+        help="label prior strength: probabilities times (the index's share of glyphs per "
+        "label) ** S, so that a rare sign needs more evidence than a common letter (0 = none)",
     )
     add_device_arg(group, default=device)
 

@@ -192,7 +192,13 @@ def _load(args, phases: Phases):
 
         answers = load_font_answers(args.answers, args.fonts[0], args.face_index)
     predictor = load_predictor(
-        args.checkpoint, args.index, args.device, args.method, args.k, phases=phases
+        args.checkpoint,
+        args.index,
+        args.device,
+        args.method,
+        args.k,
+        phases=phases,
+        prior=args.prior,
     )
     return answers, predictor
 

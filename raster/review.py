@@ -49,7 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.source.is_file():
         raise FileNotFoundError(2, "no such file", str(args.source))
     check_outputs({"--out": args.out}, [args.source, args.checkpoint, args.index])
-    predictor = load_predictor(args.checkpoint, args.index, args.device, args.method)
+    predictor = load_predictor(
+        args.checkpoint, args.index, args.device, args.method, prior=args.prior
+    )
     data = review_source(
         args.source,
         predictor,

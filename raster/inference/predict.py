@@ -5,6 +5,10 @@ The label space is the checkpoint's labels followed by any label only the index 
 * ``classifier``: ``softmax(logits / T)``, T fitted on validation glyphs (1 without an index).
 * ``knn``: :func:`~raster.inference.calibration.knn_vote` over the ``k`` nearest index rows.
 * ``both``: the mean of the two distributions (a mixture of two calibrated forecasts).
+
+Then, with ``prior`` > 0 and an index, the label prior of :mod:`~raster.inference.priors`:
+the probabilities times (the index's share of rows per label) ** prior, so that a rare sign
+needs more evidence than ALEF or MEEM.
 """
 
 from __future__ import annotations
@@ -18,8 +22,12 @@ from raster.inference.calibration import DEFAULT_KNN_EPS, DEFAULT_KNN_TAU, knn_v
 from raster.inference.checkpoint_loader import CheckpointError, LoadedModel, load_model
 from raster.inference.embedding import forward_images
 from raster.inference.index import DEFAULT_KNN_K, ReferenceIndex, load_index
+from raster.inference.priors import apply_prior, label_prior
 
 METHODS = ("classifier", "knn", "both")
+# Strength of the label prior (0: none, 1: the full Bayes correction); chosen on the
+# cross-validation folds' decision ablation (docs/results.md).
+DEFAULT_PRIOR = 0.0
 
 
 def split_label(label: str) -> tuple[int | None, str]:
@@ -53,6 +61,8 @@ class Predictor:
         index: a reference index made by that checkpoint (needed by ``knn`` and ``both``).
         k: neighbours per kNN vote (default: the k the index was calibrated with).
         temperature: overrides the fitted classifier temperature.
+        prior: label-prior strength (default :data:`DEFAULT_PRIOR`; needs the index, whose
+            rows per label give the prior).
     """
 
     def __init__(
@@ -61,8 +71,12 @@ class Predictor:
         index: ReferenceIndex | None = None,
         k: int | None = None,
         temperature: float | None = None,
+        prior: float | None = None,
     ):
         self.loaded = loaded
+        self.prior = float(DEFAULT_PRIOR if prior is None else prior)
+        if self.prior < 0:
+            raise ValueError(f"prior strength must be >= 0, got {self.prior}")
         self.index = index
         cal = index.calibration if index is not None else {}
         self.temperature = float(
@@ -79,6 +93,20 @@ class Predictor:
         self._index_to_unified = (
             None if index is None else np.asarray([pos[lab] for lab in index.label_names], np.int64)
         )
+        self._prior: np.ndarray | None = None
+
+    def label_prior(self) -> np.ndarray | None:
+        """float64 (L,) share of the index's rows per label (add-one smoothed), or None
+        without an index."""
+        if self.index is None:
+            return None
+        if self._prior is None:
+            rows = np.bincount(self.index.label_codes, minlength=len(self.index.label_names))
+            counts = dict.fromkeys(self.labels, 0)
+            for lab, n in zip(self.index.label_names, rows.tolist(), strict=True):
+                counts[lab] = n
+            self._prior = label_prior(counts, self.labels)
+        return self._prior
 
     def default_method(self) -> str:
         """``both`` with an index (best in bench/bench_identify.py), else ``classifier``."""
@@ -108,12 +136,15 @@ class Predictor:
     def probabilities(self, raw: RawOutputs, method: str) -> np.ndarray:
         """float64 (N, L) probabilities over :attr:`labels` for ``method`` (see module doc)."""
         if method == "classifier":
-            return self.classifier_probs(raw)
-        if method == "knn":
-            return self.knn_probs(raw)
-        if method == "both":
-            return 0.5 * (self.classifier_probs(raw) + self.knn_probs(raw))
-        raise ValueError(f"method must be one of {METHODS}; got {method!r}")
+            p = self.classifier_probs(raw)
+        elif method == "knn":
+            p = self.knn_probs(raw)
+        elif method == "both":
+            p = 0.5 * (self.classifier_probs(raw) + self.knn_probs(raw))
+        else:
+            raise ValueError(f"method must be one of {METHODS}; got {method!r}")
+        prior = self.label_prior() if self.prior > 0 else None
+        return p if prior is None else apply_prior(p, prior, self.prior)
 
 
 def load_predictor(
@@ -123,6 +154,7 @@ def load_predictor(
     method: str | None = None,
     k: int | None = None,
     phases=None,
+    prior: float | None = None,
 ) -> Predictor:
     """Checkpoint (+ the reference index it made, when given) -> :class:`Predictor`.
 
@@ -132,6 +164,7 @@ def load_predictor(
     Args:
         phases: a :class:`~raster.inference.timing.Phases` to record "model load" and
             "index load" in (optional).
+        prior: label-prior strength (see :class:`Predictor`).
 
     Raises:
         CheckpointError / IndexMismatchError: unreadable checkpoint, an index of another
@@ -148,14 +181,14 @@ def load_predictor(
             loaded = model_or_shipped(None, device)
         with phases.phase("index load"):
             ref = load_index(index, loaded.path) if index else load_shipped_index()
-        return Predictor(loaded, ref, k=k)
+        return Predictor(loaded, ref, k=k, prior=prior)
     if method in ("knn", "both") and not index:
         raise CheckpointError(f"--method {method} needs --index")
     with phases.phase("model load"):
         loaded = load_model(checkpoint, device)
     with phases.phase("index load"):
         ref = load_index(index, checkpoint) if index else None
-    return Predictor(loaded, ref, k=k)
+    return Predictor(loaded, ref, k=k, prior=prior)
 
 
 def top_k(probs: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

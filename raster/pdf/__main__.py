@@ -126,6 +126,7 @@ def _identifier(args):
         assign=args.assign,
         no_label_prob=args.no_label_prob,
         charset=args.charset,
+        prior=args.prior,
     )
 
 

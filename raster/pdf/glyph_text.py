@@ -69,6 +69,7 @@ def model_identifier(
     assign: bool = False,
     no_label_prob: float = 0.01,
     charset: str = "all",
+    prior: float | None = None,
 ) -> Identifier:
     """An :data:`Identifier` running the identify pipeline (see :func:`identify_font`)."""
     from raster.inference.pipeline import identify_font
@@ -109,6 +110,7 @@ def load_identifier(
     assign: bool = False,
     no_label_prob: float = 0.01,
     charset: str = "all",
+    prior: float | None = None,
 ) -> Identifier:
     """Load a model (None: the shipped one) and its index, and wrap it in
     :func:`model_identifier` (what ``raster.pdf``'s model flags choose).
@@ -118,7 +120,7 @@ def load_identifier(
     """
     from raster.inference.predict import load_predictor
 
-    predictor = load_predictor(checkpoint, index, device, method)
+    predictor = load_predictor(checkpoint, index, device, method, prior=prior)
     return model_identifier(
         predictor, method, assign=assign, no_label_prob=no_label_prob, charset=charset
     )

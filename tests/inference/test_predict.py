@@ -27,7 +27,7 @@ class FakeIndex:
 
 def test_probabilities_of_each_method():
     loaded = SimpleNamespace(index_to_label=["65_isol", "1576_isol"])
-    p = Predictor(loaded, FakeIndex())
+    p = Predictor(loaded, FakeIndex(), prior=0)
     assert p.labels == ["65_isol", "1576_isol", "x_isol"] and p.default_method() == "both"
     raw = RawOutputs(np.array([[1.0, 3.0]]), np.array([[0.8, 0.6]], np.float32))
     cls = p.probabilities(raw, "classifier")
@@ -43,6 +43,29 @@ def test_probabilities_of_each_method():
     assert Predictor(loaded).default_method() == "classifier"
     with pytest.raises(ValueError, match="needs a reference index"):
         Predictor(loaded).probabilities(raw, "knn")
+
+
+def test_the_label_prior_follows_the_index_rows_per_label():
+    loaded = SimpleNamespace(index_to_label=["65_isol", "1576_isol"])
+    index = FakeIndex()
+    index.label_codes = np.array([0, 0, 0, 1, 2])  # 1576_isol x3, 65_isol x1, x_isol x1
+    raw = RawOutputs(np.array([[1.0, 3.0]]), np.array([[0.8, 0.6]], np.float32))
+    plain = Predictor(loaded, index, prior=0).probabilities(raw, "both")
+    p = Predictor(loaded, index, prior=1.0)
+    # add-one smoothed shares, in the unified label order (65, 1576, x)
+    np.testing.assert_allclose(p.label_prior(), [2 / 8, 4 / 8, 2 / 8])
+    expected = plain * np.array([2, 4, 2]) / (plain * np.array([2, 4, 2])).sum()
+    np.testing.assert_allclose(p.probabilities(raw, "both"), expected, rtol=1e-9)
+    half = Predictor(loaded, index, prior=0.5).probabilities(raw, "classifier")
+    w = Predictor(loaded, index, prior=0).probabilities(raw, "classifier") * np.sqrt([2, 4, 2])
+    np.testing.assert_allclose(half, w / w.sum(), rtol=1e-9)
+    # no index, no prior: the classifier alone is unchanged
+    np.testing.assert_allclose(
+        Predictor(loaded, prior=1.0).probabilities(raw, "classifier"),
+        Predictor(loaded, prior=0).probabilities(raw, "classifier"),
+    )
+    with pytest.raises(ValueError, match="prior strength"):
+        Predictor(loaded, index, prior=-1)
 
 
 def test_top_k_and_split_label():
