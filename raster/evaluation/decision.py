@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from raster.inference.assign import NO_LABEL, assign_labels
 from raster.inference.charsets import allowed_labels, restrict
 from raster.inference.priors import apply_prior, label_prior
 
@@ -36,14 +37,17 @@ def read_fold(fold_dir: Path) -> tuple[list[dict], dict[str, np.ndarray], list[s
 
 
 def decision_ablation(fold_dir: Path, strengths=STRENGTHS, charsets=CHARSETS) -> dict:
-    """``{"<method> prior=<s>[ charset=<c>]": score}`` for each method the fold saved, each
-    strength and each charset (``all`` is left out of the key); scores as
+    """``{"<method> prior=<s>[ charset=<c>][ assign]": score}`` for each method the fold
+    saved, each strength and each charset (``all`` is left out of the key), and for the
+    default method (``both``, else ``classifier``) the same with ``--assign`` (one glyph per
+    label within each font; a glyph left without a label keeps its own top-5); scores as
     :func:`raster.evaluation.crossval.score` gives them (variant ``stripped``)."""
     from raster.evaluation.crossval import score
 
     records, probs, labels, counts = read_fold(fold_dir)
     if "knn" in probs:
         probs["both"] = 0.5 * (probs["classifier"] + probs["knn"])
+    default = "both" if "both" in probs else "classifier"
     prior = label_prior(counts, labels)
     out = {}
     masks = {c: allowed_labels(labels, c) for c in charsets}
@@ -52,10 +56,31 @@ def decision_ablation(fold_dir: Path, strengths=STRENGTHS, charsets=CHARSETS) ->
             for charset, mask in masks.items():
                 q = restrict(apply_prior(p, prior, s), mask)
                 top = np.argsort(-q, axis=1, kind="stable")[:, :5]
-                recs = [
-                    {**r, "stripped": [labels[j] for j in row]}
-                    for r, row in zip(records, top.tolist(), strict=True)
-                ]
                 key = f"{method} prior={s:g}" + ("" if charset == "all" else f" charset={charset}")
-                out[key] = score(recs, "stripped")
+                out[key] = score(_with_top(records, top, labels), "stripped")
+                if method == default:
+                    top = _assigned_first(q, top, [r["font"] for r in records])
+                    out[f"{key} assign"] = score(_with_top(records, top, labels), "stripped")
+    return out
+
+
+def _with_top(records: list[dict], top: np.ndarray, labels: list[str]) -> list[dict]:
+    return [
+        {**r, "stripped": [labels[j] for j in row]}
+        for r, row in zip(records, top.tolist(), strict=True)
+    ]
+
+
+def _assigned_first(q: np.ndarray, top: np.ndarray, fonts: list[str]) -> np.ndarray:
+    """``top`` (N, 5) with each glyph's assigned label (one glyph per label within a font,
+    :func:`~raster.inference.assign.assign_labels`) moved to the front."""
+    out = top.copy()
+    by_font: dict[str, list[int]] = {}
+    for i, f in enumerate(fonts):
+        by_font.setdefault(f, []).append(i)
+    for rows in by_font.values():
+        for i, j in zip(rows, assign_labels(q[rows]).tolist(), strict=True):
+            if j != NO_LABEL:
+                rest = [x for x in top[i].tolist() if x != j]
+                out[i] = [j, *rest[: top.shape[1] - 1]]
     return out

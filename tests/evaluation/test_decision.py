@@ -21,6 +21,7 @@ def _record(truth: str, cp: int) -> dict:
         "form": "isol",
         "letter": True,
         "design_class": "naskh",
+        "font": "f.ttf",
         "stripped": [],
     }
 
@@ -42,12 +43,13 @@ def fold_dir(tmp_path):
 
 def test_prior_and_charset_each_fix_what_they_should(fold_dir):
     out = decision_ablation(fold_dir, strengths=(0.0, 1.0))
-    assert set(out) == {
+    plain = {
         f"{m} prior={s}{c}"
         for m in ("classifier", "knn", "both")
         for s in ("0", "1")
         for c in ("", " charset=ar")
     }
+    assert set(out) == plain | {f"{k} assign" for k in plain if k.startswith("both")}
     # as saved: all wrong
     assert out["both prior=0"]["letters"]["label"] == 0.0
     # the prior (alef 0.495, sign 0.01 after add-one smoothing) outweighs 0.55 vs 0.40 but not
@@ -57,6 +59,22 @@ def test_prior_and_charset_each_fix_what_they_should(fold_dir):
     assert out["classifier prior=0 charset=ar"]["letters"]["label"] == pytest.approx(2 / 3)
     assert out["knn prior=1 charset=ar"]["letters"]["label"] == pytest.approx(2 / 3)
     assert out["classifier prior=0"]["letters"]["label_top5"] == 1.0
+
+
+def test_assign_gives_each_label_one_glyph_per_font(tmp_path):
+    """Two glyphs of one font both look most like Latin l; the assignment gives l to the
+    surer one and the other its runner-up, alef. A second font is decided on its own."""
+    records = [_record("108_isol", 108), _record("1575_isol", 1575), _record("108_isol", 108)]
+    records[2]["font"] = "other.ttf"
+    (tmp_path / "glyphs.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    clf = np.array([[0.2, 0.8, 0.0], [0.4, 0.6, 0.0], [0.3, 0.7, 0.0]], np.float16)
+    np.savez_compressed(tmp_path / "stripped_probs.npz", labels=np.asarray(LABELS), classifier=clf)
+    (tmp_path / "train_label_counts.json").write_text(json.dumps({}))
+    out = decision_ablation(tmp_path, strengths=(0.0,), charsets=("all",))
+    assert set(out) == {"classifier prior=0", "classifier prior=0 assign"}
+    assert out["classifier prior=0"]["all"]["label"] == pytest.approx(2 / 3)
+    assert out["classifier prior=0 assign"]["all"]["label"] == 1.0
+    assert out["classifier prior=0 assign"]["all"]["label_top5"] == 1.0
 
 
 def test_a_finished_fold_gets_the_rules_added_since(fold_dir):
