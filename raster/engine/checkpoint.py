@@ -104,17 +104,28 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
     return ckpt
 
 
-def load_trained_model(path: str | Path, device: str | torch.device = "cpu"):
+def load_trained_model(
+    path: str | Path, device: str | torch.device = "cpu", inference_only: bool = False
+):
     """Rebuild the model of a checkpoint, in eval mode, from the checkpoint alone.
+
+    Args:
+        inference_only: for LeViT backbones, a :class:`~raster.models.levit_infer.FusedGlyphNet`
+            (same outputs, BatchNorms folded, no timm import); other backbones, and training,
+            build timm's model.
 
     Returns:
         ``(model, ckpt)``: the :class:`~raster.models.glyph_net.GlyphNet` on ``device`` and the
         checkpoint dict (``label_to_index``, ``raster_config``, ``model_config``, ``args``, ...).
     """
     from raster.models.glyph_net import ModelConfig, build_model
+    from raster.models.levit_infer import FusedGlyphNet, supports
 
     ckpt = load_checkpoint(path, map_location=device)
-    model = build_model(ModelConfig(**ckpt["model_config"]))
+    config = ModelConfig(**ckpt["model_config"])
+    if inference_only and supports(config.backbone):
+        return FusedGlyphNet(config, ckpt["model"]).to(device), ckpt
+    model = build_model(config)
     model.load_state_dict(ckpt["model"])
     return model.to(device).eval(), ckpt
 

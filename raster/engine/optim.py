@@ -12,7 +12,6 @@ import math
 from dataclasses import dataclass
 
 import torch
-from timm.optim import param_groups_weight_decay
 
 from raster.models.glyph_net import GlyphNet
 
@@ -65,6 +64,8 @@ def build_optimizer(
     decay: decaying them only hurts). The order of the groups is fixed, so a ``--resume`` of a
     run whose flags are unchanged finds its optimizer state where it left it.
     """
+    from timm.optim import param_groups_weight_decay  # lazily: inference never needs timm
+
     head = torch.nn.ModuleList([model.classifier, model.embed_head])  # = model.head_parameters()
     param_groups = []
     for part, module, lr in (("backbone", model.backbone, lr_backbone), ("head", head, lr_head)):

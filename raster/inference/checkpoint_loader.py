@@ -13,6 +13,7 @@ from raster.engine.device import resolve_device
 from raster.engine.loop import LossConfig
 from raster.errors import CheckpointError  # noqa: F401  (re-exported)
 from raster.models.glyph_net import GlyphNet
+from raster.models.levit_infer import FusedGlyphNet
 
 
 @dataclass
@@ -20,7 +21,7 @@ class LoadedModel:
     """A checkpoint's model with what inference needs next to it.
 
     Attributes:
-        model: the network, eval mode, on ``device``.
+        model: the network, eval mode, on ``device`` (LeViT: the timm-free fused one).
         ckpt: the checkpoint dict (``args``, ``label_to_index``, ...).
         raster: the raster config training used (images must be rendered with it).
         index_to_label: label string per classifier output.
@@ -29,7 +30,7 @@ class LoadedModel:
         device: where the model lives.
     """
 
-    model: GlyphNet
+    model: GlyphNet | FusedGlyphNet
     ckpt: dict
     raster: RasterConfig
     index_to_label: list[str]
@@ -52,7 +53,7 @@ def load_model(path: str | Path, device: str | torch.device = "cpu") -> LoadedMo
     path = Path(path)
     device = resolve_device(device) if isinstance(device, str) else torch.device(device)
     try:
-        model, ckpt = load_trained_model(path, device)
+        model, ckpt = load_trained_model(path, device, inference_only=True)
     except (FileNotFoundError, ValueError) as exc:
         raise CheckpointError(str(exc)) from exc
     except (KeyError, RuntimeError, TypeError) as exc:

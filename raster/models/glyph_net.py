@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-import timm
 import torch
 import torch.nn as nn
 
@@ -50,6 +49,8 @@ def create_backbone(name: str, img_size: int, drop_path: float = 0.0) -> nn.Modu
     )
     if name.startswith("levit"):
         kwargs["distilled"] = False  # no distillation head (see module docstring)
+    import timm  # here, not at the top: inference builds LeViT without it (models.levit_infer)
+
     try:
         return timm.create_model(name, **kwargs)
     except TypeError:
