@@ -404,6 +404,7 @@ def evaluate_model(
         "scores": {v: score(records, v) for v in VARIANTS if pixel is not None or v != "pixel"},
         "twins_merged": score(records, "stripped", twins) if twins else None,
         "decision": decision_ablation(d) if prob_parts else {},
+        "evidence": evidence_breakdown(records),
     }
 
 
@@ -465,18 +466,40 @@ def run_fold(
     return result
 
 
+def evidence_breakdown(records: list[dict]) -> dict:
+    """``{source: {"n", "label"}}`` over the letters as shipped: how many each evidence
+    source (``shape``, ``name``, ``gsub``, ``composed``; the stage that last changed the
+    glyph's top label) decided, and the char+form top-1 among them."""
+    by: dict[str, list[bool]] = {}
+    for r in records:
+        if r["letter"] and "shipped_decided_by" in r:
+            by.setdefault(r["shipped_decided_by"], []).append(_hit(r["shipped"], set(r["truth"])))
+    return {k: {"n": len(v), "label": _rate(v)} for k, v in sorted(by.items())}
+
+
 def refresh_decisions(result_path: Path) -> dict:
     """A finished fold's result, its decision-rule ablation redone from the saved
-    probabilities when this version's rules differ from the ones it holds (seconds; no
-    model run), so that rules added later cover old folds too."""
+    probabilities when this version's rules differ from the ones it holds, and its evidence
+    breakdown added when missing (seconds; no model run), so that what was added later covers
+    old folds too."""
     result = json.loads(result_path.read_text())
     d = result_path.parent
+    changed = False
     if (d / "stripped_probs.npz").exists():
         decision = decision_ablation(d)
         if set(decision) != set(result.get("decision", {})):
             result["decision"] = decision
-            result_path.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
+            changed = True
+    if "evidence" not in result and (d / "glyphs.jsonl").exists():
+        result["evidence"] = evidence_breakdown(_read_records(d / "glyphs.jsonl"))
+        changed = True
+    if changed:
+        result_path.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
     return result
+
+
+def _read_records(path: Path) -> list[dict]:
+    return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
 
 
 def evaluate_trained(cfg: CrossvalConfig, model_dir: Path, train_db: Path) -> dict:
@@ -587,6 +610,22 @@ def summarize(results: list[dict]) -> dict:
             for p, m in HEADLINE
             if m in merged[0][p]
         }
+    sources = sorted({k for r in results for k in r.get("evidence", {})})
+    out["evidence"] = {
+        src: {
+            "n": sum(r.get("evidence", {}).get(src, {}).get("n", 0) for r in results),
+            "share": _mean_sd(
+                [
+                    r["evidence"].get(src, {}).get("n", 0)
+                    / max(1, sum(e["n"] for e in r["evidence"].values()))
+                    for r in results
+                    if r.get("evidence")
+                ]
+            ),
+            "label": _mean_sd([r.get("evidence", {}).get(src, {}).get("label") for r in results]),
+        }
+        for src in sources
+    }
     rules = sorted({k for r in results for k in r.get("decision", {})})
     out["decision"] = {}
     for rule in rules:
@@ -684,6 +723,14 @@ def format_summary(summary: dict) -> str:
             lines.append(
                 f"| {rule} | {_ms(d['letters.label'])} | {_ms(d['letters.char'])} | {_ms(d['all.label'])} |"
             )
+    if summary.get("evidence"):
+        lines += [
+            "",
+            "| as shipped, decided by | letters | share | letters char+form among them |",
+            "|---|---:|---:|---:|",
+        ]
+        for src, e in summary["evidence"].items():
+            lines.append(f"| {src} | {e['n']} | {_ms(e['share'])} | {_ms(e['label'])} |")
     stripped = summary["variants"].get("stripped")
     if stripped:
         pixel = summary["variants"].get("pixel", {}).get("per_class", {})

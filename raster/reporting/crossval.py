@@ -141,7 +141,26 @@ def crossval_sections(run_dir: Path, fig_dir: Path) -> list[tuple[str, str, str]
             for rule, d in summary["decision"].items()
         ]
         heads = ["rule", "letters char+form", "letters char", "all label top-1"]
-        out.append(("decision", "Decision rule: method and label prior", _table(heads, drows)))
+        out.append(
+            (
+                "decision",
+                "Decision rule: method, label prior, --charset ar, --assign",
+                _table(heads, drows),
+            )
+        )
+    if summary.get("evidence"):
+        erows = [
+            [src, str(e["n"]), _pct(e["share"]), _pct(e["label"])]
+            for src, e in summary["evidence"].items()
+        ]
+        heads = ["decided by", "letters", "share", "letters char+form among them"]
+        out.append(
+            (
+                "evidence",
+                "As shipped: which evidence decided each letter (names, GSUB, shape)",
+                _table(heads, erows),
+            )
+        )
     conf = summary.get("variants", {}).get("stripped", {}).get("confusions", [])
     if conf:
         crows = [[label_caption(a), label_caption(b), str(n)] for a, b, n in conf[:25]]

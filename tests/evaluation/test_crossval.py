@@ -11,7 +11,7 @@ import pytest
 from raster import crossval as crossval_cmd
 from raster.data import ingest
 from raster.data.bundled import bundled_font_paths
-from raster.evaluation.crossval import score, shrink, summarize
+from raster.evaluation.crossval import evidence_breakdown, score, shrink, summarize
 from raster.evaluation.folds import copy_without_fonts, corpus_fonts, key_classes, split_folds
 
 FONTS = (
@@ -149,6 +149,23 @@ def test_score_counts_exactly():
     }
 
 
+def test_evidence_breakdown_counts_letters_by_deciding_source():
+    def rec(letter, by, hit):
+        return {
+            "letter": letter,
+            "truth": ["1575_isol"],
+            "shipped": ["1575_isol" if hit else "108_isol"],
+            "shipped_decided_by": by,
+        }
+
+    records = [rec(True, "gsub", True), rec(True, "gsub", False), rec(True, "shape", True)]
+    records.append(rec(False, "name", True))  # not a letter: not counted
+    assert evidence_breakdown(records) == {
+        "gsub": {"n": 2, "label": 0.5},
+        "shape": {"n": 1, "label": 1.0},
+    }
+
+
 def test_shrink_is_a_block_mean():
     img = np.zeros((1, 4, 4), np.uint8)
     img[0, :2, :2] = 255
@@ -176,6 +193,9 @@ def test_quick_runs_end_to_end_and_resumes(small_db, tmp_path, capsys):
         assert {r["stripped_decided_by"] for r in records} == {"shape"}
         assert {r["shipped_decided_by"] for r in records} - {"shape"}
         assert s["shipped"]["all"]["n"] == s["stripped"]["all"]["n"]
+        ev = result["evidence"]
+        assert set(ev) <= {"shape", "name", "gsub", "composed"}
+        assert sum(e["n"] for e in ev.values()) == s["shipped"]["letters"]["n"]
         assert s["pixel"]["all"]["n"] == s["stripped"]["all"]["n"]
         probs = np.load(out / f"fold{fold}" / "stripped_probs.npz")
         assert probs["classifier"].shape == (s["stripped"]["all"]["n"], len(probs["labels"]))
@@ -212,6 +232,7 @@ def test_quick_runs_end_to_end_and_resumes(small_db, tmp_path, capsys):
     assert report.main([str(out)]) == 0
     page = (out / "report.html").read_text()
     assert "Per-fold results" in page and "crossval_classes.png" in page
+    assert "which evidence decided each letter" in page
     assert (out / "report" / "crossval_classes.png").exists()
     # another split in the same folder is refused
     assert (
