@@ -423,7 +423,7 @@ def run_fold(
     result_path = d / "result.json"
     if result_path.exists():
         log.info("fold %d: done already (%s)", fold, result_path)
-        return refresh_decisions(result_path)
+        return refresh_result(result_path, twins)
     d.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     keys = set(plan["folds"][fold])
@@ -477,23 +477,24 @@ def evidence_breakdown(records: list[dict]) -> dict:
     return {k: {"n": len(v), "label": _rate(v)} for k, v in sorted(by.items())}
 
 
-def refresh_decisions(result_path: Path) -> dict:
-    """A finished fold's result, its decision-rule ablation redone from the saved
-    probabilities when this version's rules differ from the ones it holds, and its evidence
-    breakdown added when missing (seconds; no model run), so that what was added later covers
-    old folds too."""
+def refresh_result(result_path: Path, twins: dict[str, str] | None = None) -> dict:
+    """A finished fold's result, brought up to this version from what the fold saved
+    (seconds; no model run): its decision-rule ablation redone when this version's rules
+    differ, the evidence breakdown added when missing, and the twins-merged score redone with
+    ``twins`` (the run's current twin classes) when it differs."""
     result = json.loads(result_path.read_text())
     d = result_path.parent
-    changed = False
+    before = json.dumps(result, sort_keys=True)
     if (d / "stripped_probs.npz").exists():
         decision = decision_ablation(d)
         if set(decision) != set(result.get("decision", {})):
             result["decision"] = decision
-            changed = True
-    if "evidence" not in result and (d / "glyphs.jsonl").exists():
-        result["evidence"] = evidence_breakdown(_read_records(d / "glyphs.jsonl"))
-        changed = True
-    if changed:
+    if (d / "glyphs.jsonl").exists():
+        records = _read_records(d / "glyphs.jsonl")
+        result.setdefault("evidence", evidence_breakdown(records))
+        if twins:
+            result["twins_merged"] = score(records, "stripped", twins)
+    if json.dumps(result, sort_keys=True) != before:
         result_path.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
     return result
 
@@ -653,9 +654,8 @@ def per_fold_row(result: dict) -> dict:
 def run_crossval(cfg: CrossvalConfig, train_fn: TrainFn) -> dict:
     """Run (or resume) the folds of ``cfg``; returns and writes ``OUT/summary.json``."""
     plan = plan_folds(cfg)
-    twins_path = cfg.out / "twins.json"
-    if not twins_path.exists():
-        twins_path.write_text(json.dumps(font_twins(cfg.db), indent=1) + "\n")
+    twins_path = cfg.out / "twins.json"  # redone each run (seconds): the rule may have grown
+    twins_path.write_text(json.dumps(font_twins(cfg.db), indent=1) + "\n")
     twins = twin_classes(json.loads(twins_path.read_text()))
     todo = cfg.folds_to_run if cfg.folds_to_run is not None else list(range(cfg.folds))
     bad = [f for f in todo if not 0 <= f < cfg.folds]

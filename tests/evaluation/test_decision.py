@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from raster.evaluation.crossval import refresh_decisions
+from raster.evaluation.crossval import refresh_result
 from raster.evaluation.decision import decision_ablation
 
 # ALEF isol, Latin l, a rare Quranic sign (U+06DE)
@@ -80,9 +80,9 @@ def test_assign_gives_each_label_one_glyph_per_font(tmp_path):
 def test_a_finished_fold_gets_the_rules_added_since(fold_dir):
     path = fold_dir / "result.json"
     path.write_text(json.dumps({"fold": 0, "decision": {"both prior=0": {}}}))
-    result = refresh_decisions(path)
+    result = refresh_result(path)
     assert "both prior=1 charset=ar" in result["decision"]
     assert json.loads(path.read_text()) == result
     before = path.stat().st_mtime_ns
-    refresh_decisions(path)  # up to date: not rewritten
+    refresh_result(path)  # up to date: not rewritten
     assert path.stat().st_mtime_ns == before
