@@ -462,7 +462,12 @@ def run_fold(
         "total": round(time.perf_counter() - t0, 1),
     }
     result_path.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
-    train_db.unlink(missing_ok=True)  # 100s of MB; folds.json + the corpus DB rebuild it
+    for leftover in (
+        train_db,
+        train_db.with_name(train_db.name + "-wal"),
+        train_db.with_name(train_db.name + "-shm"),
+    ):
+        leftover.unlink(missing_ok=True)  # 100s of MB; folds.json + the corpus DB rebuild it
     return result
 
 
