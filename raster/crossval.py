@@ -67,6 +67,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=0, help="training rows cap, 0 = all")
     p.add_argument("--method", choices=["classifier", "knn", "both"], default="both")
     p.add_argument(
+        "--prior",
+        type=float,
+        default=None,
+        metavar="S",
+        help="identify's label-prior strength (default: identify's); the decision ablation "
+        "reports every strength anyway",
+    )
+    p.add_argument(
         "--pixel-per-label",
         type=int,
         default=40,
@@ -124,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         train_args=extra,
         folds_to_run=args.folds_to_run,
         method=args.method,
+        prior=args.prior,
         **settings,
     )
     if args.model_dir is not None:

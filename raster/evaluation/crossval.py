@@ -73,6 +73,8 @@ class CrossvalConfig:
         max_fonts: at most this many test faces per fold (0: all), spread over design classes.
         limit: training rows cap (0: all), for smoke tests.
         method: identify method (classifier | knn | both).
+        prior: identify's label-prior strength (None: its default,
+            :data:`~raster.inference.predict.DEFAULT_PRIOR`).
         pixel_per_label: reference glyphs per label of the raw-pixel baseline.
         pixel_size: the baseline compares renders shrunk to this size.
     """
@@ -89,6 +91,7 @@ class CrossvalConfig:
     max_fonts: int = 0
     limit: int = 0
     method: str = "both"
+    prior: float | None = None
     pixel_per_label: int = 40
     pixel_size: int = 32
 
@@ -103,6 +106,7 @@ class CrossvalConfig:
             "train_args": list(self.train_args),
             "limit": self.limit,
             "method": self.method,
+            "prior": self.prior,
             "max_fonts": self.max_fonts,
         }
 
@@ -361,7 +365,7 @@ def evaluate_model(
         ``fonts``, ``skipped``, ``checkpoint``, ``index``, ``recipe``, ``scores`` (per
         variant, see :func:`score`), ``twins_merged``, ``decision`` (rule ablation).
     """
-    predictor = load_predictor(checkpoint, ref)
+    predictor = load_predictor(checkpoint, ref, prior=cfg.prior)
     pixel = None
     if cfg.pixel_per_label > 0:
         pixel = pixel_reference(
