@@ -5,6 +5,11 @@ and the training fonts' label counts (``train_label_counts.json``); this module 
 top-1 under other rules: method (classifier, knn, both), label-prior strength
 (:mod:`raster.inference.priors`) and ``--charset ar`` (the hard restriction a user who knows
 the text is Arabic adds), and scores each like the fold itself.
+
+A charset is scored on the glyphs whose true characters it contains (a text in Arabic holds
+no Persian or Urdu letters, so its extended-letter glyphs are not a restriction's to win or
+lose), next to the unrestricted rule on the same glyphs (``on=<charset>``), so the two rows
+of a pair compare like with like.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from raster.inference.assign import NO_LABEL, assign_labels
+from raster.inference.charsets import CHARSETS as CHARSET_CODEPOINTS
 from raster.inference.charsets import allowed_labels, restrict
 from raster.inference.priors import apply_prior, label_prior
 
@@ -37,10 +43,12 @@ def read_fold(fold_dir: Path) -> tuple[list[dict], dict[str, np.ndarray], list[s
 
 
 def decision_ablation(fold_dir: Path, strengths=STRENGTHS, charsets=CHARSETS) -> dict:
-    """``{"<method> prior=<s>[ charset=<c>][ assign]": score}`` for each method the fold
-    saved, each strength and each charset (``all`` is left out of the key), and for the
-    default method (``both``, else ``classifier``) the same with ``--assign`` (one glyph per
-    label within each font; a glyph left without a label keeps its own top-5); scores as
+    """``{"<method> prior=<s>[ on=<c>| charset=<c>][ assign]": score}`` for each method the
+    fold saved and each strength: over every glyph (no suffix), and for each charset ``c``
+    other than ``all`` over the glyphs whose truth is in ``c``, unrestricted (``on=c``) and
+    restricted to ``c`` (``charset=c``); for the default method (``both``, else
+    ``classifier``) the same with ``--assign`` (one glyph per label within each font; a glyph
+    left without a label keeps its own top-5); scores as
     :func:`raster.evaluation.crossval.score` gives them (variant ``stripped``)."""
     from raster.evaluation.crossval import score
 
@@ -49,18 +57,31 @@ def decision_ablation(fold_dir: Path, strengths=STRENGTHS, charsets=CHARSETS) ->
         probs["both"] = 0.5 * (probs["classifier"] + probs["knn"])
     default = "both" if "both" in probs else "classifier"
     prior = label_prior(counts, labels)
+    # (key suffix, glyph rows, label mask) of each scored setting
+    settings = []
+    for charset in charsets:
+        if charset == "all":
+            settings.append(("", np.arange(len(records)), None))
+            continue
+        allowed = CHARSET_CODEPOINTS[charset]
+        rows = np.asarray(
+            [i for i, r in enumerate(records) if set(r["codepoints"]) <= allowed], np.int64
+        )
+        settings.append((f" on={charset}", rows, None))
+        settings.append((f" charset={charset}", rows, allowed_labels(labels, charset)))
     out = {}
-    masks = {c: allowed_labels(labels, c) for c in charsets}
     for method, p in probs.items():
         for s in strengths:
-            for charset, mask in masks.items():
-                q = restrict(apply_prior(p, prior, s), mask)
+            q_all = apply_prior(p, prior, s)
+            for suffix, rows, mask in settings:
+                q = restrict(q_all[rows], mask)
+                sub = [records[i] for i in rows.tolist()]
                 top = np.argsort(-q, axis=1, kind="stable")[:, :5]
-                key = f"{method} prior={s:g}" + ("" if charset == "all" else f" charset={charset}")
-                out[key] = score(_with_top(records, top, labels), "stripped")
+                key = f"{method} prior={s:g}{suffix}"
+                out[key] = score(_with_top(sub, top, labels), "stripped")
                 if method == default:
-                    top = _assigned_first(q, top, [r["font"] for r in records])
-                    out[f"{key} assign"] = score(_with_top(records, top, labels), "stripped")
+                    top = _assigned_first(q, top, [r["font"] for r in sub])
+                    out[f"{key} assign"] = score(_with_top(sub, top, labels), "stripped")
     return out
 
 

@@ -10,8 +10,8 @@ import pytest
 from raster.evaluation.crossval import refresh_result
 from raster.evaluation.decision import decision_ablation
 
-# ALEF isol, Latin l, a rare Quranic sign (U+06DE)
-LABELS = ["1575_isol", "108_isol", "1758_isol"]
+# ALEF isol, Latin l, a rare Quranic sign (U+06DE), PEH isol (Persian, not in `ar`)
+LABELS = ["1575_isol", "108_isol", "1758_isol", "1662_isol"]
 
 
 def _record(truth: str, cp: int) -> dict:
@@ -29,14 +29,18 @@ def _record(truth: str, cp: int) -> dict:
 @pytest.fixture()
 def fold_dir(tmp_path):
     """Three alefs: the classifier prefers Latin l for the first, the rare sign for the
-    second by a little and for the third by far; the kNN agrees."""
-    records = [_record("1575_isol", 1575) for _ in range(3)]
+    second by a little and for the third by far; the kNN agrees. A Persian peh, read right,
+    is not a glyph an Arabic text holds."""
+    records = [_record("1575_isol", 1575) for _ in range(3)] + [_record("1662_isol", 1662)]
     (tmp_path / "glyphs.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
-    clf = np.array([[0.40, 0.45, 0.15], [0.40, 0.05, 0.55], [0.01, 0.0, 0.99]], np.float16)
+    clf = np.array(
+        [[0.40, 0.45, 0.15, 0], [0.40, 0.05, 0.55, 0], [0.01, 0.0, 0.99, 0], [0, 0, 0.1, 0.9]],
+        np.float16,
+    )
     np.savez_compressed(
         tmp_path / "stripped_probs.npz", labels=np.asarray(LABELS), classifier=clf, knn=clf
     )
-    counts = {"1575_isol": 98, "108_isol": 98, "1758_isol": 1}
+    counts = {"1575_isol": 98, "108_isol": 98, "1758_isol": 1, "1662_isol": 98}
     (tmp_path / "train_label_counts.json").write_text(json.dumps(counts))
     return tmp_path
 
@@ -47,16 +51,24 @@ def test_prior_and_charset_each_fix_what_they_should(fold_dir):
         f"{m} prior={s}{c}"
         for m in ("classifier", "knn", "both")
         for s in ("0", "1")
-        for c in ("", " charset=ar")
+        for c in ("", " on=ar", " charset=ar")
     }
     assert set(out) == plain | {f"{k} assign" for k in plain if k.startswith("both")}
-    # as saved: all wrong
-    assert out["both prior=0"]["letters"]["label"] == 0.0
-    # the prior (alef 0.495, sign 0.01 after add-one smoothing) outweighs 0.55 vs 0.40 but not
+    # as saved: the alefs all wrong, the peh right
+    assert out["both prior=0"]["letters"]["label"] == pytest.approx(1 / 4)
+    # on=ar: the same rule on the glyphs an Arabic text can hold (the alefs)
+    assert out["both prior=0 on=ar"]["letters"] == {
+        "n": 3,
+        "label": 0.0,
+        "char": 0.0,
+        "label_top5": 1.0,
+    }
+    # the prior (alef 0.33, sign 0.003 after add-one smoothing) outweighs 0.55 vs 0.40 but not
     # 0.99 vs 0.01; Latin l is as frequent as alef and keeps its lead
-    assert out["both prior=1"]["letters"]["label"] == pytest.approx(1 / 3)
+    assert out["both prior=1 on=ar"]["letters"]["label"] == pytest.approx(1 / 3)
     # --charset ar keeps ASCII but drops the Quranic sign, however sure the shape is of it
     assert out["classifier prior=0 charset=ar"]["letters"]["label"] == pytest.approx(2 / 3)
+    assert out["classifier prior=0 charset=ar"]["letters"]["n"] == 3
     assert out["knn prior=1 charset=ar"]["letters"]["label"] == pytest.approx(2 / 3)
     assert out["classifier prior=0"]["letters"]["label_top5"] == 1.0
 
