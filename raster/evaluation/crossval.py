@@ -38,6 +38,7 @@ from raster.evaluation.folds import (
 )
 from raster.evaluation.holdout_run import holdout_training_argv
 from raster.evaluation.twins import font_twins, twin_classes
+from raster.inference.assign import NO_LABEL, assign_labels
 from raster.inference.evaluate import arabic_letters, truth_labels
 from raster.inference.pipeline import identify_font
 from raster.inference.predict import load_predictor, split_label, top_k
@@ -326,6 +327,13 @@ def font_records(
             if decided is not None:
                 rec[f"{variant}_decided_by"] = decided[n]
         if variant == "stripped":
+            # identify --assign as a user runs it: one glyph per label over *every* outlined
+            # glyph of the font (alternates and ligatures without a truth label compete too)
+            assigned = assign_labels(ident.probs).tolist()
+            for i, top in zip(rows, idx.tolist(), strict=True):
+                j = assigned[i]
+                first = [j, *[x for x in top if x != j][:4]] if j != NO_LABEL else top
+                out[gids[i]]["stripped_assign"] = [predictor.labels[x] for x in first]
             parts = {"classifier": predictor.classifier_probs(ident.raw)[rows]}
             if predictor.index is not None:
                 parts["knn"] = predictor.knn_probs(ident.raw)[rows]

@@ -48,7 +48,8 @@ def decision_ablation(fold_dir: Path, strengths=STRENGTHS, charsets=CHARSETS) ->
     other than ``all`` over the glyphs whose truth is in ``c``, unrestricted (``on=c``) and
     restricted to ``c`` (``charset=c``); for the default method (``both``, else
     ``classifier``) the same with ``--assign`` (one glyph per label within each font; a glyph
-    left without a label keeps its own top-5); scores as
+    left without a label keeps its own top-5; ``as run assign all-glyphs``: identify's own
+    ``--assign`` over every outlined glyph, when the fold saved it); scores as
     :func:`raster.evaluation.crossval.score` gives them (variant ``stripped``)."""
     from raster.evaluation.crossval import score
 
@@ -82,6 +83,12 @@ def decision_ablation(fold_dir: Path, strengths=STRENGTHS, charsets=CHARSETS) ->
                 if method == default:
                     top = _assigned_first(q, top, [r["font"] for r in sub])
                     out[f"{key} assign"] = score(_with_top(sub, top, labels), "stripped")
+    if records and all("stripped_assign" in r for r in records):
+        # the assignment above runs over the scored glyphs only; identify's runs over every
+        # outlined glyph of the font (with the fold's method and prior), saved by the fold
+        out["as run assign all-glyphs"] = score(
+            [{**r, "stripped": r["stripped_assign"]} for r in records], "stripped"
+        )
     return out
 
 

@@ -98,3 +98,16 @@ def test_a_finished_fold_gets_the_rules_added_since(fold_dir):
     before = path.stat().st_mtime_ns
     refresh_result(path)  # up to date: not rewritten
     assert path.stat().st_mtime_ns == before
+
+
+def test_identifys_own_assignment_is_scored_when_the_fold_saved_it(fold_dir):
+    """A fold saves what identify --assign gave each scored glyph over the whole font;
+    the ablation scores it as its own row, next to the assignment over scored glyphs only."""
+    path = fold_dir / "glyphs.jsonl"
+    records = [json.loads(x) for x in path.read_text().splitlines()]
+    for r, first in zip(records, ["1575_isol", "108_isol", "1575_isol", "1758_isol"], strict=True):
+        r["stripped_assign"] = [first]
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    out = decision_ablation(fold_dir, strengths=(0.0,), charsets=("all",))
+    assert out["as run assign all-glyphs"]["letters"]["label"] == pytest.approx(2 / 4)
+    assert out["as run assign all-glyphs"]["letters"]["n"] == 4
