@@ -11,7 +11,7 @@ Reports, per variant, top-1 agreement with ``fp32`` over every outlined glyph an
 character top-1 against the font's own cmap + GSUB truth, plus the largest probability change.
 
     python -m bench.bench_release_precision --fp32 best.pt --fp32-index ref32 \
-        --fp16 glyph-raster-r1.pt --fp16-index ref16 --release-dir raster/weights FONT...
+        --fp16 glyph-raster-r2.pt --fp16-index ref16 --release-dir raster/weights FONT...
 """
 
 from __future__ import annotations

@@ -68,7 +68,7 @@ class Model:
 
     Attributes:
         predictor: the inference engine (:class:`~raster.inference.predict.Predictor`).
-        source: ``"shipped glyph-raster-r1"`` or the checkpoint path.
+        source: ``"shipped glyph-raster-r2"`` or the checkpoint path.
     """
 
     predictor: Any

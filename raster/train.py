@@ -58,7 +58,7 @@ def _add_run_args(parser: argparse.ArgumentParser) -> None:
         type=Path,
         default=None,
         help="start from this checkpoint's weights (fine-tuning: e.g. the shipped model, "
-        "raster/weights/glyph-raster-r1.pt); classifier rows copied per label, new labels "
+        "raster/weights/glyph-raster-r2.pt); classifier rows copied per label, new labels "
         "start fresh; optimizer and schedule start anew",
     )
     g.add_argument("--save-every", type=int, default=0, help="also keep epoch_N.pt every N epochs")

@@ -2,12 +2,12 @@
 
 A release is three files whose names carry its version (:data:`RELEASE`)::
 
-    glyph-raster-r1.pt          the checkpoint (raster's format), float tensors stored as fp16;
+    glyph-raster-r2.pt          the checkpoint (raster's format), float tensors stored as fp16;
                                 read with ``weights_only=True`` and run in fp32
-    glyph-raster-r1.index.npz   the reference index: int8 embeddings (N, D) with one fp32 scale
+    glyph-raster-r2.index.npz   the reference index: int8 embeddings (N, D) with one fp32 scale
                                 per dimension, int32 codes into the label names and font keys,
                                 glyph ids (no pickles)
-    glyph-raster-r1.json        the sidecar: sha256 and size of each file, the label set, the
+    glyph-raster-r2.json        the sidecar: sha256 and size of each file, the label set, the
                                 raster config, the index calibration, the recipe and the
                                 corpus manifest's sha256
 
@@ -33,7 +33,7 @@ from raster.paths import file_sha256
 
 log = logging.getLogger(__name__)
 
-RELEASE = "glyph-raster-r1"
+RELEASE = "glyph-raster-r2"
 SIDECAR_FORMAT = 1
 INDEX_PACKAGE = "raster.weights"
 

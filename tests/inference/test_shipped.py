@@ -136,7 +136,7 @@ def test_pack_refuses_an_index_of_another_checkpoint(tiny_release, tmp_path):
         ["pack", "--checkpoint", str(run["ckpt"]), "--index", str(tiny_release["ref"]),
          "--out", str(tmp_path / "w")]
     ) == 2  # fmt: skip
-    assert not (tmp_path / "w" / "glyph-raster-r1.json").exists()
+    assert not (tmp_path / "w" / "glyph-raster-r2.json").exists()
     json.dumps(read_sidecar(shipped_files(tiny_release["weights"])))
 
 
