@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import shlex
 import subprocess
 import sys
@@ -865,6 +866,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def splice_sections(old: str, new: str, machine: dict) -> str:
+    """``old`` (a full benchmarks file) with each ``## `` section of ``new`` (an ``--only``
+    run's) put in place of the section of the same heading, or appended; each such section
+    says which run measured it, since the machine line at the top is the full run's."""
+
+    def sections(text: str) -> list[str]:
+        return re.split(r"(?m)^(?=## )", text)
+
+    parts = sections(old)
+    heads = [p.split("\n", 1)[0] for p in parts]
+    stamp = (
+        f"(Refreshed alone by `python -m bench.run_all --only`, {machine.get('date', '?')}, "
+        f"commit {machine.get('commit', '?')}, {machine.get('cpu', '?')}.)"
+    )
+    for part in sections(new)[1:]:
+        head, body = part.split("\n", 1)
+        part = f"{head}\n\n{stamp}\n{body}".rstrip("\n") + "\n\n"
+        if head in heads:
+            parts[heads.index(head)] = part
+        else:
+            parts.append(part)
+            heads.append(head)
+    return "".join(parts).rstrip("\n") + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -888,7 +914,10 @@ def main(argv: list[str] | None = None) -> int:
             results[name] = run_plan(p, json_dir, timeout)
     out = args.out or ROOT / ("artifacts/bench_quick.md" if args.quick else "docs/benchmarks.md")
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render(results, machine, quick=args.quick))
+    text = render(results, machine, quick=args.quick)
+    if args.only and out.exists():  # a partial run refreshes its sections, keeps the rest
+        text = splice_sections(out.read_text(encoding="utf-8"), text, machine)
+    out.write_text(text)
     failed = [n for n, r in results.items() if r["status"] == "failed"]
     print(f"[bench] wrote {out}" + (f"; FAILED: {', '.join(failed)}" if failed else ""))
     return 1 if failed else 0

@@ -401,3 +401,16 @@ def test_scale_section_and_compile_line():
     assert "runs 230.0 samples/s, 1.33× the eager loop, after 61 s of compilation" in md
     job = run_all.plan("scale", quick=True).jobs[0]
     assert job.command() == "python -m bench.bench_scale --quick"
+
+
+def test_an_only_run_replaces_its_sections_and_keeps_the_others():
+    old = "# Benchmarks\n\nintro\n\n## Ingest\n\nold ingest\n\n## Loading the shipped model\n\nold load\n"
+    new = "# Benchmarks\n\nother intro\n\n## Loading the shipped model\n\nnew load\n\n## Scale\n\nnew scale\n"
+    machine = {"date": "2026-12-03 05:20 UTC", "commit": "abc1234", "cpu": "AMD EPYC"}
+    out = run_all.splice_sections(old, new, machine)
+    stamp = "(Refreshed alone by `python -m bench.run_all --only`, 2026-12-03 05:20 UTC, commit abc1234, AMD EPYC.)"
+    assert out == (
+        "# Benchmarks\n\nintro\n\n## Ingest\n\nold ingest\n\n"
+        f"## Loading the shipped model\n\n{stamp}\n\nnew load\n\n"
+        f"## Scale\n\n{stamp}\n\nnew scale\n"
+    )
