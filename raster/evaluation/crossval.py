@@ -28,7 +28,7 @@ from raster.data.render import RasterConfig, render_many
 from raster.data.schema import FORMS, read_rows
 from raster.data.strip import strip_font
 from raster.errors import RasterError
-from raster.evaluation.decision import decision_ablation
+from raster.evaluation.decision import assigned_first, decision_ablation
 from raster.evaluation.folds import (
     CorpusFont,
     copy_without_fonts,
@@ -38,7 +38,6 @@ from raster.evaluation.folds import (
 )
 from raster.evaluation.holdout_run import holdout_training_argv
 from raster.evaluation.twins import font_twins, twin_classes
-from raster.inference.assign import NO_LABEL, assign_labels
 from raster.inference.evaluate import arabic_letters, truth_labels
 from raster.inference.pipeline import identify_font
 from raster.inference.predict import load_predictor, split_label, top_k
@@ -300,7 +299,9 @@ def font_records(
     parts: dict[str, np.ndarray] = {}
     stripped_gids: list[int] = []
     for variant, path in (("shipped", face.path), ("stripped", stripped_path)):
-        ident = identify_font(path, predictor, method, top=5)
+        # stripped: also identify --assign as a user runs it (one glyph per label over every
+        # outlined glyph of the font: alternates and ligatures without a truth label compete)
+        ident = identify_font(path, predictor, method, top=5, assign=variant == "stripped")
         gids = ident.glyphs.gids.tolist()
         rows = [i for i, g in enumerate(gids) if g in truth]
         if not rows:
@@ -327,12 +328,9 @@ def font_records(
             if decided is not None:
                 rec[f"{variant}_decided_by"] = decided[n]
         if variant == "stripped":
-            # identify --assign as a user runs it: one glyph per label over *every* outlined
-            # glyph of the font (alternates and ligatures without a truth label compete too)
-            assigned = assign_labels(ident.probs).tolist()
+            assigned = ident.assigned.tolist()
             for i, top in zip(rows, idx.tolist(), strict=True):
-                j = assigned[i]
-                first = [j, *[x for x in top if x != j][:4]] if j != NO_LABEL else top
+                first = assigned_first(top, assigned[i])
                 out[gids[i]]["stripped_assign"] = [predictor.labels[x] for x in first]
             parts = {"classifier": predictor.classifier_probs(ident.raw)[rows]}
             if predictor.index is not None:

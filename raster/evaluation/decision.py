@@ -81,7 +81,7 @@ def decision_ablation(fold_dir: Path, strengths=STRENGTHS, charsets=CHARSETS) ->
                 key = f"{method} prior={s:g}{suffix}"
                 out[key] = score(_with_top(sub, top, labels), "stripped")
                 if method == default:
-                    top = _assigned_first(q, top, [r["font"] for r in sub])
+                    top = _assigned_first_per_font(q, top, [r["font"] for r in sub])
                     out[f"{key} assign"] = score(_with_top(sub, top, labels), "stripped")
     if records and all("stripped_assign" in r for r in records):
         # the assignment above runs over the scored glyphs only; identify's runs over every
@@ -99,7 +99,7 @@ def _with_top(records: list[dict], top: np.ndarray, labels: list[str]) -> list[d
     ]
 
 
-def _assigned_first(q: np.ndarray, top: np.ndarray, fonts: list[str]) -> np.ndarray:
+def _assigned_first_per_font(q: np.ndarray, top: np.ndarray, fonts: list[str]) -> np.ndarray:
     """``top`` (N, 5) with each glyph's assigned label (one glyph per label within a font,
     :func:`~raster.inference.assign.assign_labels`) moved to the front."""
     out = top.copy()
@@ -108,7 +108,13 @@ def _assigned_first(q: np.ndarray, top: np.ndarray, fonts: list[str]) -> np.ndar
         by_font.setdefault(f, []).append(i)
     for rows in by_font.values():
         for i, j in zip(rows, assign_labels(q[rows]).tolist(), strict=True):
-            if j != NO_LABEL:
-                rest = [x for x in top[i].tolist() if x != j]
-                out[i] = [j, *rest[: top.shape[1] - 1]]
+            out[i] = assigned_first(top[i].tolist(), j)
     return out
+
+
+def assigned_first(top: list[int], j: int) -> list[int]:
+    """A glyph's top labels with its assigned label ``j`` moved to the front (same length);
+    unchanged when the assignment left it without a label (:data:`NO_LABEL`)."""
+    if j == NO_LABEL:
+        return top
+    return [j, *[x for x in top if x != j][: len(top) - 1]]

@@ -192,6 +192,10 @@ def test_quick_runs_end_to_end_and_resumes(small_db, tmp_path, capsys):
         ]
         assert {r["stripped_decided_by"] for r in records} == {"shape"}
         assert {r["shipped_decided_by"] for r in records} - {"shape"}
+        # identify --assign over the whole font: the answer is one of the glyph's labels or
+        # its own top-5 when left unlabelled; scored as its own decision row
+        assert all(len(r["stripped_assign"]) == len(r["stripped"]) for r in records)
+        assert "as run assign all-glyphs" in result["decision"]
         assert s["shipped"]["all"]["n"] == s["stripped"]["all"]["n"]
         ev = result["evidence"]
         assert set(ev) <= {"shape", "name", "gsub", "composed"}
