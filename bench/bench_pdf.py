@@ -47,7 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0], formatter_class=HelpFormatter
     )
-    parser.add_argument("--checkpoint", type=Path, default=Path("runs/demo/best.pt"))
+    parser.add_argument(
+        "--checkpoint", type=Path, default=None, help="default: the shipped model (and its index)"
+    )
     parser.add_argument("--index", type=Path, default=None, help="default: CHECKPOINT_DIR/ref")
     parser.add_argument(
         "--family", default="Amiri", help="bundled font files whose name starts with this"
@@ -162,14 +164,18 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(logging.WARNING)
     apply_threads(args.threads)
     logging.getLogger("pdfminer").setLevel(logging.ERROR)
-    index_dir = args.index or args.checkpoint.parent / "ref"
-    predictor = load_predictor(args.checkpoint, index_dir if index_dir.exists() else None)
+    if args.checkpoint is None:  # the shipped model and its index
+        index_dir = args.index
+        predictor = load_predictor(None, args.index)
+    else:
+        index_dir = args.index or args.checkpoint.parent / "ref"
+        predictor = load_predictor(args.checkpoint, index_dir if index_dir.exists() else None)
     if args.producers:
         result = producer_bench(args, predictor)
         if args.json_out:
             summary = {
-                "checkpoint": str(args.checkpoint),
-                "index": str(index_dir) if predictor.index is not None else None,
+                "checkpoint": str(predictor.loaded.path),
+                "index": str(index_dir or "shipped") if predictor.index is not None else None,
                 "charset": args.charset[0],
                 "language": args.language,
                 "glyph_weight": args.glyph_weight,
@@ -234,8 +240,8 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(row)
             print(json.dumps(row, ensure_ascii=False))
     summary = {
-        "checkpoint": str(args.checkpoint),
-        "index": str(index_dir) if predictor.index is not None else None,
+        "checkpoint": str(predictor.loaded.path),
+        "index": str(index_dir or "shipped") if predictor.index is not None else None,
         "min_confidence": args.min_confidence,
         "source_chars": len(source),
         "fonts": rows,
