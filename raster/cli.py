@@ -235,10 +235,11 @@ def add_threads_arg(group, default: int = 0) -> None:
 def apply_threads(threads: int) -> int:
     """Apply ``--threads``: N > 0 as given; 0 = OMP_NUM_THREADS when set, else the CPUs this
     process may use (affinity mask, cgroup quota), not torch's count of the machine's cores.
-    Returns the threads torch uses."""
-    from raster.engine.threads import set_torch_threads
+    Returns the threads chosen (torch's, once torch is imported; see
+    :func:`~raster.engine.threads.apply_threads`)."""
+    from raster.engine.threads import apply_threads as apply
 
-    return set_torch_threads(threads)
+    return apply(threads)
 
 
 def add_device_arg(group, default: str = "auto") -> None:

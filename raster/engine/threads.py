@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 from pathlib import Path
 
 THREADS_HELP = (
@@ -64,3 +65,17 @@ def set_torch_threads(requested: int = 0) -> int:
 
     torch.set_num_threads(default_threads(requested))
     return torch.get_num_threads()
+
+
+def apply_threads(requested: int = 0) -> int:
+    """Make :func:`default_threads` the thread count of this process's numeric libraries.
+
+    torch when it is imported already; otherwise ``OMP_NUM_THREADS`` is set, so that torch,
+    onnxruntime and faiss, imported later or never (the shipped model's ONNX path does not
+    import torch), all start with that many. Returns the count.
+    """
+    n = default_threads(requested)
+    if "torch" in sys.modules:
+        return set_torch_threads(n)
+    os.environ["OMP_NUM_THREADS"] = str(n)
+    return n

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from raster.data.render import RasterConfig
@@ -41,6 +42,15 @@ class LoadedModel:
     @property
     def img_size(self) -> int:
         return self.raster.img_size
+
+    def run_images(
+        self, images, batch_size: int = 256, progress: bool = False
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Logits float32 (N, C) and unit-norm embeddings float32 (N, D) of uint8 (N, S, S)
+        renders (ink = 255)."""
+        from raster.inference.embedding import forward_images
+
+        return forward_images(self, images, batch_size, progress)
 
 
 def load_model(path: str | Path, device: str | torch.device = "cpu") -> LoadedModel:

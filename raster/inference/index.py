@@ -15,11 +15,9 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from raster.data.pipeline import build_datasets
 from raster.data.schema import db_fingerprint
@@ -41,6 +39,7 @@ from raster.inference.embedding import (
 )
 from raster.inference.ligatures import LIGATURE_GLYPH_ID, db_ligatures, render_ligatures
 from raster.inference.meta import dataset_meta, load_meta, write_meta
+from raster.inference.reference import DEFAULT_KNN_K, SEARCH_BLOCK, ReferenceIndex  # noqa: F401
 from raster.metrics.knn import knn
 from raster.paths import file_sha256
 
@@ -49,61 +48,7 @@ log = logging.getLogger(__name__)
 INDEX_FORMAT = 1
 INDEX_FILE, META_FILE, INFO_FILE = "index.faiss", "meta.jsonl", "index.json"
 VECTORS_FILE = "vectors.npy"
-SEARCH_BLOCK = 1 << 24  # similarities held at once by a search (64 MB of float32)
-DEFAULT_KNN_K = 10
 MAX_FIT_QUERIES = 20000  # calibration queries (a seeded sample beyond this)
-
-
-@dataclass
-class ReferenceIndex:
-    """A loaded reference index.
-
-    Attributes:
-        path: the index directory.
-        info: ``index.json`` (fingerprint, raster config, calibration, ...).
-        vectors: float32 (N, D) unit-norm embeddings (read back from the faiss index).
-        meta: N dicts ``{glyph_id, f_id, label}``.
-        label_names: the distinct labels, sorted; label_codes: int64 (N,) index into them.
-    """
-
-    path: Path
-    info: dict
-    vectors: np.ndarray
-    meta: list[dict]
-    label_names: list[str] = field(init=False)
-    label_codes: np.ndarray = field(init=False)
-
-    def __post_init__(self) -> None:
-        labels = np.array([str(m["label"]) for m in self.meta])
-        names, codes = np.unique(labels, return_inverse=True)
-        self.label_names = names.tolist()
-        self.label_codes = codes.astype(np.int64)
-
-    def __len__(self) -> int:
-        return len(self.meta)
-
-    @property
-    def calibration(self) -> dict:
-        return self.info.get("calibration", {})
-
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Exact cosine kNN of unit-norm (Q, D) queries: (indices (Q, k), similarities (Q, k)).
-
-        Queries go in blocks of about :data:`SEARCH_BLOCK` / N, so the similarity matrix
-        never holds more than ~64 MB whatever the index size (peak memory).
-        """
-        chunk = max(1, SEARCH_BLOCK // max(len(self), 1))
-        return knn(queries, self._search_refs(), k, exclude_self=False, chunk_size=chunk)
-
-    def _search_refs(self) -> torch.Tensor:
-        """:attr:`vectors` as an (N, D) view of a contiguous (D, N) copy made once, so that
-        each search (one per font) skips :func:`knn`'s transposed copy of the index."""
-        cached = self.__dict__.get("_refs_t")
-        if cached is None or cached[0] is not self.vectors:
-            refs = torch.from_numpy(np.ascontiguousarray(self.vectors, np.float32))
-            rt = refs.t().contiguous()  # as knn would make it, once
-            cached = self.__dict__["_refs_t"] = (self.vectors, rt)
-        return cached[1].t()
 
 
 def _info_line(info: dict) -> str:

@@ -13,16 +13,18 @@ needs more evidence than ALEF or MEEM.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
 
 from raster.data.selection import MAX_CODEPOINT, label_codepoint
+from raster.errors import CheckpointError
 from raster.inference.calibration import DEFAULT_KNN_EPS, DEFAULT_KNN_TAU, knn_vote, softmax_t
-from raster.inference.checkpoint_loader import CheckpointError, LoadedModel, load_model
-from raster.inference.embedding import forward_images
-from raster.inference.index import DEFAULT_KNN_K, ReferenceIndex, load_index
 from raster.inference.priors import apply_prior, label_prior
+from raster.inference.reference import DEFAULT_KNN_K, ReferenceIndex
+
+log = logging.getLogger(__name__)
 
 METHODS = ("classifier", "knn", "both")
 # Strength of the label prior (0: none, 1: the full Bayes correction); chosen on the
@@ -58,7 +60,9 @@ class Predictor:
     """Turns renders into label probabilities.
 
     Args:
-        loaded: the checkpoint.
+        loaded: the network: a checkpoint
+            (:class:`~raster.inference.checkpoint_loader.LoadedModel`) or the shipped ONNX
+            export (:class:`~raster.inference.onnx_model.OnnxModel`).
         index: a reference index made by that checkpoint (needed by ``knn`` and ``both``).
         k: neighbours per kNN vote (default: the k the index was calibrated with).
         temperature: overrides the fitted classifier temperature.
@@ -68,7 +72,7 @@ class Predictor:
 
     def __init__(
         self,
-        loaded: LoadedModel,
+        loaded,
         index: ReferenceIndex | None = None,
         k: int | None = None,
         temperature: float | None = None,
@@ -115,7 +119,7 @@ class Predictor:
 
     def run(self, images: np.ndarray, batch_size: int = 256, progress: bool = False) -> RawOutputs:
         """Model outputs for uint8 (N, S, S) renders."""
-        return RawOutputs(*forward_images(self.loaded, images, batch_size, progress))
+        return RawOutputs(*self.loaded.run_images(images, batch_size, progress))
 
     def classifier_probs(self, raw: RawOutputs) -> np.ndarray:
         """float64 (N, L) temperature-scaled softmax, zero on index-only labels."""
@@ -159,8 +163,9 @@ def load_predictor(
 ) -> Predictor:
     """Checkpoint (+ the reference index it made, when given) -> :class:`Predictor`.
 
-    Without a checkpoint, the shipped model (:mod:`~raster.inference.shipped`) with its own
-    index, or with ``index`` when given (an index built with the shipped model).
+    Without a checkpoint, the shipped model (:mod:`~raster.inference.shipped`; on the CPU its
+    ONNX export, no torch import) with its own index, or with ``index`` when given (an index
+    built with the shipped model).
 
     Args:
         phases: a :class:`~raster.inference.timing.Phases` to record "model load" and
@@ -176,20 +181,34 @@ def load_predictor(
 
     phases = phases if phases is not None else Phases()
     if checkpoint is None:
-        from raster.inference.shipped import load_shipped_index, model_or_shipped
+        from raster.inference.shipped import (
+            describe,
+            load_inference_model,
+            load_shipped_index,
+            read_sidecar,
+        )
 
+        log.info("no --checkpoint: using the shipped model %s", describe(read_sidecar()))
         with phases.phase("model load"):
-            loaded = model_or_shipped(None, device)
+            loaded = load_inference_model(device)
         with phases.phase("index load"):
-            ref = load_index(index, loaded.path) if index else load_shipped_index()
+            ref = _load_index(index, loaded.path) if index else load_shipped_index()
         return Predictor(loaded, ref, k=k, prior=prior)
+    from raster.inference.checkpoint_loader import load_model
+
     if method in ("knn", "both") and not index:
         raise CheckpointError(f"--method {method} needs --index")
     with phases.phase("model load"):
         loaded = load_model(checkpoint, device)
     with phases.phase("index load"):
-        ref = load_index(index, checkpoint) if index else None
+        ref = _load_index(index, checkpoint) if index else None
     return Predictor(loaded, ref, k=k, prior=prior)
+
+
+def _load_index(index, checkpoint) -> ReferenceIndex:
+    from raster.inference.index import load_index
+
+    return load_index(index, checkpoint)
 
 
 def top_k(probs: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

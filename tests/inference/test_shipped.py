@@ -65,8 +65,8 @@ def test_half_checkpoint_is_fp16_and_loads_as_fp32(tiny_release):
 def test_sidecar_lists_files_labels_and_recipe(tiny_release):
     files = shipped_files(tiny_release["weights"])
     info = read_sidecar(files)
-    assert set(info["files"]) == {files.model.name, files.index.name}
-    for path in (files.model, files.index):
+    assert set(info["files"]) == {files.model.name, files.onnx.name, files.index.name}
+    for path in (files.model, files.onnx, files.index):
         assert info["files"][path.name]["sha256"] == file_sha256(path)
         assert info["files"][path.name]["bytes"] == path.stat().st_size
     import torch
@@ -77,6 +77,30 @@ def test_sidecar_lists_files_labels_and_recipe(tiny_release):
     assert info["recipe"] == {"script": "tiny", "epochs_done": 0}
     assert info["corpus_manifest"]["sha256"] == file_sha256(tiny_run()["db"])
     assert info["index"]["fingerprint"] == file_sha256(tiny_release["half"])
+    assert info["index"]["inverted_lists"] == {"lists": 1, "nprobe": 32}  # 1 list: < 384 rows
+
+
+def test_shipped_predictor_runs_the_onnx_export(tiny_release):
+    from raster.inference.onnx_model import OnnxModel
+
+    pred = load_shipped_predictor(files=shipped_files(tiny_release["weights"]))
+    assert isinstance(pred.loaded, OnnxModel)
+    assert pred.loaded.path == shipped_files(tiny_release["weights"]).model
+    assert pred.index.inverted is not None
+
+
+def test_a_release_without_onnx_runs_the_checkpoint_through_torch(tiny_release, tmp_path):
+    import shutil
+
+    from raster.inference.checkpoint_loader import LoadedModel
+
+    shutil.copytree(tiny_release["weights"], tmp_path / "w")
+    files = shipped_files(tmp_path / "w")
+    info = read_sidecar(files)
+    del info["files"][files.onnx.name]  # as the r1 and first r2 sidecars were
+    files.sidecar.write_text(json.dumps(info))
+    files.onnx.unlink()
+    assert isinstance(load_shipped_predictor(files=files).loaded, LoadedModel)
 
 
 def test_packed_index_matches_the_directory(tiny_release):
