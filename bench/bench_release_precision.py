@@ -1,17 +1,22 @@
-"""What shipping costs in accuracy: fp32 checkpoint + fp32 index against fp16 weights and the
-int8 packed index, on fonts identified with each.
+"""What shipping costs in accuracy: fp32 checkpoint + fp32 index against fp16 weights, the
+int8 packed index, its approximate search and the ONNX export, on fonts identified with each.
 
-Three predictors on the same fonts (``identify`` pipeline, method ``both``, ``--charset all``):
+Predictors on the same fonts (``identify`` pipeline, method ``both``, ``--charset all``):
 
-* ``fp32``: the training checkpoint and an index it built (``index build``);
-* ``fp16``: the fp16 checkpoint (``python -m raster.release half``) and the fp32 index it built;
-* ``shipped``: the same fp16 checkpoint with that index packed to int8 (``raster.release pack``).
+* ``fp32`` (with ``--fp32``): the training checkpoint and an index it built (``index build``);
+* ``fp16`` (with ``--fp16``): the fp16 checkpoint (``python -m raster.release half``) and the
+  fp32 index it built;
+* ``shipped, torch, exact``: the release's fp16 checkpoint through torch, its int8 packed index
+  searched exactly;
+* ``shipped``: what ``identify`` runs with no flag: the release's ONNX export in onnxruntime
+  and the packed index's inverted-file search.
 
-Reports, per variant, top-1 agreement with ``fp32`` over every outlined glyph and label /
-character top-1 against the font's own cmap + GSUB truth, plus the largest probability change.
+Reports, per variant, top-1 agreement with the first variant (the reference) over every
+outlined glyph, and label / character top-1 against the font's own cmap + GSUB truth, plus the
+largest probability change.
 
-    python -m bench.bench_release_precision --fp32 best.pt --fp32-index ref32 \
-        --fp16 glyph-raster-r2.pt --fp16-index ref16 --release-dir raster/weights FONT...
+    python -m bench.bench_release_precision [--fp32 best.pt --fp32-index ref32] \
+        [--fp16 glyph-raster-r2.pt --fp16-index ref16] [--release-dir raster/weights] FONT...
 """
 
 from __future__ import annotations
@@ -29,10 +34,10 @@ from bench.common import write_json
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bench.bench_release_precision")
     p.add_argument("fonts", nargs="+", type=Path)
-    p.add_argument("--fp32", type=Path, required=True)
-    p.add_argument("--fp32-index", type=Path, required=True)
-    p.add_argument("--fp16", type=Path, required=True)
-    p.add_argument("--fp16-index", type=Path, required=True)
+    p.add_argument("--fp32", type=Path, default=None)
+    p.add_argument("--fp32-index", type=Path, default=None)
+    p.add_argument("--fp16", type=Path, default=None)
+    p.add_argument("--fp16-index", type=Path, default=None)
     p.add_argument("--release-dir", type=Path, default=None, help="default: the package's")
     p.add_argument("--json-out", type=Path, default=None)
     return p
@@ -46,14 +51,25 @@ def main(argv: list[str] | None = None) -> int:
     from raster.inference.evaluate import arabic_letters, evaluate_predictions, truth_labels
     from raster.inference.font_glyphs import read_font_glyphs
     from raster.inference.pipeline import identify_font
-    from raster.inference.predict import load_predictor
-    from raster.inference.shipped import load_shipped_predictor, shipped_files
+    from raster.inference.predict import Predictor, load_predictor
+    from raster.inference.shipped import (
+        load_shipped_index,
+        load_shipped_model,
+        load_shipped_predictor,
+        shipped_files,
+    )
 
-    variants = {
-        "fp32": load_predictor(args.fp32, args.fp32_index),
-        "fp16": load_predictor(args.fp16, args.fp16_index),
-        "shipped": load_shipped_predictor(files=shipped_files(args.release_dir)),
-    }
+    files = shipped_files(args.release_dir)
+    variants = {}
+    if args.fp32:
+        variants["fp32"] = load_predictor(args.fp32, args.fp32_index)
+    if args.fp16:
+        variants["fp16"] = load_predictor(args.fp16, args.fp16_index)
+    exact = load_shipped_index(files)
+    exact.inverted = None  # the packed rows, searched exactly
+    variants["shipped, torch, exact"] = Predictor(load_shipped_model("cpu", files), exact)
+    variants["shipped"] = load_shipped_predictor(files=files)
+    reference = next(iter(variants))
     totals = {
         v: {
             "glyphs": 0,
@@ -78,9 +94,9 @@ def main(argv: list[str] | None = None) -> int:
         for name, pred in variants.items():
             ident = identify_font(font, pred, glyphs=glyphs)
             out[name] = ident
-        ref = out["fp32"]
+        ref = out[reference]
         ref_top = [ref.labels[int(i)] for i in ref.probs.argmax(1)]
-        ref_cls = variants["fp32"].classifier_probs(ref.raw).argmax(1)
+        ref_cls = variants[reference].classifier_probs(ref.raw).argmax(1)
         row = {"font": str(font), "glyphs": len(glyphs)}
         for name, ident in out.items():
             top = [ident.labels[int(i)] for i in ident.probs.argmax(1)]
@@ -105,8 +121,8 @@ def main(argv: list[str] | None = None) -> int:
             t["letters_label"] += el["top1_label"] * el["glyphs"]
             t["letters_char"] += el["top1_char"] * el["glyphs"]
             row[name] = {
-                "agree_with_fp32": agree / len(glyphs),
-                "classifier_agree_with_fp32": cls_agree / len(glyphs),
+                "agree_with_reference": agree / len(glyphs),
+                "classifier_agree_with_reference": cls_agree / len(glyphs),
                 "max_abs_dp": dp,
                 "top1_label": ev["top1_label"],
                 "top1_char": ev["top1_char"],
@@ -118,26 +134,28 @@ def main(argv: list[str] | None = None) -> int:
     for name, t in totals.items():
         summary[name] = {
             "glyphs": t["glyphs"],
-            "agree_with_fp32": t["agree"] / t["glyphs"],
-            "classifier_agree_with_fp32": t["cls_agree"] / t["glyphs"],
+            "agree_with_reference": t["agree"] / t["glyphs"],
+            "classifier_agree_with_reference": t["cls_agree"] / t["glyphs"],
             "max_abs_dp": t["max_dp"],
             "top1_label": t["label"] / max(1, t["truth_n"]),
             "top1_char": t["char"] / max(1, t["truth_n"]),
             "letters_top1_label": t["letters_label"] / max(1, t["letters_n"]),
             "letters_top1_char": t["letters_char"] / max(1, t["letters_n"]),
         }
+    print(f"reference: {reference}")
     print(
-        "| variant | glyphs | classifier top-1 = fp32's | top-1 = fp32's | max |Δp| | label top-1 | char top-1 | letters label | letters char |"
+        "| variant | glyphs | classifier top-1 = reference's | top-1 = reference's | max |Δp| "
+        "| label top-1 | char top-1 | letters label | letters char |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, s in summary.items():
         print(
-            f"| {name} | {s['glyphs']} | {s['classifier_agree_with_fp32']:.2%} | "
-            f"{s['agree_with_fp32']:.2%} | {s['max_abs_dp']:.4f} | "
+            f"| {name} | {s['glyphs']} | {s['classifier_agree_with_reference']:.2%} | "
+            f"{s['agree_with_reference']:.2%} | {s['max_abs_dp']:.4f} | "
             f"{s['top1_label']:.2%} | {s['top1_char']:.2%} | {s['letters_top1_label']:.2%} | "
             f"{s['letters_top1_char']:.2%} |"
         )
-    write_json(args.json_out, {"summary": summary, "fonts": per_font})
+    write_json(args.json_out, {"reference": reference, "summary": summary, "fonts": per_font})
     return 0
 
 

@@ -118,8 +118,12 @@ class Predictor:
         return "both" if self.index is not None else "classifier"
 
     def run(self, images: np.ndarray, batch_size: int = 256, progress: bool = False) -> RawOutputs:
-        """Model outputs for uint8 (N, S, S) renders."""
-        return RawOutputs(*self.loaded.run_images(images, batch_size, progress))
+        """Model outputs for uint8 (N, S, S) renders; each distinct image goes through the
+        network once (fonts repeat shapes under several names: 14 % of IBM Plex Sans Arabic's
+        glyphs, 20 % of Amiri's)."""
+        first, inverse = distinct_images(images)
+        logits, emb = self.loaded.run_images(images[first], batch_size, progress)
+        return RawOutputs(logits[inverse], emb[inverse])
 
     def classifier_probs(self, raw: RawOutputs) -> np.ndarray:
         """float64 (N, L) temperature-scaled softmax, zero on index-only labels."""
@@ -150,6 +154,21 @@ class Predictor:
             raise ValueError(f"method must be one of {METHODS}; got {method!r}")
         prior = self.label_prior() if self.prior > 0 else None
         return p if prior is None else apply_prior(p, prior, self.prior)
+
+
+def distinct_images(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(first, inverse)`` for uint8 (N, S, S) images: ``images[first]`` are the distinct
+    images in order of first appearance and ``images[first][inverse]`` equals ``images``."""
+    n = len(images)
+    if n == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    rows = np.ascontiguousarray(images).reshape(n, -1)
+    keys = rows.view(np.dtype((np.void, rows.shape[1])))[:, 0]
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")  # distinct images in order of first appearance
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    return first[order], rank[inverse.reshape(-1)]
 
 
 def load_predictor(

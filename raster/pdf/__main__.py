@@ -238,8 +238,7 @@ def _print_repair(args, reports: list[FontReport], written: bool) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = cli.parse_args(build_parser(), argv)
     logging.getLogger("pdfminer").setLevel(logging.ERROR)  # layout: warns on odd descriptors
-    from raster.inference.checkpoint_loader import CheckpointError
-    from raster.inference.index import IndexMismatchError
+    from raster.errors import CheckpointError, IndexMismatchError
     from raster.reviewing.answers import AnswersError
 
     if args.command == "repair":

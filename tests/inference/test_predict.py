@@ -74,3 +74,17 @@ def test_top_k_and_split_label():
     assert split_label("1593_init") == (1593, "init")
     assert split_label("65227_init") == (65227, "init")
     assert split_label("weird") == (None, "")
+
+
+def test_distinct_images_first_appearance_and_inverse():
+    from raster.inference.predict import distinct_images
+
+    rng = np.random.default_rng(0)
+    base = rng.integers(0, 256, size=(4, 8, 8), dtype=np.uint8)
+    order = [2, 0, 2, 3, 0, 1, 3]
+    images = base[order]
+    first, inverse = distinct_images(images)
+    assert first.tolist() == [0, 1, 3, 5]  # where 2, 0, 3, 1 first appear
+    assert np.array_equal(images[first][inverse], images)
+    first, inverse = distinct_images(np.zeros((0, 8, 8), np.uint8))
+    assert first.shape == (0,) and inverse.shape == (0,)
