@@ -39,6 +39,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fp16", type=Path, default=None)
     p.add_argument("--fp16-index", type=Path, default=None)
     p.add_argument("--release-dir", type=Path, default=None, help="default: the package's")
+    p.add_argument("--release", default=None, help="release name (default: the shipped one)")
+    p.add_argument(
+        "--shape-only",
+        action="store_true",
+        help="identify with --names ignore --gsub ignore (the outline alone, as a stripped font)",
+    )
     p.add_argument("--json-out", type=Path, default=None)
     return p
 
@@ -53,13 +59,14 @@ def main(argv: list[str] | None = None) -> int:
     from raster.inference.pipeline import identify_font
     from raster.inference.predict import Predictor, load_predictor
     from raster.inference.shipped import (
+        RELEASE,
         load_shipped_index,
         load_shipped_model,
         load_shipped_predictor,
         shipped_files,
     )
 
-    files = shipped_files(args.release_dir)
+    files = shipped_files(args.release_dir, args.release or RELEASE)
     variants = {}
     if args.fp32:
         variants["fp32"] = load_predictor(args.fp32, args.fp32_index)
@@ -92,7 +99,8 @@ def main(argv: list[str] | None = None) -> int:
         letters = arabic_letters(truth)
         out = {}
         for name, pred in variants.items():
-            ident = identify_font(font, pred, glyphs=glyphs)
+            evidence = "ignore" if args.shape_only else "use"
+            ident = identify_font(font, pred, glyphs=glyphs, names=evidence, gsub=evidence)
             out[name] = ident
         ref = out[reference]
         ref_top = [ref.labels[int(i)] for i in ref.probs.argmax(1)]

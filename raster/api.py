@@ -282,9 +282,8 @@ def identify_outlines(
         parsed, np.full(len(parsed), float(units_per_em)), m.predictor.loaded.raster
     )
     pred = m.predictor
-    raw = pred.run(images)
     probs = restrict(
-        pred.probabilities(raw, pred.default_method()), allowed_labels(pred.labels, charset)
+        pred.predict_images(images, pred.default_method())[1], allowed_labels(pred.labels, charset)
     )
     return _predictions(probs, pred.labels, top_k, [None] * len(parsed), [""] * len(parsed))
 

@@ -26,6 +26,10 @@ INPUT_NAME = "images"
 OUTPUT_NAMES = ("logits", "embedding")
 OPSET = 17
 FP16_MIN_ELEMENTS = 1024  # smaller initializers (biases, scales) stay fp32
+# Images per session run, whatever the caller's batch size: onnxruntime keeps the activation
+# memory of its largest batch for the session's life (~190 MB at 256 images of 64 px), and 64
+# ran ~7 % faster than 256 on one core (IBM Plex Sans Arabic, 1,701 glyphs).
+ONNX_BATCH = 64
 
 
 @dataclass
@@ -67,8 +71,9 @@ class OnnxModel:
             raise ValueError(f"images must be (N, {s}, {s}); got {images.shape}")
         logits, embs = [], []
         bar = progress_bar(total=len(images), desc="identify", unit="glyph", enabled=progress)
-        for start in range(0, len(images), batch_size):
-            chunk = images[start : start + batch_size].astype(np.float32)
+        step = max(1, min(batch_size, ONNX_BATCH))
+        for start in range(0, len(images), step):
+            chunk = images[start : start + step].astype(np.float32)
             chunk *= np.float32(1.0 / 255.0)
             lo, em = self.session.run(list(OUTPUT_NAMES), {INPUT_NAME: chunk[:, None]})
             logits.append(lo)

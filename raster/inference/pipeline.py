@@ -186,12 +186,8 @@ def identify_font(
     mark("read")
     images = glyphs.render(predictor.loaded.raster)
     mark("render")
-    raw = predictor.run(images, batch_size)
-    mark("forward")
-    shape = restrict(
-        predictor.probabilities(raw, method), allowed_labels(predictor.labels, charset)
-    )
-    mark("knn+calibration")
+    raw, probs = predictor.predict_images(images, method, batch_size, mark=mark)
+    shape = restrict(probs, allowed_labels(predictor.labels, charset))
     for flag, value in (("names", names), ("gsub", gsub)):
         if value not in EVIDENCE_CHOICES:
             raise ValueError(f"{flag} must be one of {EVIDENCE_CHOICES}, got {value!r}")

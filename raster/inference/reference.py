@@ -67,6 +67,30 @@ class ReferenceIndex:
     def __len__(self) -> int:
         return len(self.meta)
 
+    def __getattr__(self, name: str):
+        # A packed index (raster.inference.shipped) keeps its int8 codes and makes the float32
+        # rows on first use only: its inverted-file search reads the codes in blocks, so
+        # identify never holds the (N, D) float32 copy (100 MB for the shipped index).
+        codes = self.__dict__.get("_int8")
+        if name == "vectors" and codes is not None:
+            from raster.inference.shipped import dequantize
+
+            self.__dict__["vectors"] = dequantize(*codes)
+            return self.__dict__["vectors"]
+        raise AttributeError(name)
+
+    def _row_blocks(self, rows: int = 1 << 15):
+        """float32 unit rows in consecutive blocks (from the int8 codes when packed)."""
+        codes = self.__dict__.get("_int8")
+        if codes is None or "vectors" in self.__dict__:
+            yield self.vectors
+            return
+        from raster.inference.shipped import dequantize
+
+        q, scale = codes
+        for s in range(0, len(q), rows):
+            yield dequantize(q[s : s + rows], scale)
+
     @property
     def calibration(self) -> dict:
         return self.info.get("calibration", {})
@@ -101,7 +125,7 @@ class ReferenceIndex:
     def _search_inverted(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         index = self.__dict__.get("_faiss_ivf")
         if index is None:
-            index = self.__dict__["_faiss_ivf"] = faiss_ivf(self.vectors, self.inverted)
+            index = self.__dict__["_faiss_ivf"] = faiss_ivf(self._row_blocks(), self.inverted)
         q = np.ascontiguousarray(queries, np.float32)
         if not len(q):
             return np.zeros((0, k), np.int64), np.zeros((0, k), np.float32)
@@ -110,9 +134,10 @@ class ReferenceIndex:
         return idx.astype(np.int64), sims
 
 
-def faiss_ivf(vectors: np.ndarray, inverted: InvertedLists):
-    """A faiss ``IndexIVFFlat`` (inner product) over ``vectors`` with the given centroids and
-    row lists (no k-means at load time); threads as :func:`default_threads`."""
+def faiss_ivf(blocks, inverted: InvertedLists):
+    """A faiss ``IndexIVFFlat`` (inner product) over the rows of ``blocks`` (float32 (n, D)
+    arrays, in row order) with the given centroids and row lists (no k-means at load time);
+    threads as :func:`default_threads`."""
     import faiss
     from faiss.contrib.ivf_tools import add_preassigned
 
@@ -125,7 +150,12 @@ def faiss_ivf(vectors: np.ndarray, inverted: InvertedLists):
     index = faiss.IndexIVFFlat(quantizer, c.shape[1], len(c), faiss.METRIC_INNER_PRODUCT)
     index.is_trained = True
     lists = np.ascontiguousarray(inverted.lists, np.int64)  # faiss idx_t
-    add_preassigned(index, np.ascontiguousarray(vectors, np.float32), lists)
+    start = 0
+    for block in blocks:
+        end = start + len(block)
+        ids = np.arange(start, end, dtype=np.int64)
+        add_preassigned(index, np.ascontiguousarray(block, np.float32), lists[start:end], ids)
+        start = end
     index.nprobe = int(inverted.nprobe)
     return index
 

@@ -269,7 +269,7 @@ def read_packed_index(path: Path, info: dict):
         raise ShippedModelError(f"{path}: not a packed reference index ({exc})") from exc
     index = ReferenceIndex.__new__(ReferenceIndex)  # labels are stored coded already
     index.path, index.info = path, {**info.get("index", {}), "path": str(path)}
-    index.vectors = dequantize(q, scale)
+    index._int8 = (q, scale)  # float32 rows made on first use (ReferenceIndex.__getattr__)
     index.meta = _PackedMeta(gids, fkeys, fcodes, names, codes)
     index.label_names, index.label_codes = [str(n) for n in names], codes
     index.inverted = None

@@ -88,3 +88,16 @@ def test_distinct_images_first_appearance_and_inverse():
     assert np.array_equal(images[first][inverse], images)
     first, inverse = distinct_images(np.zeros((0, 8, 8), np.uint8))
     assert first.shape == (0,) and inverse.shape == (0,)
+
+
+def test_top_k_equals_a_full_stable_sort_ties_included():
+    rng = np.random.default_rng(0)
+    probs = rng.random((300, 40))
+    probs[:50] = np.round(probs[:50], 1)  # many ties, some across the k-th place
+    probs[50:60] = 0.25  # all equal
+    for k in (1, 3, 5, 40, 41):
+        naive = np.argsort(-probs, axis=1, kind="stable")[:, :k]
+        idx, p = top_k(probs, k)
+        assert np.array_equal(idx, naive)
+        assert np.array_equal(p, np.take_along_axis(probs, naive, 1))
+    assert top_k(np.zeros((0, 4)), 3)[0].shape == (0, 3)

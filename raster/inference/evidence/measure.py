@@ -28,8 +28,7 @@ STAGES = (
 
 def shape_posterior(predictor, glyphs: FontGlyphs, method: str, batch_size: int = 256):
     """float64 (N, L) shape posterior of ``glyphs`` under ``predictor``."""
-    raw = predictor.run(glyphs.render(predictor.loaded.raster), batch_size)
-    return predictor.probabilities(raw, method)
+    return predictor.predict_images(glyphs.render(predictor.loaded.raster), method, batch_size)[1]
 
 
 def hits(truth: dict, gids: np.ndarray, labels: list[str], probs: np.ndarray) -> dict:
