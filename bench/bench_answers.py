@@ -175,8 +175,20 @@ def bench_identify(args, env: dict, fonts: list[Path]) -> dict:
             "files": len(fonts),
             "per_extra_s": per_extra(one, many, len(fonts)),
             "extra_font_phases": extra,
+            "font_glyphs": {f.name: glyph_count(f) for f in fonts},
         }
     return res
+
+
+def glyph_count(font: Path) -> int | None:
+    """Outlined glyphs ``identify`` reads from ``font`` (None when it cannot read it)."""
+    from raster.errors import FontLoadError
+    from raster.inference.font_glyphs import read_font_glyphs
+
+    try:
+        return len(read_font_glyphs(font))
+    except FontLoadError:
+        return None
 
 
 def bench_repair(args, env: dict) -> dict:

@@ -706,7 +706,32 @@ def _answers(res: dict) -> list[str]:
         f"Where the first font's time goes (`identify --timings`, medians): {phases}.",
         "",
     ]
+    further = _further_fonts(d)
+    if further:
+        lines += [further, ""]
     return lines
+
+
+def _further_fonts(d: dict) -> str:
+    """One sentence: each further font's own time (its phases' medians) and glyph count."""
+    many = d["identify"].get("many")
+    counts = (many or {}).get("font_glyphs")
+    if not many or not counts or not many.get("extra_font_phases"):
+        return ""
+    names = d["fonts"][1:]
+    parts = []
+    for name, phases in zip(names, many["extra_font_phases"], strict=False):
+        secs = sum(phases.values())
+        n = counts.get(name)
+        glyphs = f"{_n(n)} glyphs, " if n else ""
+        per = f", {1000 * secs / n:.2f} ms per glyph" if n else ""
+        parts.append(f"{name} ({glyphs}{secs:.2f} s{per})")
+    return (
+        "Each further font on its own (the sum of its `--timings` phases, medians): "
+        + "; ".join(parts)
+        + f". The {d['targets']['extra_s']:g} s target is a matter of glyph count: "
+        "the time grows with the glyphs a font holds."
+    )
 
 
 def _scale_row(s: dict) -> str:

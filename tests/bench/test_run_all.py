@@ -202,7 +202,14 @@ ANSWERS = {
     "targets": {"first_s": 3.0, "extra_s": 1.0, "peak_rss_mb": 800.0},
     "identify": {
         "one": {"median_s": 5.1, "peak_rss_mb": 1400.0, "phases": {"start-up": 3.2}},
-        "many": {"median_s": 6.0, "peak_rss_mb": 1450.0, "files": 2, "per_extra_s": 0.9},
+        "many": {
+            "median_s": 6.0,
+            "peak_rss_mb": 1450.0,
+            "files": 2,
+            "per_extra_s": 0.9,
+            "extra_font_phases": [{"read": 0.25, "forward": 0.5}],
+            "font_glyphs": {"IBMPlexSansArabic-Regular.ttf": 1701, "Tajawal-Regular.ttf": 436},
+        },
     },
     "repair": {"one": {"median_s": 9.0, "peak_rss_mb": 1500.0}},
 }
@@ -302,6 +309,11 @@ def test_render_tables_from_json():
     assert any("2,000 glyphs of Amiri-Regular.ttf" in line and "5 loads" in line for line in md)
     assert "| **the shipped files (sha256 + model + index)** | 1.22 (1.01) |" in md
     assert "Target: the shipped files load in under 3 s: met in this run" in " ".join(md)
+    assert any(
+        line.startswith("Each further font on its own")
+        and "Tajawal-Regular.ttf (436 glyphs, 0.75 s, 1.72 ms per glyph)" in line
+        for line in md
+    )
     headings = [line for line in md if line.startswith("## ")]
     assert headings == [f"## {heading}" for heading, _ in run_all.SECTIONS.values()]
     # The command sits right above its section's prose and table.
