@@ -44,3 +44,24 @@ def test_set_torch_threads_uses_the_process_cpus(monkeypatch):
         )
     finally:
         torch.set_num_threads(before)
+
+
+def test_apply_threads_before_torch_sets_the_environment():
+    """Without torch imported (the shipped model's ONNX path), the count goes to
+    OMP_NUM_THREADS, so onnxruntime, faiss and a later torch import all start with it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import os, sys\n"
+        "from raster.engine.threads import apply_threads\n"
+        "n = apply_threads(1)\n"
+        "print(n, os.environ['OMP_NUM_THREADS'], 'torch' in sys.modules)\n"
+        "import torch\n"
+        "print(torch.get_num_threads())\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    ).stdout.split()
+    assert out == ["1", "1", "False", "1"]  # torch caps the count at the cores it sees
