@@ -66,8 +66,14 @@ def main(argv: list[str] | None = None) -> int:
     method = args.method or predictor.default_method()
     kw = {} if args.name_weight is None else {"name_weight": args.name_weight}
     results = []
+    skipped = []
     for path in fonts:
-        r = score_font(predictor, path, method, seed=args.seed, **kw)
+        try:
+            r = score_font(predictor, path, method, seed=args.seed, **kw)
+        except ValueError as exc:  # e.g. stripping moved a composite glyph's outline
+            print(f"{path.name}: skipped: {exc}", flush=True)
+            skipped.append(f"{path}: {exc}")
+            continue
         results.append(r)
         lying = r["lying"]
         print(
@@ -81,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         for w in r["warnings"][:5]:
             print("   warning:", w)
-    print(f"\nmodel {args.checkpoint} (method {method})\n")
+    print(f"\nmodel {args.checkpoint} (method {method}); {len(skipped)} font(s) skipped\n")
     print(table(results))
     write_json(args.json_out, results)
     return 0

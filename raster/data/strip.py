@@ -80,8 +80,10 @@ def strip_ttfont(font: TTFont) -> TTFont:
         glyf = font["glyf"]
         glyf.glyphs = {rename[k]: v for k, v in glyf.glyphs.items()}
         for g in glyf.glyphs.values():
-            for comp in getattr(g, "components", None) or []:
-                comp.glyphName = rename[comp.glyphName]
+            # A glyph still in its compiled form refers to components by glyph id.
+            if "data" not in vars(g) and g.isComposite():
+                for comp in g.components:
+                    comp.glyphName = rename[comp.glyphName]
     font.setGlyphOrder(new)
     if "post" in font:
         post = font["post"]
@@ -118,6 +120,11 @@ def strip_font(
     if "fvar" in font:
         axes = {a.axisTag: a.defaultValue for a in font["fvar"].axes}
         font = instancer.instantiateVariableFont(font, {**axes, **(location or {})}, inplace=True)
+    else:
+        # Keep the stored bounding boxes: fontTools draws a glyph shifted by (hmtx lsb - xMin),
+        # so where a font's stored xMin is off (DejaVu has such glyphs), recomputing it on save
+        # would draw the stripped glyph 1 unit over. (An instanced font's boxes are new anyway.)
+        font.recalcBBoxes = False
     if "CFF2" in font:
         raise ValueError(f"{src}: CFF2 outlines are not supported")
     strip_ttfont(font)

@@ -74,3 +74,18 @@ def test_strip_variable_default_face_keeps_default_outlines(tmp_path, tiny_fonts
     out = TTFont(dst)
     assert not {"fvar", "gvar", "HVAR", "cmap"} & set(out.keys())
     assert read_font_glyphs(dst).contours == read_font_glyphs(src).contours
+
+
+def test_strip_keeps_a_stale_stored_bounding_box(tmp_path, tiny_fonts):
+    """fontTools draws a glyph shifted by (hmtx lsb - stored xMin); a font whose stored xMin
+    is off (DejaVu has such glyphs) must draw the same after stripping, so the stored boxes
+    are kept rather than recomputed."""
+    src = TTFont(tiny_fonts["arabic"])
+    name = next(n for n in src.getGlyphOrder()[1:] if src["glyf"][n].numberOfContours > 0)
+    glyph = src["glyf"][name]
+    glyph.xMin -= 7  # stale: the points did not move
+    src.recalcBBoxes = False
+    stale = tmp_path / "stale.ttf"
+    src.save(stale)
+    assert TTFont(stale)["glyf"][name].xMin == glyph.xMin  # the file holds the stale box
+    _check_stripped(stale, strip_font(stale, tmp_path / "s.ttf"))
