@@ -86,7 +86,12 @@ def recording_to_contours(
     """
 
     def pt(p):
-        return None if p is None else [_num(p[0] + dx), _num(p[1] + dy)]
+        if p is None:
+            return None
+        x, y = p[0] + dx, p[1] + dy
+        if type(x) is int and type(y) is int:  # TrueType points: already what _num gives
+            return [x, y]
+        return [_num(x), _num(y)]
 
     contours: list[list] = []
     current: list = []
