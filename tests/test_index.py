@@ -77,3 +77,37 @@ def test_build_errors_are_one_line(tmp_path, caplog):
         ]
     )
     assert rc == 2 and "no such glyph database" in caplog.text
+
+
+def test_lists_subcommand_gives_the_exact_answers_when_every_list_is_visited(ref, tmp_path, capsys):
+    import shutil
+
+    d = tmp_path / "ref"
+    shutil.copytree(ref, d)
+    exact = load_index(d)
+    assert exact.inverted is None
+    queries = np.ascontiguousarray(exact.vectors[::3])
+    want = exact.search(queries, 3)
+    assert index_cli.main(["lists", "--index", str(d), "--lists", "4", "--nprobe", "4"]) == 0
+    assert "in 4 lists" in capsys.readouterr().out
+    approx = load_index(d)
+    assert approx.inverted is not None and approx.inverted.nprobe == 4
+    got = approx.search(queries, 3)
+    assert np.array_equal(np.sort(got[0], 1), np.sort(want[0], 1))
+    assert np.allclose(np.sort(got[1], 1), np.sort(want[1], 1), atol=1e-5)
+
+
+def test_lists_of_another_build_are_ignored(ref, tmp_path, caplog):
+    import shutil
+
+    from raster.inference.index import LISTS_FILE
+
+    d = tmp_path / "ref"
+    shutil.copytree(ref, d)
+    assert index_cli.main(["lists", "--index", str(d), "--lists", "2"]) == 0
+    with np.load(d / LISTS_FILE) as z:
+        parts = dict(z)
+    parts["rows"] = np.int64(parts["rows"] + 1)
+    np.savez(d / LISTS_FILE, **parts)
+    assert load_index(d).inverted is None
+    assert "made for another build" in caplog.text

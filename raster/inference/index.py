@@ -39,7 +39,13 @@ from raster.inference.embedding import (
 )
 from raster.inference.ligatures import LIGATURE_GLYPH_ID, db_ligatures, render_ligatures
 from raster.inference.meta import dataset_meta, load_meta, write_meta
-from raster.inference.reference import DEFAULT_KNN_K, SEARCH_BLOCK, ReferenceIndex  # noqa: F401
+from raster.inference.reference import (  # noqa: F401
+    DEFAULT_KNN_K,
+    SEARCH_BLOCK,
+    InvertedLists,
+    ReferenceIndex,
+    train_inverted_lists,
+)
 from raster.metrics.knn import knn
 from raster.paths import file_sha256
 
@@ -48,6 +54,7 @@ log = logging.getLogger(__name__)
 INDEX_FORMAT = 1
 INDEX_FILE, META_FILE, INFO_FILE = "index.faiss", "meta.jsonl", "index.json"
 VECTORS_FILE = "vectors.npy"
+LISTS_FILE = "inverted_lists.npz"  # optional: ``python -m raster.index lists``
 MAX_FIT_QUERIES = 20000  # calibration queries (a seeded sample beyond this)
 
 
@@ -92,7 +99,49 @@ def load_index(
             f"{checkpoint or '?'} (sha256 {fingerprint[:12]}); rebuild it with "
             "`python -m raster.index build`"
         )
-    return ReferenceIndex(path, info, vectors, meta)
+    ref = ReferenceIndex(path, info, vectors, meta)
+    ref.inverted = _read_lists(path, info, len(ref))
+    return ref
+
+
+def add_inverted_lists(path: str | Path, n_lists: int, nprobe: int) -> InvertedLists:
+    """k-means the rows of the index directory ``path`` into ``n_lists`` inverted lists and
+    write them as ``inverted_lists.npz``: :func:`load_index` then searches ``nprobe`` lists per
+    query instead of every row (approximate; see :mod:`raster.inference.reference`)."""
+    path = Path(path)
+    ref = load_index(path)
+    if not 1 <= nprobe:
+        raise ValueError(f"nprobe must be >= 1, got {nprobe}")
+    lists = train_inverted_lists(ref.vectors, n_lists, nprobe)
+    tmp = path / (LISTS_FILE + ".tmp.npz")
+    np.savez(
+        tmp,
+        centroids=lists.centroids,
+        lists=lists.lists,
+        nprobe=np.int64(nprobe),
+        rows=np.int64(len(ref)),
+        fingerprint=np.asarray(str(ref.info.get("fingerprint"))),
+    )
+    tmp.replace(path / LISTS_FILE)
+    return lists
+
+
+def _read_lists(path: Path, info: dict, rows: int) -> InvertedLists | None:
+    """The directory's inverted lists, or None (none, or made for other rows: a warning)."""
+    f = path / LISTS_FILE
+    if not f.is_file():
+        return None
+    try:
+        with np.load(f, allow_pickle=False) as z:
+            made_for = (int(z["rows"]), str(z["fingerprint"]))
+            lists = InvertedLists(z["centroids"], z["lists"], int(z["nprobe"]))
+    except (OSError, KeyError, ValueError) as exc:
+        log.warning("%s: unreadable, searching exactly (%s)", f, exc)
+        return None
+    if made_for != (rows, str(info.get("fingerprint"))) or len(lists.lists) != rows:
+        log.warning("%s: made for another build of this index, searching exactly", f)
+        return None
+    return lists
 
 
 def _read_vectors(path: Path) -> np.ndarray:
