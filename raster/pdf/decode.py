@@ -12,7 +12,8 @@ by iterated conditional modes: start from each code's best label, then, codes or
 often they occur, give each code the candidate that maximises the objective with the others
 fixed; repeat until nothing changes (at most :data:`MAX_ROUNDS` rounds). A word counts once per
 occurrence (at most :data:`MAX_WORDS_PER_CODE` words per code are scored). Words whose current
-text is mostly digits are left to the glyphs (the model knows no numbers). Script consistency
+text is all digits are scored as numbers (each digit one of ten; the model knows no
+numbers), a digit inside a word as the model scores any character. Script consistency
 follows from the model: a Latin letter inside an Arabic word is a character the Arabic model
 has never seen, so it survives only when its glyph probability outweighs that.
 """
@@ -29,13 +30,16 @@ from raster.pdf.language import CharNgram
 MAX_ROUNDS = 4
 MAX_WORDS_PER_CODE = 200
 FLOOR = 1e-6  # probability given to a candidate the identifier gave 0
+# log-probability of each digit of a word that is all digits (one of ten). A number is scored,
+# not skipped: a skipped word scored 0, the best any reading can score, so a misread letter
+# that turned a word into "mostly digits" (بها read ٩1ا) was the decoder's favourite.
+DIGIT_LOGPROB = math.log(0.1)
 
 Choice = tuple[str, float]  # (text, probability)
 
 
-def _mostly_digits(text: str) -> bool:
-    digits = sum(unicodedata.category(c) == "Nd" for c in text)
-    return digits * 2 > len(text)
+def _is_number(text: str) -> bool:
+    return all(unicodedata.category(c) == "Nd" for c in text)
 
 
 def decode(
@@ -72,7 +76,11 @@ def decode(
 
     def word_score(w: int, override=None) -> float:
         t = "".join(text(k, override) for k in words[w])
-        return 0.0 if not t or _mostly_digits(t) else model.word_logprob(t)
+        if not t:
+            return 0.0
+        if _is_number(t):  # the model knows no numbers: a digit costs what a uniform one would
+            return len(t) * DIGIT_LOGPROB
+        return model.word_logprob(t)
 
     def scores(key) -> list[float]:
         return [
