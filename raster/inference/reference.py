@@ -73,11 +73,30 @@ class ReferenceIndex:
         # identify never holds the (N, D) float32 copy (100 MB for the shipped index).
         codes = self.__dict__.get("_int8")
         if name == "vectors" and codes is not None:
-            from raster.inference.shipped import dequantize
-
             self.__dict__["vectors"] = dequantize(*codes)
             return self.__dict__["vectors"]
         raise AttributeError(name)
+
+    @classmethod
+    def from_codes(
+        cls,
+        path: Path,
+        info: dict,
+        q: np.ndarray,
+        scale: np.ndarray,
+        meta,
+        label_names: list[str],
+        label_codes: np.ndarray,
+        inverted: InvertedLists | None = None,
+    ) -> ReferenceIndex:
+        """A packed index: int8 rows ``q`` (N, D) with per-dimension ``scale`` (D,), rows made
+        on first use of :attr:`vectors`; labels already coded (``label_codes`` int64 (N,))."""
+        index = cls.__new__(cls)
+        index.path, index.info, index.meta = path, info, meta
+        index.label_names, index.label_codes = list(label_names), label_codes
+        index.inverted = inverted
+        index._int8 = (q, scale)
+        return index
 
     def _row_blocks(self, rows: int = 1 << 15):
         """float32 unit rows in consecutive blocks (from the int8 codes when packed)."""
@@ -85,8 +104,6 @@ class ReferenceIndex:
         if codes is None or "vectors" in self.__dict__:
             yield self.vectors
             return
-        from raster.inference.shipped import dequantize
-
         q, scale = codes
         for s in range(0, len(q), rows):
             yield dequantize(q[s : s + rows], scale)
@@ -132,6 +149,15 @@ class ReferenceIndex:
         sims, idx = index.search(q, min(k, len(self)))
         sims = np.where(idx >= 0, sims, -np.inf).astype(np.float32)
         return idx.astype(np.int64), sims
+
+
+def dequantize(q: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """float32 (N, D) unit rows from int8 ``q`` (N, D) and per-dimension ``scale`` (D,)."""
+    vectors = q.astype(np.float32)
+    vectors *= scale[None, :]  # in place: one (N, D) float32 copy fewer at the memory peak
+    norms = np.sqrt(np.einsum("nd,nd->n", vectors, vectors))
+    vectors /= np.maximum(norms, 1e-12)[:, None]
+    return vectors
 
 
 def faiss_ivf(blocks, inverted: InvertedLists):

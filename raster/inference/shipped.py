@@ -267,25 +267,15 @@ def read_packed_index(path: Path, info: dict):
             ivf = (z["ivf_centroids"], z["ivf_lists"]) if "ivf_lists" in z.files else None
     except (OSError, KeyError, ValueError) as exc:
         raise ShippedModelError(f"{path}: not a packed reference index ({exc})") from exc
-    index = ReferenceIndex.__new__(ReferenceIndex)  # labels are stored coded already
-    index.path, index.info = path, {**info.get("index", {}), "path": str(path)}
-    index._int8 = (q, scale)  # float32 rows made on first use (ReferenceIndex.__getattr__)
-    index.meta = _PackedMeta(gids, fkeys, fcodes, names, codes)
-    index.label_names, index.label_codes = [str(n) for n in names], codes
-    index.inverted = None
+    inverted = None
     if ivf is not None:
-        nprobe = int(index.info.get("inverted_lists", {}).get("nprobe", DEFAULT_NPROBE))
-        index.inverted = InvertedLists(ivf[0], ivf[1], nprobe)
-    return index
-
-
-def dequantize(q: np.ndarray, scale: np.ndarray) -> np.ndarray:
-    """float32 (N, D) unit rows from int8 ``q`` (N, D) and per-dimension ``scale`` (D,)."""
-    vectors = q.astype(np.float32)
-    vectors *= scale[None, :]  # in place: one (N, D) float32 copy fewer at the memory peak
-    norms = np.sqrt(np.einsum("nd,nd->n", vectors, vectors))
-    vectors /= np.maximum(norms, 1e-12)[:, None]
-    return vectors
+        nprobe = int(info.get("index", {}).get("inverted_lists", {}).get("nprobe", DEFAULT_NPROBE))
+        inverted = InvertedLists(ivf[0], ivf[1], nprobe)
+    meta = _PackedMeta(gids, fkeys, fcodes, names, codes)
+    index_info = {**info.get("index", {}), "path": str(path)}
+    return ReferenceIndex.from_codes(
+        path, index_info, q, scale, meta, [str(n) for n in names], codes, inverted
+    )
 
 
 def load_shipped_predictor(
@@ -349,7 +339,7 @@ def pack_index(index_dir: str | Path, out: str | Path) -> dict:
         source info.
     """
     from raster.inference.index import load_index
-    from raster.inference.reference import train_inverted_lists
+    from raster.inference.reference import dequantize, train_inverted_lists
 
     ref = load_index(index_dir)
     q, scale = quantize_int8(ref.vectors)
