@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import statistics
 import tempfile
 import time
@@ -165,12 +166,16 @@ def test_faces(plan: dict, fold: int, max_fonts: int = 0) -> list[CorpusFont]:
 
 
 def shrink(images: np.ndarray, size: int) -> np.ndarray:
-    """uint8 (N, S, S) -> float32 (N, size*size) by block means (S a multiple of size)."""
+    """uint8 (N, S, S) -> float32 (N, size*size) in [0, 1]: exact area means (block means when
+    S is a multiple of size; otherwise each pixel repeated size/g times, g = gcd(S, size), then
+    block means of S/g, e.g. 48 -> 32 px: 2x up, 3x3 means)."""
     n, s, _ = images.shape
-    if s % size:
-        raise ValueError(f"render size {s} is not a multiple of {size}")
-    f = s // size
-    x = images.reshape(n, size, f, size, f).astype(np.float32).mean(axis=(2, 4)) / 255.0
+    g = math.gcd(s, size)
+    up, f = size // g, s // g
+    x = images.astype(np.float32)
+    if up > 1:
+        x = np.repeat(np.repeat(x, up, axis=1), up, axis=2)
+    x = x.reshape(n, size, f, size, f).mean(axis=(2, 4)) / 255.0
     return x.reshape(n, size * size)
 
 

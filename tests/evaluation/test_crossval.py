@@ -242,3 +242,15 @@ def test_quick_runs_end_to_end_and_resumes(small_db, tmp_path, capsys):
     assert (
         crossval_cmd.main(["--db", str(small_db), "--out", str(out), "--quick", "--seed", "3"]) == 2
     )
+
+
+def test_shrink_of_a_size_that_does_not_divide_is_an_area_mean():
+    """48 px renders (an --img-size 48 model) shrink to the 32 px baseline by area: each output
+    pixel the coverage-weighted mean of the 1.5 x 1.5 input pixels under it."""
+    rng = np.random.default_rng(0)
+    img = rng.integers(0, 256, size=(2, 48, 48), dtype=np.uint8)
+    got = shrink(img, 32).reshape(2, 32, 32)
+    up = np.repeat(np.repeat(img.astype(np.float64) / 255.0, 2, axis=1), 2, axis=2)  # 96 px
+    want = up.reshape(2, 32, 3, 32, 3).mean(axis=(2, 4))  # exact area means of 1.5 px cells
+    assert np.allclose(got, want, atol=1e-5)
+    assert shrink(np.full((1, 48, 48), 255, np.uint8), 32).min() == pytest.approx(1.0)
