@@ -129,7 +129,8 @@ def load_onnx_model(
     try:
         session = ort.InferenceSession(str(onnx_path), opts, providers=["CPUExecutionProvider"])
     except Exception as exc:  # onnxruntime raises its own (non-builtin) exception types
-        raise CheckpointError(f"{onnx_path}: onnxruntime cannot load it ({exc})") from exc
+        reason = " ".join(str(exc).split())  # one line
+        raise CheckpointError(f"{onnx_path}: onnxruntime cannot load it ({reason})") from exc
     outputs = {o.name: o.shape for o in session.get_outputs()}
     if list(outputs) != list(OUTPUT_NAMES) or outputs["logits"][1] != len(labels):
         raise CheckpointError(
