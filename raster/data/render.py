@@ -58,6 +58,7 @@ FIT_MARGIN = 1.0 / 16  # fraction of the image kept free on each side in `fit` n
 P95_HEIGHT_EM = 1.0
 COMMON_UPEMS = (256, 512, 1000, 1024, 2000, 2048, 4096)
 UPEM_SNAP_RATIO = 1.25  # snap the estimate to a common upem when within this factor
+RENDER_BLOCK = 256  # render_many parses this many outlines, then renders them
 
 
 @dataclass(frozen=True)
@@ -323,13 +324,21 @@ def render_many(
     shrunk = np.zeros(n, bool)
     r = get_rasterizer(cfg)
     direct = out.dtype == np.uint8
-    for i in range(n):
-        o = parse_contours(outlines[i], None if glyph_ids is None else int(glyph_ids[i]))
-        if direct:
-            _, shrunk[i] = r.render(o, float(upems[i]), out[i])
-        else:
-            img, shrunk[i] = r.render(o, float(upems[i]))
-            np.multiply(img, np.float32(1.0 / 255.0), out=out[i], casting="unsafe")
+    for start in range(0, n, RENDER_BLOCK):
+        # Parse a block, then render it: alternating the two per glyph cost ~12 µs more per
+        # glyph (61 vs 49 µs at 128 px, bench/bench_rasterize.py; each evicts the other's
+        # working set from the CPU caches).
+        stop = min(n, start + RENDER_BLOCK)
+        parsed = [
+            parse_contours(outlines[i], None if glyph_ids is None else int(glyph_ids[i]))
+            for i in range(start, stop)
+        ]
+        for i, o in zip(range(start, stop), parsed, strict=True):
+            if direct:
+                _, shrunk[i] = r.render(o, float(upems[i]), out[i])
+            else:
+                img, shrunk[i] = r.render(o, float(upems[i]))
+                np.multiply(img, np.float32(1.0 / 255.0), out=out[i], casting="unsafe")
     return out, shrunk
 
 
