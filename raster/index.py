@@ -25,7 +25,8 @@ from raster.inference.index import (
     build_index,
     load_index,
 )
-from raster.inference.shipped import DEFAULT_NPROBE, inverted_list_count, model_or_shipped
+from raster.inference.reference import DEFAULT_NPROBE, inverted_list_count
+from raster.inference.shipped import model_or_shipped
 from raster.paths import check_outputs
 
 __all__ = ["IndexMismatchError", "ReferenceIndex", "build_index", "load_index", "main"]

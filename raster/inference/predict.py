@@ -13,7 +13,6 @@ needs more evidence than ALEF or MEEM.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -24,8 +23,6 @@ from raster.errors import CheckpointError
 from raster.inference.calibration import DEFAULT_KNN_EPS, DEFAULT_KNN_TAU, knn_vote, softmax_t
 from raster.inference.priors import apply_prior, label_prior
 from raster.inference.reference import DEFAULT_KNN_K, ReferenceIndex
-
-log = logging.getLogger(__name__)
 
 METHODS = ("classifier", "knn", "both")
 # Rows per probabilities() call in predict_images: each call makes several float64 (rows, L)
@@ -226,13 +223,13 @@ def load_predictor(
     phases = phases if phases is not None else Phases()
     if checkpoint is None:
         from raster.inference.shipped import (
-            describe,
             load_inference_model,
             load_shipped_index,
+            log_shipped,
             read_sidecar,
         )
 
-        log.info("no --checkpoint: using the shipped model %s", describe(read_sidecar()))
+        log_shipped(read_sidecar())
         with phases.phase("model load"):
             loaded = load_inference_model(device)
         with phases.phase("index load"):

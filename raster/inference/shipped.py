@@ -43,13 +43,6 @@ log = logging.getLogger(__name__)
 RELEASE = "glyph-raster-r2"
 SIDECAR_FORMAT = 1
 INDEX_PACKAGE = "raster.weights"
-# Approximate search of the packed index: about 5 rows per list per 1,000 rows (1,024 lists on
-# the r2 index of 196,841 rows), 32 lists visited per query. On IBM Plex Sans Arabic's 1,701
-# glyphs that found 99.3 % of the exact 10 neighbours, the same top kNN vote for 99.5 % of the
-# glyphs, in a sixth of the exact search's time (bench/bench_release_precision.py measures
-# the answers).
-DEFAULT_NPROBE = 32
-MAX_LISTS = 1024
 
 
 class ShippedModelError(CheckpointError):
@@ -257,7 +250,7 @@ def verify_release(folder: str | Path | None = None, release: str = RELEASE) -> 
 def read_packed_index(path: Path, info: dict):
     """A :class:`~raster.inference.reference.ReferenceIndex` from a packed ``.index.npz``
     (with its inverted lists, when packed with them: approximate search)."""
-    from raster.inference.reference import InvertedLists, ReferenceIndex
+    from raster.inference.reference import DEFAULT_NPROBE, InvertedLists, ReferenceIndex
 
     try:
         with np.load(path, allow_pickle=False) as z:
@@ -315,12 +308,6 @@ def half_checkpoint(src: str | Path, dst: str | Path) -> Path:
     return save_checkpoint(dst, payload)
 
 
-def inverted_list_count(rows: int) -> int:
-    """Lists of the packed index's approximate search: ~ rows / 192, at most
-    :data:`MAX_LISTS`, at least 1."""
-    return max(1, min(MAX_LISTS, rows // 192))
-
-
 def quantize_int8(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Symmetric per-dimension int8: ``(q int8 (N, D), scale float32 (D,))``, x ≈ q * scale."""
     x = np.asarray(vectors, np.float32)
@@ -339,7 +326,12 @@ def pack_index(index_dir: str | Path, out: str | Path) -> dict:
         source info.
     """
     from raster.inference.index import load_index
-    from raster.inference.reference import dequantize, train_inverted_lists
+    from raster.inference.reference import (
+        DEFAULT_NPROBE,
+        dequantize,
+        inverted_list_count,
+        train_inverted_lists,
+    )
 
     ref = load_index(index_dir)
     q, scale = quantize_int8(ref.vectors)
@@ -447,9 +439,13 @@ def model_or_shipped(checkpoint: str | Path | None, device: str = "cpu"):
     if checkpoint is not None:
         return load_model(checkpoint, device)
     files = shipped_files()
-    info = read_sidecar(files)
-    log.info("no --checkpoint: using the shipped model %s", describe(info))
+    log_shipped(read_sidecar(files))
     return load_shipped_model(device, files)
+
+
+def log_shipped(info: dict) -> None:
+    """The one log line saying a command runs the shipped model (no ``--checkpoint``)."""
+    log.info("no --checkpoint: using the shipped model %s", describe(info))
 
 
 def model_name(checkpoint: str | Path | None) -> str:
