@@ -18,7 +18,8 @@ for every setting of ``--charset`` x assignment x context asked for. Accuracy: s
 same text and fonts) with each step added in turn: per glyph; + page-order context (the
 neighbours' letter/digit vote along the page lines); + document decoding against the
 language's character model (``--language``, which also keeps Latin letters out of Arabic
-words unless the glyph is sure).
+words unless the glyph is sure); + clusters (a letter drawn as a skeleton and a dots glyph
+written as one ``/ActualText`` span: Noto Sans Arabic, ``--family NotoSansArabic``).
 """
 
 from __future__ import annotations
@@ -72,10 +73,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-STEPS = {  # name -> (context, decode)
-    "per-glyph": (False, False),
-    "+ page context": (True, False),
-    "+ document decoding": (True, True),
+STEPS = {  # name -> (context, decode, clusters)
+    "per-glyph": (False, False, False),
+    "+ page context": (True, False, False),
+    "+ document decoding": (True, True, False),
+    "+ clusters": (True, True, True),
 }
 
 
@@ -106,8 +108,9 @@ def producer_bench(args, predictor) -> dict:
                 "stripped": char_accuracy(extract_text(pdf), source),
                 "steps": {},
             }
-            for step, (context, decode) in STEPS.items():
+            for step, (context, decode, clusters) in STEPS.items():
                 t0 = time.perf_counter()
+                spans: list = []
                 reports, written = repair_pdf(
                     pdf,
                     d / "fixed.pdf",
@@ -116,6 +119,8 @@ def producer_bench(args, predictor) -> dict:
                     context=context,
                     language=args.language if decode else None,
                     glyph_weight=args.glyph_weight,
+                    clusters=clusters,
+                    spans=spans,
                 )
                 row["steps"][step] = {
                     "accuracy": char_accuracy(extract_text(d / "fixed.pdf"), source)
@@ -123,6 +128,7 @@ def producer_bench(args, predictor) -> dict:
                     else row["stripped"],
                     "fonts": len(reports),
                     "refused": [r.error for r in reports if r.error],
+                    "spans": len(spans),
                     "seconds": round(time.perf_counter() - t0, 2),
                 }
                 (d / "fixed.pdf").unlink(missing_ok=True)

@@ -451,14 +451,17 @@ def build_boxes_font(
     fea: str,
     rename: dict[str, str] | None = None,
     cmap: dict[int, str] | None = None,
+    marks: frozenset[str] = frozenset(),
 ) -> Path:
     """A TrueType font of box glyphs (one contour per box) with the features ``fea``.
 
     ``rename`` gives the glyphs other names (in the font and in ``fea``), e.g. names that lie
-    or say nothing; ``cmap`` None: no cmap table, as in a PDF subset.
+    or say nothing; ``cmap`` None: no cmap table, as in a PDF subset; ``marks``: glyphs (by
+    their original names) with zero advance, as mark glyphs have; the others advance 700.
     """
     rename = rename or {}
     named = {".notdef": NOTDEF_BOX, **{rename.get(n, n): spec for n, spec in boxes.items()}}
     font_cmap = None if cmap is None else {cp: rename.get(n, n) for cp, n in cmap.items()}
-    advances = {n: 700 for n in named}
+    zero = {rename.get(n, n) for n in marks}
+    advances = {n: 0 if n in zero else 700 for n in named}
     return _box_font(path, "Tiny Evidence", named, font_cmap, advances, _rename_fea(fea, rename))

@@ -57,6 +57,28 @@ def table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def composed_table(results: list[dict]) -> str:
+    """Markdown: per font with skeleton + dots letter forms, how many each stage reads back
+    as the right letter, as shipped and stripped ('' when no font has any)."""
+    fonts = [r for r in results if r["composed"]["shipped"]["shape"]["rows"]]
+    if not fonts:
+        return ""
+    stages = [s for s, *_ in STAGES]
+    lines = [
+        "| font | forms | " + " | ".join(f"shipped {s}" for s in stages) + " | stripped |",
+        "|---|---:|" + "---:|" * (len(stages) + 1),
+    ]
+    for r in fonts:
+        c = r["composed"]
+        cells = [str(c["shipped"][s]["read_right"]) for s in stages]
+        lines.append(
+            f"| {Path(r['font']).name} | {c['shipped']['shape']['rows']} | "
+            + " | ".join(cells)
+            + f" | {c['stripped'][stages[-1]]['read_right']} |"
+        )
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
@@ -89,6 +111,9 @@ def main(argv: list[str] | None = None) -> int:
             print("   warning:", w)
     print(f"\nmodel {args.checkpoint} (method {method}); {len(skipped)} font(s) skipped\n")
     print(table(results))
+    if composed := composed_table(results):
+        print("\nskeleton + dots letter forms read back as the right letter:\n")
+        print(composed)
     write_json(args.json_out, results)
     return 0
 

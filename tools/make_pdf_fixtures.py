@@ -42,7 +42,15 @@ from raster.pdf.text_accuracy import char_accuracy, extract_text
 from raster.pdf.tounicode import parse_tounicode
 from raster.reviewing.browser import CHROMIUM_ARGS
 
-FONTS = ["Amiri-Regular", "Amiri-Bold", "Amiri-Italic", "Amiri-BoldItalic"]
+# Amiri's four faces; Noto Sans Arabic draws dotted letters as a skeleton + a dots mark
+# (raster.pdf.clusters), typeset at its default instance.
+FONTS = [
+    "Amiri-Regular",
+    "Amiri-Bold",
+    "Amiri-Italic",
+    "Amiri-BoldItalic",
+    "NotoSansArabic[wdth,wght]",
+]
 # The review page's browser flags (headless, no network chatter), plus a bare page for printing.
 CHROMIUM_FLAGS = [*CHROMIUM_ARGS, "--no-pdf-header-footer"]
 
@@ -88,13 +96,15 @@ def _fontconfig(work: Path, font: Path) -> dict:
 
 
 def _family_style(font: Path) -> tuple[str, str]:
+    """Family and style fontconfig gives the file (a variable font: its first listed face,
+    the default instance)."""
     out = subprocess.run(
-        ["fc-scan", "--format", "%{family[0]}|%{style[0]}", str(font)],
+        ["fc-scan", "--format", "%{family[0]}|%{style[0]}\n", str(font)],
         check=True,
         capture_output=True,
         text=True,
     ).stdout
-    family, style = out.split("|")
+    family, style = out.splitlines()[0].split("|")
     return family, style
 
 
@@ -242,6 +252,12 @@ def strip_text_layer(src: Path, dst: Path) -> Path:
     return dst
 
 
+def fixture_stem(stem: str) -> str:
+    """A font file stem as fixtures name it: a variable font's axes tag becomes its default
+    instance (``NotoSansArabic[wdth,wght]`` -> ``NotoSansArabic-Regular``)."""
+    return stem.split("[")[0] + "-Regular" if "[" in stem else stem
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("tests/pdf/fixtures"))
@@ -257,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
             with tempfile.TemporaryDirectory(prefix="pdf_fixture_") as tmp:
                 work = Path(tmp)
                 made = PRODUCERS[producer](paths[stem], work / "made.pdf", work)
-                name = f"{producer}-{stem}"
+                name = f"{producer}-{fixture_stem(stem)}"
                 stripped = strip_text_layer(made, args.out / f"{name}.pdf")
                 info = {
                     "producer": producer,

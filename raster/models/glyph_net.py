@@ -73,7 +73,7 @@ class GlyphNet(nn.Module):
         super().__init__()
         self.config = config
         self.backbone = create_backbone(config.backbone, config.img_size, config.drop_path)
-        feat_dim = self.backbone.num_features
+        feat_dim = self.feature_dim  # what forward_head(pre_logits=True) returns
         # Fix #3: a plain Linear classifier (no BatchNorm), init as the guide says.
         self.classifier = nn.Linear(feat_dim, config.num_classes)
         nn.init.normal_(self.classifier.weight, std=0.02)
@@ -87,7 +87,9 @@ class GlyphNet(nn.Module):
 
     @property
     def feature_dim(self) -> int:
-        return self.backbone.num_features
+        """F of :meth:`features`: timm's ``head_hidden_size`` where the head has a layer of its
+        own (MobileNetV3: 576 -> 1024), else ``num_features``."""
+        return getattr(self.backbone, "head_hidden_size", None) or self.backbone.num_features
 
     def head_parameters(self) -> list[nn.Parameter]:
         """Parameters of the classifier and embedding heads (the optimizer's 'head' group)."""

@@ -100,6 +100,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="also replace maps that disagree with the glyphs (see --suspect-share)",
     )
     p.add_argument(
+        "--clusters",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="write /ActualText for letters drawn as a dotless skeleton + a dots glyph (their "
+        "text no per-code map can say)",
+    )
+    p.add_argument(
         "--answers",
         type=Path,
         default=None,
@@ -149,6 +156,7 @@ def _repair_many(args, identifier) -> int:
         context=args.context,
         language=_language(args),
         glyph_weight=args.glyph_weight,
+        clusters=args.clusters,
     )
     bad = [r for r in results if r.error or any(f.error for f in r.reports)]
     print(
@@ -193,6 +201,7 @@ def _run(args, notes: list[str]) -> tuple[list[FontReport], bool] | int:
             args.min_confidence,
             args.context,
             allow_encrypted=True,
+            clusters=[],  # counted per font: the letters only /ActualText can tell
             **decoding,
         )
         return reports, False
@@ -205,6 +214,7 @@ def _run(args, notes: list[str]) -> tuple[list[FontReport], bool] | int:
         suspect_share=args.suspect_share,
         context=args.context,
         answers=answers,
+        clusters=args.clusters,
         **decoding,
     )
     if args.review:

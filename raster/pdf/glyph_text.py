@@ -11,12 +11,16 @@ advance is a space.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from raster.data.fonts import FontLoadError
 from raster.inference.assign import NO_LABEL
+from raster.inference.evidence import composition as comp
+from raster.inference.evidence.composition import Dots
+from raster.inference.evidence.dot_glyphs import bare_dots
 from raster.inference.font_glyphs import FontGlyphs, NoOutlinesError, read_font_glyphs
 from raster.inference.predict import label_codepoints, top_k
 from raster.pdf.codes import code_to_gid
@@ -141,11 +145,15 @@ class FontCandidates:
         gid_of: code -> glyph index (codes that map to no glyph are left out).
         by_code: code -> candidate labels, best first, for codes whose glyph has an outline.
         blank: codes whose glyph has no outline but an advance (spaces).
+        dots: codes whose glyph is a bare dot pattern (a zero-advance mark of one to four
+            dots, :func:`~raster.inference.evidence.dot_glyphs.bare_dots`) -> the pattern; their
+            candidates are the one label ``dots:2above`` (no text of their own).
     """
 
     gid_of: dict[int, int]
     by_code: dict[int, Candidates]
     blank: set[int]
+    dots: dict[int, Dots] = field(default_factory=dict)
 
 
 def font_candidates(font: PdfFont, folder: str | Path, identifier: Identifier) -> FontCandidates:
@@ -173,8 +181,28 @@ def font_candidates(font: PdfFont, folder: str | Path, identifier: Identifier) -
         for code, gid in gid_of.items()
         if gid not in by_gid and gid != 0 and gid not in row_of and _advance(ttfont, gid) > 0
     }
+    dots_of = _dot_patterns(glyphs, ttfont, by_gid, row_of)
+    for g, dots in dots_of.items():
+        by_gid[g] = [(comp.dots_label(dots), 1.0)]
     by_code = {code: by_gid[gid] for code, gid in gid_of.items() if gid in by_gid}
-    return FontCandidates(gid_of, by_code, blank)
+    dots = {code: dots_of[gid] for code, gid in gid_of.items() if gid in dots_of}
+    return FontCandidates(gid_of, by_code, blank, dots)
+
+
+def _dot_patterns(glyphs, ttfont, by_gid: dict, row_of: dict) -> dict[int, Dots]:
+    """gid -> dot pattern, for the shown glyphs drawn as bare dots whose identification is not a
+    mark (U+0307 DOT ABOVE is a dot pattern with a codepoint of its own)."""
+    out = {}
+    for g, cands in by_gid.items():
+        cps = label_codepoints(cands[0][0]) if cands else ()
+        if len(cps) == 1 and unicodedata.category(chr(cps[0])).startswith("M"):
+            continue
+        if _advance(ttfont, g) != 0:
+            continue
+        dots = bare_dots(glyphs.outlines[row_of[g]], 0, glyphs.upem)
+        if dots is not None:
+            out[g] = dots
+    return out
 
 
 def make_guesses(

@@ -35,6 +35,15 @@ def _operator_lines(fonts: dict[tuple, FontCandidates], sequences: dict[tuple, l
     ]
 
 
+def layout_or_none(path: str | Path) -> list | None:
+    """:func:`page_lines`, or None (with a warning) when pdfminer cannot lay the file out."""
+    try:
+        return page_lines(path)
+    except Exception as exc:  # pdfminer raises many types on odd files
+        log.warning("%s: page layout failed (%s); context from the show operators", path, exc)
+        return None
+
+
 def document_candidates(
     path: str | Path,
     fonts: dict[tuple[int, int], FontCandidates],
@@ -43,6 +52,7 @@ def document_candidates(
     language: str | None = None,
     glyph_weight: float = 1.0,
     sequences: dict[tuple[int, int], list[list[int]]] | None = None,
+    lines: list | None = None,
 ) -> dict[tuple[int, int], dict[int, Candidates]]:
     """Per font (object, generation) -> code -> candidates after the context steps asked for,
     the chosen one first.
@@ -54,6 +64,7 @@ def document_candidates(
         language: ``ar``/``fa``/``ur``: decode the document against that language; None: don't.
         glyph_weight: see :func:`raster.pdf.decode.decode`.
         sequences: per font, the shown runs of codes: the fallback lines.
+        lines: the page lines when the caller has them (:func:`page_lines`); None: laid out here.
     """
     keyed = {font_key(og): og for og in fonts}
     cands: dict[tuple, Candidates] = {
@@ -62,10 +73,9 @@ def document_candidates(
     blank = {(font_key(og), code) for og, fc in fonts.items() for code in fc.blank}
     if not context and not language:
         return {og: dict(fc.by_code) for og, fc in fonts.items()}
-    try:
-        lines = page_lines(path)
-    except Exception as exc:  # pdfminer raises many types on odd files
-        log.warning("%s: page layout failed (%s); context from the show operators", path, exc)
+    if lines is None:
+        lines = layout_or_none(path)
+    if lines is None:
         lines = _operator_lines(fonts, {font_key(og): s for og, s in (sequences or {}).items()})
     if context:
         seqs = [[s.key for word in line for s in word if s.key in cands] for line in lines]

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pikepdf
 
+from raster.pdf.clusters import Cluster, actual_text_contents, find_clusters
 from raster.pdf.document import (
     PdfFont,
     PdfFontError,
@@ -34,7 +35,8 @@ from raster.pdf.glyph_text import (
     font_candidates,
     make_guesses,
 )
-from raster.pdf.page_context import document_candidates
+from raster.pdf.layout import font_key
+from raster.pdf.page_context import document_candidates, layout_or_none
 from raster.pdf.surgery import write_tounicode
 from raster.pdf.tounicode import build_tounicode, parse_tounicode
 
@@ -57,6 +59,9 @@ class FontReport:
         action: ``repaired``, ``kept`` (map present and not replaced), ``skipped`` (error).
         unmapped: codes left out of a written map (below ``min_confidence`` or unknown).
         answered: codes whose text a person's answer gave (``--answers``).
+        clusters: letters this font draws a part of as a skeleton + dots pair (their text can
+            only be told with ``/ActualText``).
+        spans: of those, how many ``repair`` wrote an ``/ActualText`` span for.
     """
 
     font: PdfFont
@@ -69,6 +74,8 @@ class FontReport:
     action: str = ""
     unmapped: list[int] = field(default_factory=list)
     answered: int = 0
+    clusters: int = 0
+    spans: int = 0
 
     @property
     def agreements(self) -> int:
@@ -119,6 +126,7 @@ def analyse_fonts(
     language: str | None = None,
     glyph_weight: float = 1.0,
     notes: list[str] | None = None,
+    clusters: list[Cluster] | None = None,
 ) -> list[FontReport]:
     """Identify the shown glyphs of every font of ``path``; compare with declared maps.
 
@@ -131,6 +139,8 @@ def analyse_fonts(
         notes: when given, receives one line per page or font worth a word that did not stop
             the work (see :func:`~raster.pdf.document.scan_fonts`; Type3 glyphs that paint
             images).
+        clusters: when given, receives the letters drawn as a skeleton and a dots glyph
+            (:mod:`~raster.pdf.clusters`); each report counts those its font draws a part of.
 
     Raises:
         PdfInputError: the PDF itself cannot be read, or is damaged (a content stream that
@@ -164,6 +174,8 @@ def analyse_fonts(
             except PdfFontError as exc:
                 rep.error = str(exc)
                 log.warning("%s: font %s: %s", path, font.label, exc)
+        needs_layout = context or language or any(fc.dots for fc in found.values())
+        lines = layout_or_none(path) if needs_layout else None
         final = document_candidates(
             path,
             found,
@@ -171,7 +183,10 @@ def analyse_fonts(
             language=language,
             glyph_weight=glyph_weight,
             sequences={r.font.objgen: r.font.sequences for r in reports},
+            lines=lines,
         )
+        if lines is not None and clusters is not None:
+            clusters += _clusters(lines, found, final, reports)
         if notes is not None:
             notes.extend(page_notes)
             notes.extend(f"font {r.font.label}: {n}" for r in reports for n in r.font.notes)
@@ -187,6 +202,18 @@ def analyse_fonts(
     return reports
 
 
+def _clusters(lines, found: dict, final: dict, reports: list[FontReport]) -> list[Cluster]:
+    dots = {(font_key(og), code): d for og, fc in found.items() for code, d in fc.dots.items()}
+    if not dots:
+        return []
+    cands = {(font_key(og), code): c for og, by in final.items() for code, c in by.items() if c}
+    out = find_clusters(lines, dots, cands)
+    for rep in reports:
+        key = font_key(rep.font.objgen)
+        rep.clusters = sum(any(fk == key for _, fk, _ in c.glyphs) for c in out)
+    return out
+
+
 def repair_pdf(
     src: str | Path,
     dst: str | Path,
@@ -200,13 +227,16 @@ def repair_pdf(
     glyph_weight: float = 1.0,
     notes: list[str] | None = None,
     answers: dict[tuple[int, int], dict[int, str]] | None = None,
+    clusters: bool = True,
+    spans: list[Cluster] | None = None,
 ) -> tuple[list[FontReport], bool]:
     """Write ``dst``: ``src`` plus new ToUnicode maps for fonts without one (and, with
-    ``replace_suspect``, for fonts whose map is suspect).
+    ``replace_suspect``, for fonts whose map is suspect); with ``clusters``, an ``/ActualText``
+    span around each letter drawn as a skeleton and a dots glyph in repaired fonts.
 
     ``answers`` (font object -> code -> text, from the review page; '' = no text) override the
     model for their codes, and a font with answers gets a new map even when its own is kept:
-    the answers over its declared map then.
+    the answers over its declared map then. ``spans``, when given, receives the clusters written.
 
     Returns:
         (one report per font, whether ``dst`` was written: False when no font needed a map).
@@ -214,6 +244,7 @@ def repair_pdf(
     Raises:
         PdfInputError: the PDF cannot be read, or the update failed its read-back check.
     """
+    found: list[Cluster] = []
     reports = analyse_fonts(
         src,
         identifier,
@@ -222,6 +253,7 @@ def repair_pdf(
         language=language,
         glyph_weight=glyph_weight,
         notes=notes,
+        clusters=found if clusters else None,
     )
     answers = answers or {}
     cmaps: dict[tuple[int, int], bytes] = {}
@@ -255,7 +287,22 @@ def repair_pdf(
         rep.action = "repaired"
     if not cmaps:
         return reports, False
-    write_tounicode(src, dst, cmaps)
+    repaired = {font_key(og) for og in cmaps}
+    wanted_spans = [c for c in found if all(fk in repaired for _, fk, _ in c.glyphs)]
+    contents: dict[tuple[int, int], bytes] = {}
+    if wanted_spans:
+        with open_pdf(src) as pdf:
+            contents, written, span_notes = actual_text_contents(
+                pdf, wanted_spans, [r.font for r in reports]
+            )
+        if spans is not None:
+            spans.extend(written)
+        if notes is not None:
+            notes.extend(span_notes)
+        for rep in reports:
+            key = font_key(rep.font.objgen)
+            rep.spans = sum(any(fk == key for _, fk, _ in c.glyphs) for c in written)
+    write_tounicode(src, dst, cmaps, contents)
     return reports, True
 
 

@@ -35,6 +35,9 @@ def font_table(reports: list[FontReport], share: float) -> str:
             note = (note + " " + r.action).strip()
         elif not note and not f.has_tounicode and f.codes:
             note = "text extracts as (cid:N) or guesses: `repair` maps it"
+        if r.clusters and not r.error:
+            note = (note + f"; {r.clusters} letters drawn as skeleton + dots (need /ActualText)")
+            note = note.lstrip("; ")
         lines.append(
             f"{(','.join(sorted(f.resource_names)) + ' ' + f.base_font)[:34]:<34} {kind[:18]:<18} "
             f"{'yes' if f.subset else 'no':<6} {(f.program or 'not embedded')[:22]:<22} "
@@ -94,6 +97,8 @@ def json_report(reports: list[FontReport], extra: dict) -> dict:
                 "expected_agreement": round(r.expected_agreement, 2),
                 "disagreements": r.disagreements,
                 "unmapped_codes": r.unmapped,
+                "skeleton_dots_letters": r.clusters,
+                "actual_text_spans": r.spans,
                 "guesses": [
                     {
                         "code": g.code,
@@ -118,6 +123,7 @@ def repair_lines(reports: list[FontReport]) -> list[str]:
         + (f" ({r.answered} from answers)" if r.answered else "")
         + "; unmapped (below --min-confidence or unknown): "
         + (" ".join(str(c) for c in r.unmapped) or "none")
+        + (f"; {r.spans} skeleton + dots letters written as /ActualText" if r.spans else "")
         for r in reports
         if r.action == "repaired"
     ]

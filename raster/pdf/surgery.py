@@ -1,4 +1,5 @@
-"""Set fonts' ``/ToUnicode`` streams by an incremental update: the input's bytes stay intact.
+"""Set fonts' ``/ToUnicode`` streams (and pages' content streams, for ``/ActualText`` spans) by an
+incremental update: the input's bytes stay intact.
 
 pypdf writes the update (``PdfWriter(..., incremental=True)`` appends the changed objects and
 a cross-reference section pointing back at the original one); pikepdf (qpdf) then re-reads
@@ -20,18 +21,27 @@ from pypdf.generic import DecodedStreamObject, NameObject
 from raster.pdf.document import PdfInputError
 
 
-def write_tounicode(src: str | Path, dst: str | Path, cmaps: dict[tuple[int, int], bytes]) -> Path:
-    """Copy ``src`` to ``dst`` plus an update giving each font object its new ToUnicode.
+def write_tounicode(
+    src: str | Path,
+    dst: str | Path,
+    cmaps: dict[tuple[int, int], bytes],
+    contents: dict[tuple[int, int], bytes] | None = None,
+) -> Path:
+    """Copy ``src`` to ``dst`` plus an update giving each font object its new ToUnicode (and
+    each page in ``contents`` its new content stream).
 
     Args:
         src: the input PDF (not modified).
         dst: the output path (must differ from ``src``).
         cmaps: (object number, generation) of a font dictionary -> ToUnicode CMap bytes.
+        contents: (object number, generation) of a page -> its new content stream (decoded).
 
     Raises:
-        PdfInputError: ``dst`` is ``src``, a font object is missing, or the written file does
-            not read back with the new maps (then nothing is written at ``dst``).
+        PdfInputError: ``dst`` is ``src``, a font or page object is missing, or the written file
+            does not read back with the new maps and contents (then nothing is written at
+            ``dst``).
     """
+    contents = contents or {}
     src, dst = Path(src), Path(dst)
     if dst.resolve() == src.resolve():
         raise PdfInputError(f"{dst}: the output must not overwrite the input")
@@ -46,6 +56,13 @@ def write_tounicode(src: str | Path, dst: str | Path, cmaps: dict[tuple[int, int
         stream = stream.flate_encode()
         # pypdf's only way to register a new indirect object; public API has none
         font[NameObject("/ToUnicode")] = writer._add_object(stream)
+    for (num, gen), data in contents.items():
+        page = writer.get_object(num)
+        if page is None or getattr(page, "get", None) is None or page.get("/Type") != "/Page":
+            raise PdfInputError(f"{src}: object {num} {gen} R is not a page")
+        stream = DecodedStreamObject()
+        stream.set_data(data)
+        page[NameObject("/Contents")] = writer._add_object(stream.flate_encode())
     dst.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=dst.name + ".", suffix=".part", dir=dst.parent)
     os.close(fd)
@@ -54,14 +71,14 @@ def write_tounicode(src: str | Path, dst: str | Path, cmaps: dict[tuple[int, int
     try:
         with open(tmp, "wb") as fh:
             writer.write(fh)
-        _verify(tmp, original, cmaps)
+        _verify(tmp, original, cmaps, contents)
         os.replace(tmp, dst)
     finally:
         tmp.unlink(missing_ok=True)
     return dst
 
 
-def _verify(path: Path, original: bytes, cmaps: dict[tuple[int, int], bytes]) -> None:
+def _verify(path: Path, original: bytes, cmaps: dict, contents: dict) -> None:
     written = path.read_bytes()
     if not written.startswith(original):
         raise PdfInputError(f"{path}: the update rewrote bytes of the input; nothing written")
@@ -72,6 +89,12 @@ def _verify(path: Path, original: bytes, cmaps: dict[tuple[int, int], bytes]) ->
                 if not isinstance(got, pikepdf.Stream) or got.read_bytes() != data:
                     raise PdfInputError(
                         f"object {num} {gen} R: the new ToUnicode did not read back"
+                    )
+            for (num, gen), data in contents.items():
+                got = pdf.get_object(num, gen).get("/Contents")
+                if not isinstance(got, pikepdf.Stream) or got.read_bytes() != data:
+                    raise PdfInputError(
+                        f"page object {num} {gen} R: its new content did not read back"
                     )
     except pikepdf.PdfError as exc:
         raise PdfInputError(f"the updated file does not re-read ({exc}); nothing written") from exc

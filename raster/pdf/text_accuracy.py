@@ -62,7 +62,9 @@ def extract_text(path: str | Path) -> str:
     from raster.pdf.layout import logical_words, page_lines
 
     out = []
-    for line in logical_words(page_lines(path), lambda ch: ch.text):
+    # direction from the glyphs' texts, a code without a map as U+FFFD (no direction): the
+    # letters of "(cid:12)" would count as left-to-right
+    for line in logical_words(page_lines(path), lambda ch: _CID.sub("\ufffd", ch.text)):
         text = " ".join("".join(_CID.sub("\ufffd", ch.text) for ch in word) for word in line)
         if text.strip():
             out.append(text.strip())

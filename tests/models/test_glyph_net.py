@@ -8,7 +8,10 @@ from raster.losses import supervised_contrastive_loss
 from raster.models.glyph_net import ModelConfig, build_model
 
 
-@pytest.mark.parametrize("backbone,img_size", [("levit_128s", 32), ("resnet18", 40)])
+@pytest.mark.parametrize(
+    "backbone,img_size",
+    [("levit_128s", 32), ("resnet18", 40), ("mobilenetv3_small_100", 64)],  # MobileNet: 576 -> 1024
+)
 def test_forward_shapes_and_gradients(backbone, img_size):
     torch.manual_seed(0)
     model = build_model(ModelConfig(num_classes=7, backbone=backbone, img_size=img_size))

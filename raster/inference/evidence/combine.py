@@ -14,6 +14,10 @@ Stages, in order, each starting from the previous one's probabilities (N glyphs 
    letter whose skeleton and dot pattern these are (:mod:`.composition`); the skeleton glyphs
    get their dotless label and the dots glyph its pattern.
 
+Last, from the outline alone (so for every font, stripped or not): a zero-advance glyph drawn as
+one to four equal dots, that the shape does not read as a mark, is labelled as its dot pattern
+(:mod:`.dot_glyphs`); the probabilities are not touched.
+
 A font without parseable names and without GSUB (a stripped font) comes out exactly as the shape
 posterior. Every glyph records which stage last changed its top label (``decided_by``) and
 which stages looked at it (``sources``).
@@ -22,6 +26,7 @@ which stages looked at it (``sources``).
 from __future__ import annotations
 
 import logging
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -29,6 +34,7 @@ import numpy as np
 
 from raster.data.schema import FORMS
 from raster.inference.evidence import composition as comp
+from raster.inference.evidence.dot_glyphs import advances, bare_dots
 from raster.inference.evidence.gsub_links import GsubLinks, read_gsub_links
 from raster.inference.evidence.names import NameHint, name_reliability, parse_glyph_name
 
@@ -91,6 +97,12 @@ class _Labels:
                 self.key.append(None)
         self.chars = sorted({k[0] for k in self.col})
         self.char_pos = {c: i for i, c in enumerate(self.chars)}
+
+    def mark_columns(self) -> np.ndarray:
+        """bool (L,): the labels of combining marks (Unicode category M*)."""
+        return np.asarray(
+            [k is not None and unicodedata.category(chr(k[0][0])).startswith("M") for k in self.key]
+        )
 
     def form_matrix(self, form: str) -> tuple[np.ndarray, np.ndarray]:
         """(char positions, columns) of the labels with ``form``."""
@@ -160,9 +172,30 @@ def combine_evidence(
         k = space.key[j]
         if not ev.notes[i] and k and len(k[0]) == 1 and k[0][0] in comp.DOTLESS_LETTERS:
             ev.notes[i] = comp.skeleton_name(k[0][0])
+    _apply_bare_dots(ev, space, glyphs)
     for w in dict.fromkeys(ev.warnings):
         log.warning("%s: %s", getattr(glyphs, "path", "font"), w)
     return ev
+
+
+def _apply_bare_dots(ev: Evidence, space: _Labels, glyphs) -> None:
+    """A zero-advance glyph drawn as a dot pattern gets the pattern's label when no stage gave
+    it one and the shape's answer is not itself a mark (U+0307 DOT ABOVE is such a pattern too):
+    the model has no label for bare dots and would answer with a letter. Outline evidence, so
+    a stripped font gets it exactly as shape only does."""
+    adv = advances(glyphs.face.ttfont, glyphs.gids)
+    if adv is None:
+        return
+    marks = space.mark_columns()
+    for i in np.flatnonzero(adv == 0):
+        if ev.labels_out[i] is not None or marks[int(np.argmax(ev.probs[i]))]:
+            continue
+        dots = bare_dots(glyphs.outlines[i], 0, glyphs.upem)
+        if dots is None:
+            continue
+        ev.labels_out[i] = comp.dots_label(dots)
+        ev.confidence_out[i] = float(1.0 - ev.probs[i, marks].sum())
+        ev.notes[i] = comp.dots_name(dots)
 
 
 def _safe_hint(name: str, warnings: list[str]) -> NameHint | None:

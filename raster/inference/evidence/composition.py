@@ -63,6 +63,31 @@ def decompose(cp: int, form: str) -> tuple[int, Dots] | None:
     return None
 
 
+# Dotless letters drawn, in some forms, on another skeleton: alef maksura's, farsi yeh's and noon
+# ghunna's initial and medial forms are the dotless-beh tooth, dotless qaf's the dotless feh's;
+# farsi yeh's isolated and final forms are alef maksura's.
+_SHARED_SKELETON = {
+    (0x0649, _JOINED_LEFT): 0x066E,
+    (0x06CC, _JOINED_LEFT): 0x066E,
+    (0x06BA, _JOINED_LEFT): 0x066E,
+    (0x066F, _JOINED_LEFT): 0x06A1,
+    (0x06CC, _FREE_LEFT): 0x0649,
+    (0x06C1, _FREE_LEFT): 0x0647,  # heh goal's final form is heh's in many fonts
+}
+
+
+def skeleton_of(cp: int, form: str) -> int | None:
+    """The skeleton a glyph labelled ``cp`` in ``form`` is drawn on: a dotted letter's, a
+    dotless letter's own (or the one it shares in that form), else None."""
+    for (letter, forms), skeleton in _SHARED_SKELETON.items():
+        if cp == letter and form in forms:
+            return skeleton
+    if cp in SKELETONS:
+        return cp
+    dec = decompose(cp, form)
+    return dec[0] if dec else None
+
+
 def skeletons(cp: int, form: str) -> list[int]:
     """Every skeleton ``cp`` may be drawn on in ``form`` (the first is :func:`decompose`'s)."""
     return [s for forms, s, _ in DOTTED.get(cp, ()) if form in forms]

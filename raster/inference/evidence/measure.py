@@ -95,7 +95,7 @@ def score_font(
 
     Returns:
         ``{"font", "glyphs", "shipped": {stage: hits}, "stripped": {...}, "shuffled": {...},
-        "stripped_equals_shape": bool, "lying": lying_name_changes, "name_reliability":
+        "composed": {variant: {stage: composed_letters}}, "stripped_equals_shape": bool, "lying": lying_name_changes, "name_reliability":
         {"shipped": rho, "shuffled": rho}, "warnings": [...]}``.
     """
     glyphs = read_font_glyphs(path)
@@ -112,6 +112,8 @@ def score_font(
             "shuffled": shuffled_names(glyphs, seed),
         }
         result = {"font": str(path), "glyphs": len(glyphs), "name_reliability": {}, "warnings": []}
+        pairs = composed_pairs(glyphs)
+        result["composed"] = {v: {} for v in variants}
         probs = {}
         for variant, g in variants.items():
             result[variant] = {}
@@ -127,6 +129,7 @@ def score_font(
                 )
                 probs[variant, stage] = ev.probs
                 result[variant][stage] = hits(truth, g.gids, labels, ev.probs)
+                result["composed"][variant][stage] = composed_letters(pairs, ev, labels)
                 if stage == "+names":
                     result["name_reliability"][variant] = ev.name_reliability
                 result["warnings"] += ev.warnings
@@ -140,27 +143,38 @@ def score_font(
     return result
 
 
-def composed_letters(glyphs: FontGlyphs, ev, labels: list[str]) -> dict:
-    """Letter forms the font draws as a skeleton + a dots glyph (ingest's composed rows):
-    how many the identification reads back as the right letter (skeleton label composed with
-    the dots glyph's pattern, :func:`~raster.inference.evidence.composition.compose_label`),
-    and on how many the skeleton glyph is labelled a dotless letter / the dots glyph a pattern.
-
-    Returns:
-        ``{"rows", "read_right", "skeleton_dotless", "dots_pattern"}``.
-    """
+def composed_pairs(glyphs: FontGlyphs) -> list[tuple[str, int, int]]:
+    """Letter forms the font draws as a skeleton + a dots glyph (ingest's composed rows, from
+    the font's GSUB): ``(true label, row of one glyph, row of the other)``; rows index
+    ``glyphs`` (a stripped copy has the same glyph order, so its rows are the same)."""
     from raster.data.glyph_rows import face_rows
     from raster.inference.evidence import composition as comp
 
     order = {n: i for i, n in enumerate(glyphs.names)}
-    parsed = face_rows(glyphs.face, sorted(comp.DOTTED))
-    out = {"rows": 0, "read_right": 0, "skeleton_dotless": 0, "dots_pattern": 0}
-    for row in parsed.rows:
+    out = []
+    for row in face_rows(glyphs.face, sorted(comp.DOTTED)).rows:
         names = row["glyph_name"].split("+")
-        if row["shaping"] != "composed" or len(names) != 2 or any(n not in order for n in names):
-            continue
+        if row["shaping"] == "composed" and len(names) == 2 and all(n in order for n in names):
+            out.append((row["label"], order[names[0]], order[names[1]]))
+    return out
+
+
+def composed_letters(pairs: list[tuple[str, int, int]], ev, labels: list[str]) -> dict:
+    """How many of :func:`composed_pairs` the identification ``ev`` reads back as the right
+    letter (the skeleton's label composed with the dots glyph's pattern,
+    :func:`~raster.inference.evidence.composition.compose_label`: what a PDF made from the
+    font needs), and on how many the skeleton glyph is labelled a dotless letter / the dots
+    glyph a pattern.
+
+    Returns:
+        ``{"rows", "read_right", "skeleton_dotless", "dots_pattern"}``.
+    """
+    from raster.inference.evidence import composition as comp
+
+    out = {"rows": 0, "read_right": 0, "skeleton_dotless": 0, "dots_pattern": 0}
+    for label, *rows in pairs:
         out["rows"] += 1
-        got = [ev.labels_out[order[n]] or labels[int(np.argmax(ev.probs[order[n]]))] for n in names]
+        got = [ev.labels_out[r] or labels[int(np.argmax(ev.probs[r]))] for r in rows]
         dots = [g for g in got if g.startswith("dots:")]
         rest = [g for g in got if not g.startswith("dots:")]
         out["dots_pattern"] += len(dots) == 1
@@ -170,5 +184,5 @@ def composed_letters(glyphs: FontGlyphs, ev, labels: list[str]) -> dict:
         out["skeleton_dotless"] += head.isdigit() and int(head) in comp.SKELETONS
         if len(dots) == 1:
             n, pos = int(dots[0][5]), dots[0][6:]
-            out["read_right"] += comp.compose_label(rest[0], (n, pos)) == row["label"]
+            out["read_right"] += comp.compose_label(rest[0], (n, pos)) == label
     return out
