@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerate tests/pdf/fixtures/: Arabic typeset in the bundled Amiri faces by cairo
+# Regenerate tests/pdf/fixtures/: Arabic typeset in the bundled Amiri faces and Noto Sans Arabic by cairo
 # (pango-view), headless Chromium and LibreOffice, text layer stripped (tools/make_pdf_fixtures.py).
 #
 # Usage: scripts/make_pdf_fixtures.sh [PYTHON]   (PYTHON defaults to .venv/bin/python)

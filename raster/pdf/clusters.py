@@ -154,8 +154,9 @@ def actual_text_contents(
         page = pdf.pages[index]
         try:
             new, placed, skipped = _rewrite_page(page, found, width)
-        except _Misaligned as exc:
-            notes.append(f"page {index + 1}: {exc}; its {len(found)} clusters not written")
+        except (_Misaligned, pikepdf.PdfError) as exc:
+            reason = (str(exc).splitlines() or [type(exc).__name__])[0]
+            notes.append(f"page {index + 1}: {reason}; its {len(found)} clusters not written")
             continue
         notes += [f"page {index + 1}: {s}" for s in skipped]
         if new is not None:
@@ -213,6 +214,7 @@ def _rewrite_page(page, clusters: list[Cluster], width: dict) -> tuple[bytes | N
     # Pass 1: where each glyph of the page is drawn: seq -> (instruction, glyph in it, text object)
     where: dict[int, tuple[int, int, int, tuple, int]] = {}
     op_width: dict[int, int] = {}  # show instruction -> bytes per code of its font
+    in_forms: set[int] = set()  # drawing order of the glyphs form XObjects draw
     seq, font, text_object = 0, None, -1
     for i, inst in enumerate(instructions):
         if isinstance(inst, pikepdf.ContentStreamInlineImage):
@@ -229,12 +231,17 @@ def _rewrite_page(page, clusters: list[Cluster], width: dict) -> tuple[bytes | N
                 where[seq] = (i, k, text_object, tuple(font.objgen), code)
                 seq += 1
         elif op == "Do" and inst.operands:
-            seq += _count_form_glyphs(resources, str(inst.operands[0]), width)
+            n = _count_form_glyphs(resources, str(inst.operands[0]), width)
+            in_forms.update(range(seq, seq + n))
+            seq += n
     # Pass 2: the spans that can be placed: their glyphs as the layout saw them, in one BT/ET
     starts: dict[tuple[int, int], str] = {}  # (instruction, glyph) -> ActualText opening there
     ends: set[tuple[int, int]] = set()  # (instruction, glyph) -> a span closes after it
     skipped, placed = [], []
     for c in clusters:
+        if any(s in in_forms for s, _, _ in c.glyphs):
+            skipped.append(f"cluster {c.text!r} is drawn by a form XObject; left to its glyphs")
+            continue
         spots = [where.get(s) for s, _, _ in c.glyphs]
         if any(
             w is None or w[3][0] != (fk[0] if fk else None) or w[4] != code

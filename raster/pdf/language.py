@@ -1,4 +1,4 @@
-"""A character n-gram model of a language's words, from wordfreq's frequency lists.
+"""A language's word model: a word list mixed with a character n-gram model, from wordfreq.
 
 ``wordfreq`` (in the package data, so offline) gives Arabic, Persian and Urdu words with their
 frequencies. The most frequent :data:`VOCABULARY` words are counted as character n-grams
@@ -9,6 +9,13 @@ Arabic model) gets the unseen symbol's share, which is how script consistency en
 document decoding. Building takes about a second; models are cached per language. No
 maintained library offers a small character n-gram model with this smoothing (nltk's lm module
 is word-level and slow), so the counting is ours.
+
+A word is scored by the mixture ``P(w) = LEXICON_WEIGHT * f(w) + (1 - LEXICON_WEIGHT) * P_ngram(w)``
+where ``f`` is wordfreq's frequency of ``w`` (the share of word tokens it is: 0 for a string
+that is no word of its 600k-word list): a real word, even a rare one, outscores a misreading
+the character model finds about as likely (``الحديقة`` against ``العديقة``), while a word the
+list lacks (a name) still gets the character model's share. The weight is an even mixture,
+not tuned.
 """
 
 from __future__ import annotations
@@ -16,10 +23,12 @@ from __future__ import annotations
 import math
 import unicodedata
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from functools import cache
 
 ORDER = 4
 VOCABULARY = 30_000
+LEXICON_WEIGHT = 0.5
 LANGUAGES = ("ar", "fa", "ur")
 BOUNDARY = "^"
 END = "$"
@@ -33,10 +42,20 @@ def _letters(word: str) -> str | None:
 
 
 class CharNgram:
-    """Witten-Bell-smoothed character n-grams of a weighted word list."""
+    """Witten-Bell-smoothed character n-grams of a weighted word list, optionally mixed with a
+    word list's frequencies (``lexicon``: word -> share of word tokens, 0 when not a word)."""
 
-    def __init__(self, words: dict[str, float], order: int = ORDER):
+    def __init__(
+        self,
+        words: dict[str, float],
+        order: int = ORDER,
+        lexicon: Callable[[str], float] | None = None,
+        lexicon_weight: float = LEXICON_WEIGHT,
+    ):
         self.order = order
+        self.lexicon = lexicon
+        self.lexicon_weight = lexicon_weight
+        self._words: dict[str, float] = {}
         self.counts: dict[str, Counter] = defaultdict(Counter)  # history -> next char counts
         alphabet: set[str] = set()
         for word, weight in words.items():
@@ -69,13 +88,32 @@ class CharNgram:
         self._cache[key] = p
         return p
 
-    def word_logprob(self, text: str) -> float:
-        """log P(text as one whole word), ends included."""
+    def ngram_logprob(self, text: str) -> float:
+        """log P_ngram(text as one whole word), ends included."""
         chars = BOUNDARY * (self.order - 1) + text + END
         return sum(
             math.log(self.prob(chars[i - self.order + 1 : i], chars[i]))
             for i in range(self.order - 1, len(chars))
         )
+
+    def word_logprob(self, text: str) -> float:
+        """log P(text as one whole word): the n-grams alone, or mixed with the lexicon."""
+        got = self._words.get(text)
+        if got is not None:
+            return got
+        score = self.ngram_logprob(text)
+        if self.lexicon is not None:
+            key = _letters(text)
+            freq = self.lexicon(key) if key is not None else 0.0
+            rest = math.log(1.0 - self.lexicon_weight) + score
+            score = rest if freq <= 0 else _logaddexp(rest, math.log(self.lexicon_weight * freq))
+        self._words[text] = score
+        return score
+
+
+def _logaddexp(a: float, b: float) -> float:
+    top = max(a, b)
+    return top + math.log(math.exp(a - top) + math.exp(b - top))
 
 
 @cache
@@ -87,8 +125,10 @@ def decoding_language(language: str, charset: str) -> str | None:
     return None if language == "none" else language
 
 
+@cache
 def language_model(language: str, vocabulary: int = VOCABULARY) -> CharNgram:
-    """The character model of ``language`` (``ar``, ``fa``, ``ur``), from wordfreq."""
+    """The word model of ``language`` (``ar``, ``fa``, ``ur``), from wordfreq: character
+    n-grams of its ``vocabulary`` most frequent words, mixed with its whole word list."""
     import wordfreq
 
     if language not in LANGUAGES:
@@ -101,4 +141,8 @@ def language_model(language: str, vocabulary: int = VOCABULARY) -> CharNgram:
         if len(words) >= vocabulary:
             break
     rarest = min(words.values())
-    return CharNgram({w: 1.0 + math.log(f / rarest) for w, f in words.items()})
+
+    def lexicon(word: str) -> float:
+        return wordfreq.word_frequency(word, language)
+
+    return CharNgram({w: 1.0 + math.log(f / rarest) for w, f in words.items()}, lexicon=lexicon)

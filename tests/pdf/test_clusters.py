@@ -105,3 +105,24 @@ def test_split_show_of_a_quote_operator_moves_to_the_next_line_first():
     )
     out = _split_show(inst, {1}, 2, 0, {(0, 1): "Y"}, {(0, 1)})
     assert [str(o.operator) for o in out] == ["Tw", "Tc", "T*", "TJ", "BDC", "TJ", "EMC"]
+
+
+def test_a_cluster_the_content_stream_does_not_draw_leaves_its_page_with_a_note():
+    """The layout's glyph order and the content stream disagree (here: a made-up code): the
+    page keeps its content, one line says why, nothing else is touched."""
+    from pathlib import Path
+
+    from raster.pdf.clusters import Cluster, actual_text_contents
+    from raster.pdf.document import open_pdf, scan_fonts
+
+    path = Path(__file__).parent / "fixtures" / "cairo-NotoSansArabic-Regular.pdf"
+    with open_pdf(path) as pdf:
+        fonts = scan_fonts(pdf)
+        font = (fonts[0].objgen[0], 0)
+        bogus = Cluster(0, ((0, font, 65535), (1, font, 65535)), "ب")
+        contents, written, notes = actual_text_contents(pdf, [bogus], fonts)
+    assert contents == {} and written == []
+    assert notes == [
+        "page 1: the content stream does not draw the glyphs the layout saw; "
+        "its 1 clusters not written"
+    ]

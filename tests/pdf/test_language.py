@@ -67,3 +67,17 @@ def test_a_misread_digit_inside_a_word_gets_no_free_pass():
     cands = {"d": [("1", 0.6), ("a", 0.4)], "x": [("b", 0.99), ("q", 0.01)]}
     out = decode(cands, [["d", "d", "x"]], lm)
     assert out["d"][0][0] == 1  # "aab", not "11b"
+
+
+def test_the_word_list_mixes_in_by_hand():
+    lexicon = {"ab": 0.01}.get
+    lm = CharNgram({"ab": 1.0, "ba": 1.0}, order=2, lexicon=lambda w: lexicon(w, 0.0))
+    ngram = lm.ngram_logprob("ab")
+    assert lm.word_logprob("ab") == pytest.approx(math.log(0.5 * 0.01 + 0.5 * math.exp(ngram)))
+    assert lm.word_logprob("ba") == pytest.approx(math.log(0.5) + lm.ngram_logprob("ba"))
+
+
+def test_a_real_arabic_word_beats_a_misreading_the_ngrams_find_as_likely():
+    lm = language_model("ar")
+    for word, misread in (("الحديقة", "العديقة"), ("صلاة", "صداة"), ("المساء", "المشاء")):
+        assert lm.word_logprob(word) > lm.word_logprob(misread) + 2.0
