@@ -185,12 +185,16 @@ def _count_form_glyphs(resources, name: str, width: dict, open_forms: tuple = ()
     if form.objgen in open_forms:
         return 0  # a cycle: pdfminer draws it once too
     res = form.get("/Resources", resources)
-    n, font = 0, None
+    n, font, saved = 0, None, []
     for inst in pikepdf.parse_content_stream(form):
         if isinstance(inst, pikepdf.ContentStreamInlineImage):
             continue
         op = str(inst.operator)
-        if op == "Tf" and inst.operands:
+        if op == "q":
+            saved.append(font)
+        elif op == "Q":
+            font = saved.pop() if saved else font
+        elif op == "Tf" and inst.operands:
             font = _font_of(res, str(inst.operands[0]))
         elif op in _SHOW and font is not None:
             n += sum(len(_split_codes(s, _width(font, width))) for s in _strings(op, inst.operands))
@@ -215,12 +219,16 @@ def _rewrite_page(page, clusters: list[Cluster], width: dict) -> tuple[bytes | N
     where: dict[int, tuple[int, int, int, tuple, int]] = {}
     op_width: dict[int, int] = {}  # show instruction -> bytes per code of its font
     in_forms: set[int] = set()  # drawing order of the glyphs form XObjects draw
-    seq, font, text_object = 0, None, -1
+    seq, font, text_object, saved = 0, None, -1, []
     for i, inst in enumerate(instructions):
         if isinstance(inst, pikepdf.ContentStreamInlineImage):
             continue
         op = str(inst.operator)
-        if op == "BT":
+        if op == "q":  # the font is graphics state: Q restores it
+            saved.append(font)
+        elif op == "Q":
+            font = saved.pop() if saved else font
+        elif op == "BT":
             text_object = i
         elif op == "Tf" and inst.operands:
             font = _font_of(resources, str(inst.operands[0]))

@@ -36,7 +36,7 @@ def font_table(reports: list[FontReport], share: float) -> str:
         elif not note and not f.has_tounicode and f.codes:
             note = "text extracts as (cid:N) or guesses: `repair` maps it"
         if r.clusters and not r.error:
-            note = (note + f"; {r.clusters} letters drawn as skeleton + dots (need /ActualText)")
+            note = note + f"; {r.clusters} letters drawn as skeleton + dots (need /ActualText)"
             note = note.lstrip("; ")
         lines.append(
             f"{(','.join(sorted(f.resource_names)) + ' ' + f.base_font)[:34]:<34} {kind[:18]:<18} "

@@ -26,7 +26,6 @@ which stages looked at it (``sources``).
 from __future__ import annotations
 
 import logging
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -34,7 +33,7 @@ import numpy as np
 
 from raster.data.schema import FORMS
 from raster.inference.evidence import composition as comp
-from raster.inference.evidence.dot_glyphs import advances, bare_dots
+from raster.inference.evidence.dot_glyphs import advances, bare_dots, is_mark_label
 from raster.inference.evidence.gsub_links import GsubLinks, read_gsub_links
 from raster.inference.evidence.names import NameHint, name_reliability, parse_glyph_name
 
@@ -100,9 +99,7 @@ class _Labels:
 
     def mark_columns(self) -> np.ndarray:
         """bool (L,): the labels of combining marks (Unicode category M*)."""
-        return np.asarray(
-            [k is not None and unicodedata.category(chr(k[0][0])).startswith("M") for k in self.key]
-        )
+        return np.asarray([is_mark_label(lab) for lab in self.labels], bool)
 
     def form_matrix(self, form: str) -> tuple[np.ndarray, np.ndarray]:
         """(char positions, columns) of the labels with ``form``."""

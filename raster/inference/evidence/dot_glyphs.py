@@ -14,6 +14,8 @@ different shape; they are left to the model rather than miscounted.
 
 from __future__ import annotations
 
+import unicodedata
+
 import numpy as np
 
 from raster.data.contours import Outline
@@ -87,6 +89,15 @@ def _elongation(blob: np.ndarray) -> float:
         return 1.0
     low, high = np.linalg.eigvalsh(np.cov(np.stack([xs, ys]).astype(np.float64)))
     return float(np.sqrt(high / low)) if low > 0 else float("inf")
+
+
+def is_mark_label(label: str) -> bool:
+    """True for a label of one combining mark (Unicode category M*): a dot-shaped glyph the
+    shape reads as a mark (U+0307 DOT ABOVE is a dot pattern with a codepoint) keeps it."""
+    head = label.split("_", 1)[0]
+    if not head.isdigit() or int(head) > 0x10FFFF:
+        return False
+    return unicodedata.category(chr(int(head))).startswith("M")
 
 
 def advances(ttfont, gids: np.ndarray) -> np.ndarray | None:
