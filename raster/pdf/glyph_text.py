@@ -19,7 +19,7 @@ from raster.data.fonts import FontLoadError
 from raster.inference.assign import NO_LABEL
 from raster.inference.evidence import composition as comp
 from raster.inference.evidence.composition import Dots
-from raster.inference.evidence.dot_glyphs import bare_dots, is_mark_label
+from raster.inference.evidence.dot_glyphs import bare_dots, is_dot_mark_label
 from raster.inference.font_glyphs import FontGlyphs, NoOutlinesError, read_font_glyphs
 from raster.inference.predict import label_codepoints, top_k
 from raster.pdf.codes import code_to_gid
@@ -190,10 +190,10 @@ def font_candidates(font: PdfFont, folder: str | Path, identifier: Identifier) -
 
 def _dot_patterns(glyphs, ttfont, by_gid: dict, row_of: dict) -> dict[int, Dots]:
     """gid -> dot pattern, for the shown glyphs drawn as bare dots whose identification is not a
-    mark (U+0307 DOT ABOVE is a dot pattern with a codepoint of its own)."""
+    dot-shaped mark (U+0307 DOT ABOVE is a dot pattern with a codepoint of its own)."""
     out = {}
     for g, cands in by_gid.items():
-        if (cands and is_mark_label(cands[0][0])) or _advance(ttfont, g) != 0:
+        if (cands and is_dot_mark_label(cands[0][0])) or _advance(ttfont, g) != 0:
             continue
         dots = bare_dots(glyphs.outlines[row_of[g]], 0, glyphs.upem)
         if dots is not None:

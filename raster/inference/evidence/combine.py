@@ -15,7 +15,7 @@ Stages, in order, each starting from the previous one's probabilities (N glyphs 
    get their dotless label and the dots glyph its pattern.
 
 Last, from the outline alone (so for every font, stripped or not): a zero-advance glyph drawn as
-one to four equal dots, that the shape does not read as a mark, is labelled as its dot pattern
+one to four equal dots, that the shape does not read as a dot-shaped mark, is labelled as its dot pattern
 (:mod:`.dot_glyphs`); the probabilities are not touched.
 
 A font without parseable names and without GSUB (a stripped font) comes out exactly as the shape
@@ -33,7 +33,7 @@ import numpy as np
 
 from raster.data.schema import FORMS
 from raster.inference.evidence import composition as comp
-from raster.inference.evidence.dot_glyphs import advances, bare_dots, is_mark_label
+from raster.inference.evidence.dot_glyphs import advances, bare_dots, is_dot_mark_label
 from raster.inference.evidence.gsub_links import GsubLinks, read_gsub_links
 from raster.inference.evidence.names import NameHint, name_reliability, parse_glyph_name
 
@@ -97,9 +97,9 @@ class _Labels:
         self.chars = sorted({k[0] for k in self.col})
         self.char_pos = {c: i for i, c in enumerate(self.chars)}
 
-    def mark_columns(self) -> np.ndarray:
-        """bool (L,): the labels of combining marks (Unicode category M*)."""
-        return np.asarray([is_mark_label(lab) for lab in self.labels], bool)
+    def dot_mark_columns(self) -> np.ndarray:
+        """bool (L,): the labels of combining marks drawn as dots (U+0307 DOT ABOVE, ...)."""
+        return np.asarray([is_dot_mark_label(lab) for lab in self.labels], bool)
 
     def form_matrix(self, form: str) -> tuple[np.ndarray, np.ndarray]:
         """(char positions, columns) of the labels with ``form``."""
@@ -177,13 +177,13 @@ def combine_evidence(
 
 def _apply_bare_dots(ev: Evidence, space: _Labels, glyphs) -> None:
     """A zero-advance glyph drawn as a dot pattern gets the pattern's label when no stage gave
-    it one and the shape's answer is not itself a mark (U+0307 DOT ABOVE is such a pattern too):
-    the model has no label for bare dots and would answer with a letter. Outline evidence, so
-    a stripped font gets it exactly as shape only does."""
+    it one and the shape's answer is not itself a dot-shaped mark (U+0307 DOT ABOVE): the model
+    has no label for bare dots and answers with a letter or some mark. Outline evidence, so a
+    stripped font gets it exactly as shape only does."""
     adv = advances(glyphs.face.ttfont, glyphs.gids)
     if adv is None:
         return
-    marks = space.mark_columns()
+    marks = space.dot_mark_columns()
     for i in np.flatnonzero(adv == 0):
         if ev.labels_out[i] is not None or marks[int(np.argmax(ev.probs[i]))]:
             continue

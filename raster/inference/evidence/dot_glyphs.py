@@ -91,13 +91,18 @@ def _elongation(blob: np.ndarray) -> float:
     return float(np.sqrt(high / low)) if low > 0 else float("inf")
 
 
-def is_mark_label(label: str) -> bool:
-    """True for a label of one combining mark (Unicode category M*): a dot-shaped glyph the
-    shape reads as a mark (U+0307 DOT ABOVE is a dot pattern with a codepoint) keeps it."""
+def is_dot_mark_label(label: str) -> bool:
+    """True for a label of one combining mark drawn as dots (its Unicode name says DOT or
+    DIAERESIS: U+0307 DOT ABOVE, U+08EB TONE TWO DOTS ABOVE): a dot-shaped glyph the shape reads
+    as such a mark keeps it. A shape answer of any other mark (shadda, superscript alef: a model
+    that never saw the design takes small blobs for marks) gives way to the dot pattern."""
     head = label.split("_", 1)[0]
     if not head.isdigit() or int(head) > 0x10FFFF:
         return False
-    return unicodedata.category(chr(int(head))).startswith("M")
+    ch = chr(int(head))
+    name = unicodedata.name(ch, "")
+    dotted = ("DOT" in name or "DIAERESIS" in name) and "DOTLESS" not in name
+    return unicodedata.category(ch).startswith("M") and dotted
 
 
 def advances(ttfont, gids: np.ndarray) -> np.ndarray | None:

@@ -89,7 +89,16 @@ def test_a_glyph_that_advances_is_not_a_dot_pattern():
 
 
 SKELETON_ORDER = list(fontfactory.SKELETON_GLYPHS)
-LABELS = ["1576_isol", "1576_init", "1578_isol", "1646_isol", "1646_init", "65_isol", "775_isol"]
+LABELS = [
+    "1576_isol",
+    "1576_init",
+    "1578_isol",
+    "1646_isol",
+    "1646_init",
+    "65_isol",
+    "775_isol",  # U+0307 COMBINING DOT ABOVE
+    "1617_isol",  # U+0651 SHADDA
+]
 MARKS = frozenset({"dotbelow", "twodotsabove"})
 
 
@@ -139,6 +148,16 @@ def test_a_dots_glyph_the_shape_reads_as_a_mark_keeps_the_mark(tmp_path):
     )
     ev = combine_evidence(read_font_glyphs(path), _shape("775_isol"), LABELS, gsub=False)
     assert ev.labels_out == [None] * len(SKELETON_ORDER)
+
+
+def test_a_dots_glyph_the_shape_takes_for_another_mark_is_its_dot_pattern(tmp_path):
+    """Shadda is no dot pattern: a model that never saw the design takes the dots for it."""
+    path = fontfactory.build_boxes_font(
+        tmp_path / "sk.ttf", fontfactory.SKELETON_GLYPHS, fontfactory.SKELETON_FEA, marks=MARKS
+    )
+    ev = combine_evidence(read_font_glyphs(path), _shape("1617_isol"), LABELS, gsub=False)
+    got = dict(zip(SKELETON_ORDER, ev.labels_out, strict=True))
+    assert (got["dotbelow"], got["twodotsabove"]) == ("dots:1below", "dots:2above")
 
 
 @pytest.mark.parametrize("family", ["NotoSansArabic", "NotoKufiArabic"])
