@@ -8,6 +8,7 @@ shipped, stripped, and with their glyph names shuffled; markdown table + JSON.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from pathlib import Path
@@ -30,6 +31,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=0, help="seed of the name shuffle")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--json-out", type=Path, default=None)
+    parser.add_argument(
+        "--fonts-from",
+        type=Path,
+        default=None,
+        metavar="RESULT.json",
+        help="also the faces a crossval fold scored (its foldN/result.json)",
+    )
     return parser
 
 
@@ -83,7 +91,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
     torch.set_num_threads(args.threads)
-    fonts = args.fonts or [p for p in bundled_font_paths(("fontpkg_amiri",))]
+    fonts = list(args.fonts)
+    if args.fonts_from is not None:
+        fonts = [Path(f) for f in json.loads(args.fonts_from.read_text())["fonts"]] + fonts
+    fonts = fonts or [p for p in bundled_font_paths(("fontpkg_amiri",))]
     predictor = load_predictor(args.checkpoint, args.index)
     method = args.method or predictor.default_method()
     kw = {} if args.name_weight is None else {"name_weight": args.name_weight}
