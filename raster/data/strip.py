@@ -48,10 +48,10 @@ def neutral_names(n: int) -> list[str]:
 def strip_ttfont(font: TTFont) -> TTFont:
     """Strip ``font`` (static) in place (see the module docstring) and return it."""
     for tag in list(font.keys()):
-        font[tag]  # load every table before the glyph order changes under it
-    for tag in list(font.keys()):
-        if tag not in KEPT_TABLES and tag != "GlyphOrder":
-            del font[tag]
+        if tag in KEPT_TABLES:
+            font[tag]  # load what is kept before the glyph order changes under it
+        elif tag != "GlyphOrder":
+            del font[tag]  # unread: a table fontTools cannot decode (Graphite's Silf) goes too
     old = font.getGlyphOrder()
     new = neutral_names(len(old))
     rename = dict(zip(old, new, strict=True))

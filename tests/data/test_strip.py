@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from fontTools.ttLib import TTFont
 
 from raster.data.fonts import iter_faces
@@ -89,3 +92,14 @@ def test_strip_keeps_a_stale_stored_bounding_box(tmp_path, tiny_fonts):
     src.save(stale)
     assert TTFont(stale)["glyf"][name].xMin == glyph.xMin  # the file holds the stale box
     _check_stripped(stale, strip_font(stale, tmp_path / "s.ttf"))
+
+
+def test_a_table_fonttools_cannot_decode_is_dropped_unread(tmp_path):
+    """Awami Nastaliq's Graphite tables (Silf) do not decode in fontTools; they are layout
+    tables, so the stripped copy drops them without reading them."""
+    src = Path("/usr/share/fonts/truetype/awami/AwamiNastaliq-Regular.ttf")
+    if not src.exists():
+        pytest.skip("fonts-sil-awami-nastaliq not installed")
+    out = strip_font(src, tmp_path / "s.ttf")
+    assert "Silf" not in TTFont(out) and "cmap" not in TTFont(out)
+    assert read_font_glyphs(out).contours == read_font_glyphs(src).contours
