@@ -32,6 +32,7 @@ LEXICON_WEIGHT = 0.5
 LANGUAGES = ("ar", "fa", "ur")
 BOUNDARY = "^"
 END = "$"
+MEMO_LIMIT = 200_000  # entries per memo table; a batch of many PDFs must not grow them forever
 
 
 def _letters(word: str) -> str | None:
@@ -51,7 +52,9 @@ class CharNgram:
         order: int = ORDER,
         lexicon: Callable[[str], float] | None = None,
         lexicon_weight: float = LEXICON_WEIGHT,
+        memo_limit: int = MEMO_LIMIT,
     ):
+        self.memo_limit = memo_limit
         self.order = order
         self.lexicon = lexicon
         self.lexicon_weight = lexicon_weight
@@ -85,6 +88,8 @@ class CharNgram:
                 break
             lam = total / (total + types)
             p = lam * self.counts[h][char] / total + (1 - lam) * p
+        if len(self._cache) >= self.memo_limit:
+            self._cache.clear()
         self._cache[key] = p
         return p
 
@@ -107,6 +112,8 @@ class CharNgram:
             freq = self.lexicon(key) if key is not None else 0.0
             rest = math.log(1.0 - self.lexicon_weight) + score
             score = rest if freq <= 0 else _logaddexp(rest, math.log(self.lexicon_weight * freq))
+        if len(self._words) >= self.memo_limit:
+            self._words.clear()
         self._words[text] = score
         return score
 

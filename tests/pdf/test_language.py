@@ -81,3 +81,14 @@ def test_a_real_arabic_word_beats_a_misreading_the_ngrams_find_as_likely():
     lm = language_model("ar")
     for word, misread in (("الحديقة", "العديقة"), ("صلاة", "صداة"), ("المساء", "المشاء")):
         assert lm.word_logprob(word) > lm.word_logprob(misread) + 2.0
+
+
+def test_memo_tables_stay_bounded_and_give_the_same_scores():
+    words = {"abc": 3.0, "abd": 1.0, "ca": 2.0, "bad": 1.0}
+    unbounded = CharNgram(words, order=3)
+    bounded = CharNgram(words, order=3, memo_limit=3)
+    texts = ["abc", "ca", "bad", "dab", "abc", "cab", "ca", "dd"] * 3
+    for text in texts:
+        assert bounded.word_logprob(text) == unbounded.word_logprob(text)
+        assert len(bounded._words) <= 3 and len(bounded._cache) <= 3
+    assert len(unbounded._words) == len(set(texts))
