@@ -24,7 +24,7 @@ import math
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from functools import cache
+from functools import cache, lru_cache
 
 ORDER = 4
 VOCABULARY = 30_000
@@ -32,7 +32,9 @@ LEXICON_WEIGHT = 0.5
 LANGUAGES = ("ar", "fa", "ur")
 BOUNDARY = "^"
 END = "$"
-MEMO_LIMIT = 200_000  # entries per memo table; a batch of many PDFs must not grow them forever
+MEMO_LIMIT = (
+    200_000  # entries per LRU memo; the model lives as long as the process (a batch of PDFs)
+)
 
 
 def _letters(word: str) -> str | None:
@@ -54,11 +56,12 @@ class CharNgram:
         lexicon_weight: float = LEXICON_WEIGHT,
         memo_limit: int = MEMO_LIMIT,
     ):
-        self.memo_limit = memo_limit
+        # per-instance LRU memos: scores repeat across a document's words and candidates
+        self.prob = lru_cache(maxsize=memo_limit)(self._prob)
+        self.word_logprob = lru_cache(maxsize=memo_limit)(self._word_logprob)
         self.order = order
         self.lexicon = lexicon
         self.lexicon_weight = lexicon_weight
-        self._words: dict[str, float] = {}
         self.counts: dict[str, Counter] = defaultdict(Counter)  # history -> next char counts
         alphabet: set[str] = set()
         for word, weight in words.items():
@@ -70,14 +73,9 @@ class CharNgram:
         self.alphabet = frozenset(alphabet)
         self.uniform = 1.0 / (len(alphabet) + 2)  # the alphabet, END, one unseen symbol
         self._totals = {h: (sum(c.values()), len(c)) for h, c in self.counts.items()}
-        self._cache: dict[tuple[str, str], float] = {}
 
-    def prob(self, history: str, char: str) -> float:
-        """P(char | the last order-1 characters of history)."""
-        key = (history, char)
-        got = self._cache.get(key)
-        if got is not None:
-            return got
+    def _prob(self, history: str, char: str) -> float:
+        """P(char | the last order-1 characters of history) (memoised as ``prob``)."""
         p = self.uniform
         for n in range(0, self.order):
             if n > len(history):
@@ -88,9 +86,6 @@ class CharNgram:
                 break
             lam = total / (total + types)
             p = lam * self.counts[h][char] / total + (1 - lam) * p
-        if len(self._cache) >= self.memo_limit:
-            self._cache.clear()
-        self._cache[key] = p
         return p
 
     def ngram_logprob(self, text: str) -> float:
@@ -101,20 +96,15 @@ class CharNgram:
             for i in range(self.order - 1, len(chars))
         )
 
-    def word_logprob(self, text: str) -> float:
-        """log P(text as one whole word): the n-grams alone, or mixed with the lexicon."""
-        got = self._words.get(text)
-        if got is not None:
-            return got
+    def _word_logprob(self, text: str) -> float:
+        """log P(text as one whole word): the n-grams alone, or mixed with the lexicon
+        (memoised as ``word_logprob``)."""
         score = self.ngram_logprob(text)
         if self.lexicon is not None:
             key = _letters(text)
             freq = self.lexicon(key) if key is not None else 0.0
             rest = math.log(1.0 - self.lexicon_weight) + score
             score = rest if freq <= 0 else _logaddexp(rest, math.log(self.lexicon_weight * freq))
-        if len(self._words) >= self.memo_limit:
-            self._words.clear()
-        self._words[text] = score
         return score
 
 

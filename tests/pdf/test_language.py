@@ -90,5 +90,6 @@ def test_memo_tables_stay_bounded_and_give_the_same_scores():
     texts = ["abc", "ca", "bad", "dab", "abc", "cab", "ca", "dd"] * 3
     for text in texts:
         assert bounded.word_logprob(text) == unbounded.word_logprob(text)
-        assert len(bounded._words) <= 3 and len(bounded._cache) <= 3
-    assert len(unbounded._words) == len(set(texts))
+        assert bounded.word_logprob.cache_info().currsize <= 3
+        assert bounded.prob.cache_info().currsize <= 3
+    assert unbounded.word_logprob.cache_info().currsize == len(set(texts))
