@@ -71,7 +71,12 @@ def _add_run_args(parser: argparse.ArgumentParser) -> None:
         default=0,
         help="DataLoader worker processes",
     )
-    g.add_argument("--no-amp", action="store_true", help="disable bf16 autocast on CUDA")
+    g.add_argument(
+        "--no-amp",
+        action="store_true",
+        help="train in fp32: no bf16 autocast (on by default on CUDA and on CPUs with "
+        "AVX512-BF16 or AMX)",
+    )
     g.add_argument("--log-interval", type=int, default=200, help="steps between log lines")
     g.add_argument(
         "--compile",

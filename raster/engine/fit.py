@@ -36,6 +36,7 @@ from raster.engine.checkpoint import (
     set_rng_state,
 )
 from raster.engine.compile import compile_forward
+from raster.engine.device import precision_line
 from raster.engine.distributed import DistContext, barrier, replicas_in_sync
 from raster.engine.loop import LossConfig, evaluate, recalibrate_batchnorm, train_one_epoch
 from raster.engine.optim import ScheduleConfig, build_optimizer, build_scheduler
@@ -548,7 +549,7 @@ def _announce(run: TrainingRun, threads: int) -> None:
     args, ctx = run.args, run.ctx
     log.info(
         "device %s x %d ranks, %d threads, %d train / %d val glyphs, %d classes, "
-        "%d steps/epoch, batch %d per rank = %d global, img %d px, sampler %s",
+        "%d steps/epoch, batch %d per rank = %d global, img %d px, sampler %s, %s",
         ctx.device,
         ctx.world_size,
         threads,
@@ -560,6 +561,7 @@ def _announce(run: TrainingRun, threads: int) -> None:
         args.batch_size * ctx.world_size,
         run.data_cfg.img_size,
         args.sampler,
+        precision_line(ctx.device, not args.no_amp),
     )
 
 
