@@ -73,6 +73,9 @@ FONTSOURCE_FAMILIES = (
     "playpen-sans-arabic",
     "ruwudu",
     "vibes",
+    "rubik",
+    "estedad",
+    "blaka-hollow",
 )
 
 DESIGN_CLASSES = ("naskh", "kufi", "sans", "display", "nastaliq", "ruqaa", "mono", "latin")
@@ -109,13 +112,15 @@ FAMILY_TABLE: tuple[tuple[str, str, str], ...] = (
     (r"Readex Pro", "readex-pro", "sans"),
     (r"Zain", "zain", "sans"),
     (r"Beiruti", "beiruti", "sans"),
+    (r"Rubik", "rubik", "sans"),
+    (r"Estedad", "estedad", "sans"),
     (r"Changa", "changa", "kufi"),
     (r"Kufam", "kufam", "kufi"),
     (r"Baloo Bhaijaan 2", "baloo-bhaijaan-2", "display"),
     (r"El Messiri", "el-messiri", "display"),
     (r"Handjet", "handjet", "display"),
     (r"Badeen Display", "badeen-display", "display"),
-    (r"Blaka", "blaka", "display"),
+    (r"Blaka( Hollow)?", "blaka", "display"),  # the hollow cut is the same design outlined
     (r"Jomhuria", "jomhuria", "display"),
     (r"Katibeh", "katibeh", "display"),
     (r"Marhey", "marhey", "display"),
