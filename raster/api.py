@@ -171,9 +171,8 @@ def _predictions(
     gids: Sequence[int | None],
     names: Sequence[str],
 ) -> list[GlyphPrediction]:
-    from raster.inference.predict import split_label
     from raster.inference.predict import top_k as best
-    from raster.pdf.glyph_text import label_text
+    from raster.labels import label_text, split_label
 
     idx, p = best(probs, max(1, top_k))
     out = []

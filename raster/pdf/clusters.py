@@ -26,7 +26,7 @@ import pikepdf
 from raster.data.schema import FORMS
 from raster.inference.evidence import composition as comp
 from raster.inference.evidence.composition import Dots
-from raster.inference.predict import label_codepoints
+from raster.labels import label_codepoints
 from raster.pdf.context import Candidates
 from raster.pdf.document import PdfFont, _split_codes, _strings
 from raster.pdf.layout import Line, Shown

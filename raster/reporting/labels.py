@@ -7,7 +7,7 @@ from pathlib import Path
 
 from matplotlib.font_manager import FontProperties
 
-from raster.data.selection import label_codepoint
+from raster.labels import label_codepoint
 
 
 def label_font() -> FontProperties | None:

@@ -26,9 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from raster.errors import AnswersError
-from raster.inference.predict import label_codepoints, split_label
+from raster.labels import label_codepoints, label_text, split_label
 from raster.paths import file_sha256
-from raster.pdf.glyph_text import label_text
 
 FORMAT = "glyph-raster-answers"
 VERSION = 1
