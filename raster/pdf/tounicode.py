@@ -10,6 +10,8 @@ from __future__ import annotations
 import io
 import unicodedata
 
+from raster.labels import LabelError, text_problem
+
 _HEADER = """/CIDInit /ProcSet findresource begin
 12 dict begin
 begincmap
@@ -54,12 +56,19 @@ def build_tounicode(mapping: dict[int, str], code_bytes: int, name: str = "Raste
 
     Returns:
         The CMap program (ASCII bytes) for the font's ``/ToUnicode`` stream.
+
+    Raises:
+        LabelError: a text holds a surrogate, U+0000 or a noncharacter (the code is named).
     """
     if code_bytes not in (1, 2):
         raise ValueError(f"code_bytes must be 1 or 2, got {code_bytes}")
     digits = 2 * code_bytes
     out = [_HEADER.format(name=name, low="0" * digits, high="F" * digits)]
     items = sorted((c, unicodedata.normalize("NFC", t)) for c, t in mapping.items() if t)
+    for code, text in items:
+        why = text_problem(text)
+        if why:
+            raise LabelError(f"code {code}: text {text!r}: {why}; not written into a ToUnicode map")
     for start in range(0, len(items), _CHUNK):
         chunk = items[start : start + _CHUNK]
         out.append(f"{len(chunk)} beginbfchar\n")
