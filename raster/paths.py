@@ -61,6 +61,12 @@ def check_outputs(
     files = {flag: Path(p) for flag, p in outputs.items() if p is not None}
     dirs = {flag: Path(p) for flag, p in (folders or {}).items() if p is not None}
     for flag, out in {**files, **dirs}.items():
+        try:
+            out.resolve()
+        except RuntimeError:  # Path.resolve's "Symlink loop"
+            raise OutputPathError(
+                f"{out}: cannot write {flag} (a symbolic link loop: it points back to itself)"
+            ) from None
         for src in ins:
             if _same(out, src):
                 raise OutputPathError(

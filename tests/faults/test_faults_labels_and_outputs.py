@@ -157,3 +157,61 @@ def test_a_250_byte_out_name_is_written(pdfs, tmp_path):
     assert identify.main([*argv, "--write-cmap", str(fixed)]) == 0
     assert fixed.is_file()
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([out.name, fixed.name])
+
+
+# -- 5: OUT a symlink loop -----------------------------------------------------------------------
+
+
+def test_out_a_symlink_loop_is_one_line(pdfs, tmp_path, caplog):
+    loop = tmp_path / "loop.pdf"
+    loop.symlink_to(loop)
+    assert pdf_main(["repair", str(pdfs["stripped"]), str(loop), "--checkpoint", _ckpt()]) == 2
+    assert _messages(caplog) == [
+        f"{loop}: cannot write OUT (a symbolic link loop: it points back to itself)"
+    ]
+    assert loop.is_symlink()
+
+
+# -- 9: PDF answers naming an absent font or a code never shown ---------------------------------
+
+
+def test_pdf_answers_for_nothing_shown_are_said_and_not_written(pdfs, tmp_path, capsys):
+    from raster.pdf.document import open_pdf, scan_fonts
+    from raster.pdf.tounicode import parse_tounicode
+
+    with open_pdf(pdfs["stripped"]) as pdf:
+        (font,) = scan_fonts(pdf)
+        shown = {c for run in font.sequences for c in run}
+        obj, gen = font.objgen
+        label = font.label
+    unseen = next(c for c in range(1, 256) if c not in shown)
+    doc = {
+        "format": "glyph-raster-answers",
+        "version": 1,
+        "kind": "pdf",
+        "file": pdfs["stripped"].name,
+        "sha256": file_sha256(pdfs["stripped"]),
+        "answers": [
+            {"font": f"{obj} {gen}", "code": unseen, "label": "1580_isol"},
+            {"font": "999 0", "code": min(shown), "label": "1580_isol"},
+        ],
+    }
+    path = tmp_path / "a.json"
+    path.write_text(json.dumps(doc))
+    out = tmp_path / "fixed.pdf"
+    argv = ["repair", str(pdfs["stripped"]), str(out), "--checkpoint", _ckpt()]
+    assert pdf_main([*argv, "--answers", str(path)]) == 0
+    captured = capsys.readouterr()
+    assert (
+        f"answers name font object 999 0 R, which {pdfs['stripped']} does not have; not used"
+        in captured.err.splitlines()
+    )
+    assert (
+        f"font {label}: answers for code(s) {unseen}, which the PDF never shows; not written"
+        in captured.err.splitlines()
+    )
+    assert "from answers" not in captured.out  # nothing counted as answered
+    with open_pdf(out) as pdf:
+        (fixed,) = scan_fonts(pdf)
+        mapped = parse_tounicode(fixed.obj.ToUnicode.read_bytes())
+    assert unseen not in mapped and "\u062c" not in mapped.values()
