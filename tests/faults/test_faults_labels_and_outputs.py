@@ -215,3 +215,31 @@ def test_pdf_answers_for_nothing_shown_are_said_and_not_written(pdfs, tmp_path, 
         (fixed,) = scan_fonts(pdf)
         mapped = parse_tounicode(fixed.obj.ToUnicode.read_bytes())
     assert unseen not in mapped and "\u062c" not in mapped.values()
+
+
+# -- 15: review of what is no font or PDF says what it is ---------------------------------------
+
+
+def test_review_says_what_the_file_is(tmp_path, caplog):
+    from PIL import Image
+
+    from raster import review
+
+    text = tmp_path / "notes.pdf"
+    text.write_text("hello\n")
+    jpeg = tmp_path / "scan.pdf"
+    Image.new("RGB", (4, 4)).save(jpeg, format="JPEG")
+    folder = tmp_path / "fonts"
+    folder.mkdir()
+    cases = {
+        text: f"{text}: neither a PDF (no %PDF header) nor a font: it is text",
+        jpeg: f"{jpeg}: neither a PDF (no %PDF header) nor a font: it is a JPEG image",
+        folder: f"{folder}: is a folder; give a font file or a PDF",
+        tmp_path / "gone.ttf": f"{tmp_path / 'gone.ttf'}: no such file",
+    }
+    for source, want in cases.items():
+        caplog.clear()
+        argv = [str(source), "--checkpoint", _ckpt(), "--out", str(tmp_path / "r.html")]
+        assert review.main(argv) == 2
+        assert _messages(caplog) == [want]
+    assert not (tmp_path / "r.html").exists()
