@@ -243,3 +243,61 @@ def test_review_says_what_the_file_is(tmp_path, caplog):
         assert review.main(argv) == 2
         assert _messages(caplog) == [want]
     assert not (tmp_path / "r.html").exists()
+
+
+# -- 20: every API error is a raster.errors class naming the file --------------------------------
+
+
+def test_api_errors_are_raster_errors_naming_the_file(pdfs, tmp_path):
+    import raster
+    from raster.errors import FontLoadError, OutputPathError, PdfInputError, RasterError
+
+    model = raster.load_model(tiny_run()["ckpt"])
+    loop = tmp_path / "loop.pdf"
+    loop.symlink_to(loop)
+    src = pdfs["stripped"]
+    cases = [
+        (
+            lambda: raster.identify_font(tmp_path / "gone.ttf", model=model),
+            FontLoadError,
+            f"{tmp_path / 'gone.ttf'}: cannot read file (No such file or directory)",
+        ),
+        (lambda: raster.identify_font(src, model=model), FontLoadError, f"{src}: not a readable"),
+        (
+            lambda: raster.check_pdf(tmp_path / "gone.pdf", model=model),
+            PdfInputError,
+            f"{tmp_path / 'gone.pdf'}: no such file",
+        ),
+        (
+            lambda: raster.repair_pdf(src, tmp_path, model=model),
+            OutputPathError,
+            f"{tmp_path}: dst names a folder; give a file name",
+        ),
+        (
+            lambda: raster.repair_pdf(src, loop, model=model),
+            OutputPathError,
+            f"{loop}: cannot write dst (a symbolic link loop: it points back to itself)",
+        ),
+    ]
+    for call, cls, message in cases:
+        with pytest.raises(cls) as exc:
+            call()
+        assert isinstance(exc.value, RasterError) and str(exc.value).startswith(message)
+
+
+def test_api_repair_into_a_read_only_folder_names_it(pdfs, tmp_path):
+    from helpers import read_only_folder
+
+    import raster
+    from raster.errors import OutputPathError
+
+    model = raster.load_model(tiny_run()["ckpt"])
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    with read_only_folder(folder) as ro:
+        if ro is None:
+            pytest.skip("no read-only folder can be made here")
+        with pytest.raises(OutputPathError) as exc:
+            raster.repair_pdf(pdfs["stripped"], ro / "o.pdf", model=model)
+        assert str(exc.value) == f"{ro / 'o.pdf'}: cannot write dst (folder {ro} is not writable)"
+        assert list(ro.iterdir()) == []
