@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import unicodedata
 
-from raster.labels import LabelError, text_problem
+from raster.labels import LabelError, codepoint_problem
 
 _HEADER = """/CIDInit /ProcSet findresource begin
 12 dict begin
@@ -58,7 +58,8 @@ def build_tounicode(mapping: dict[int, str], code_bytes: int, name: str = "Raste
         The CMap program (ASCII bytes) for the font's ``/ToUnicode`` stream.
 
     Raises:
-        LabelError: a text holds a surrogate, U+0000 or a noncharacter (the code is named).
+        LabelError: a text holds a surrogate, which UTF-16 cannot write (the code is named;
+            U+0000 and noncharacters, which declared maps hold, are kept).
     """
     if code_bytes not in (1, 2):
         raise ValueError(f"code_bytes must be 1 or 2, got {code_bytes}")
@@ -66,8 +67,9 @@ def build_tounicode(mapping: dict[int, str], code_bytes: int, name: str = "Raste
     out = [_HEADER.format(name=name, low="0" * digits, high="F" * digits)]
     items = sorted((c, unicodedata.normalize("NFC", t)) for c, t in mapping.items() if t)
     for code, text in items:
-        why = text_problem(text)
-        if why:
+        lone = [ord(ch) for ch in text if 0xD800 <= ord(ch) <= 0xDFFF]  # UTF-16 cannot hold one
+        if lone:
+            why = codepoint_problem(lone[0])
             raise LabelError(f"code {code}: text {text!r}: {why}; not written into a ToUnicode map")
     for start in range(0, len(items), _CHUNK):
         chunk = items[start : start + _CHUNK]
