@@ -301,3 +301,22 @@ def test_api_repair_into_a_read_only_folder_names_it(pdfs, tmp_path):
             raster.repair_pdf(pdfs["stripped"], ro / "o.pdf", model=model)
         assert str(exc.value) == f"{ro / 'o.pdf'}: cannot write dst (folder {ro} is not writable)"
         assert list(ro.iterdir()) == []
+
+
+# -- 21: rasterize that writes nothing says so and exits 1 ---------------------------------------
+
+
+def test_rasterize_writing_no_png_is_exit_1_with_a_line(tmp_path, caplog):
+    from helpers import anchor_db
+
+    from raster import rasterize
+
+    db = anchor_db(tmp_path / "g.db")
+    out = tmp_path / "png"
+    argv = ["--db", str(db), "--out-dir", str(out)]
+    assert rasterize.main([*argv, "--label-regex", "^9999_"]) == 1
+    assert _messages(caplog) == [f"{db}: no glyph selected (see the filters above): 0 PNGs written"]
+    assert not out.exists() or list(out.iterdir()) == []
+    caplog.clear()
+    assert rasterize.main(argv) == 0  # the same DB without the filter: both rows
+    assert sorted(p.name for p in out.iterdir()) == ["4242_65_isol.png", "7_1576_init.png"]
