@@ -114,7 +114,7 @@ def _entry_lines(raw_text: str, count: int) -> list[int]:
 
 
 def _entry(raw, i: int, kind: str, path, line: int | None = None) -> Answer:
-    where = f"answer {i + 1}" + (f" (line {line})" if line else "")
+    where = (f"line {line}: " if line else "") + f"answer {i + 1}"
     if not isinstance(raw, dict):
         _fail(path, f"{where}: not an object")
     label, text = raw.get("label", ""), raw.get("text")

@@ -80,7 +80,7 @@ def test_answers_naming_no_character_are_refused_with_the_line(tmp_path, bad, re
         load_answers(path, "font", font)
     starts = [i + 1 for i, text in enumerate(path.read_text().splitlines()) if text == "  {"]
     line = starts[1]  # the second entry's opening brace
-    assert str(exc.value).startswith(f"{path}: answer 2 (line {line}): ")
+    assert str(exc.value).startswith(f"{path}: line {line}: answer 2: ")
     assert reason in str(exc.value) and "\n" not in str(exc.value)
 
 
@@ -93,7 +93,7 @@ def test_identify_with_a_surrogate_answer_is_one_line(tmp_path, capsys, caplog):
     assert identify.main([*argv, str(path)]) == 2
     assert_no_traceback(capsys.readouterr().err)
     (msg,) = _messages(caplog)
-    assert msg.startswith(f"{path}: answer 1 (line 9): text '\\ud800': U+D800 is a surrogate")
+    assert msg.startswith(f"{path}: line 9: answer 1: text '\\ud800': U+D800 is a surrogate")
     assert not out.exists()
 
 
@@ -109,7 +109,7 @@ def test_ingest_answers_refuses_a_surrogate_label(tmp_path, capsys):
     err = capsys.readouterr().err
     assert_no_traceback(err)
     assert err.strip() == (
-        f"error: {path}: answer 1 (line 9): label '55296_isol': U+D800 is a surrogate, not a "
+        f"error: {path}: line 9: answer 1: label '55296_isol': U+D800 is a surrogate, not a "
         "character"
     )
     if db.exists():
