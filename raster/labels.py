@@ -40,12 +40,13 @@ def _digits(part: str) -> bool:
     return part.isascii() and part.isdigit()
 
 
-def parse_label(label: str) -> Label:
+def parse_label(label: str, *, any_number: bool = False) -> Label:
     """``"1588_init"`` -> ``Label((1588,), "init")``; ``"1604+1575_fina"`` -> two codepoints;
     ``"dots:2above"`` -> ``Label((), "", (2, "above"))``; anything else -> ``Label(())``.
 
-    Numbers beyond U+10FFFF make no codepoint label (``Label(())``); use :func:`check_label` to refuse
-    surrogates and noncharacters."""
+    Numbers beyond U+10FFFF make no codepoint label (``Label(())``) unless ``any_number`` (a
+    label space's bookkeeping, where the numbers only name columns); use :func:`check_label` to
+    refuse surrogates and noncharacters."""
     if label.startswith(DOTS_PREFIX):
         rest = label[len(DOTS_PREFIX) :]
         n = rest.rstrip("abcdefghijklmnopqrstuvwxyz")
@@ -54,7 +55,7 @@ def parse_label(label: str) -> Label:
         return Label(())
     head, _, form = label.partition("_")
     parts = head.split("+")
-    if not all(_digits(p) and int(p) <= MAX_CODEPOINT for p in parts):
+    if not all(_digits(p) and (any_number or int(p) <= MAX_CODEPOINT) for p in parts):
         return Label(())
     return Label(tuple(int(p) for p in parts), form)
 

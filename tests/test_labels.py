@@ -24,6 +24,7 @@ def test_parse_every_format_in_use():
         "dots:xabove",
     ):
         assert L.parse_label(other) == L.Label(())
+    assert L.parse_label("1114112_isol", any_number=True) == L.Label((1114112,), "isol")
 
 
 def test_codepoints_split_form_and_text():

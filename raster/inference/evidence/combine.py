@@ -86,7 +86,7 @@ class _Labels:
         self.col: dict[tuple[tuple[int, ...], str], int] = {}
         self.key: list[tuple[tuple[int, ...], str] | None] = []
         for j, lab in enumerate(labels):
-            parsed = parse_label(lab)
+            parsed = parse_label(lab, any_number=True)  # a column's key, not yet a character
             if parsed.form in FORMS and parsed.codepoints:
                 k = (parsed.codepoints, parsed.form)
                 self.col.setdefault(k, j)
