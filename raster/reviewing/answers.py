@@ -94,22 +94,27 @@ def _int(v, path, where: str, name: str) -> int:
 def _entry_lines(raw_text: str, count: int) -> list[int]:
     """The line (1-based) where each of the ``count`` entries of the file's ``answers`` list
     starts; ``[]`` when they cannot be found (the messages then give the entry's number only)."""
-    decoder = json.JSONDecoder()
+    decoder, space = json.JSONDecoder(), re.compile(r"\s*")
     for m in re.finditer(r'"answers"\s*:\s*\[', raw_text):
         pos, starts = m.end(), []
         try:
             while True:
-                pos = len(raw_text) - len(raw_text[pos:].lstrip())
+                pos = space.match(raw_text, pos).end()
                 if raw_text[pos] == "]":
                     break
                 starts.append(pos)
                 _, pos = decoder.raw_decode(raw_text, pos)
-                pos = len(raw_text) - len(raw_text[pos:].lstrip())
+                pos = space.match(raw_text, pos).end()
                 pos += raw_text[pos] == ","
         except (ValueError, IndexError):
             continue
         if len(starts) == count:
-            return [raw_text.count("\n", 0, s) + 1 for s in starts]
+            lines, line, done = [], 1, 0
+            for s in starts:  # one pass over the text, however many entries
+                line += raw_text.count("\n", done, s)
+                lines.append(line)
+                done = s
+            return lines
     return []
 
 
