@@ -56,6 +56,9 @@ def main(argv: list[str] | None = None) -> int:
         missing = missing_glyph_ids(args.glyph_ids, table)
         if missing:
             log.warning("glyph_ids not rendered (absent, no contours or malformed): %s", missing)
+    if len(table) == 0:
+        log.error("%s: no glyph selected (see the filters above): 0 PNGs written", args.db)
+        return cli.EXIT_PARTIAL
     n_shrunk = write_glyph_pngs(table, cfg, args.out_dir, black_on_white=args.black_on_white)
     log.info("wrote %d PNGs to %s (%d shrunk to fit)", len(table), args.out_dir, n_shrunk)
     return cli.EXIT_OK

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from raster.data.bundled import BUNDLED_PACKAGES, bundled_font_paths
-from raster.paths import file_sha256
+from raster.paths import atomic_output, file_sha256
 
 DEBIAN_PACKAGES = (
     "fonts-noto-core",
@@ -324,9 +324,8 @@ def summarize_manifest(entries: list[dict]) -> dict:
 def write_manifest(manifest: dict, out: str | Path) -> Path:
     """Write the manifest JSON to ``out`` atomically (a temporary file moved into place)."""
     out = Path(out)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
-    tmp.replace(out)
+    with atomic_output(out) as tmp:
+        tmp.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
     return out
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from raster.errors import SchemaError  # noqa: F401  (re-exported)
+from raster.labels import FORMS  # noqa: F401  (re-exported: the label forms)
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +23,6 @@ log = logging.getLogger(__name__)
 #: font was ingested with, so a wider ``--ranges`` adds the missing labels)
 SCHEMA_VERSION = 3  # 3: glyphs.outline (binary outlines)
 
-FORMS = ("isol", "init", "medi", "fina")
 
 # The user's loader runs this query unchanged; every DB this project writes must answer it.
 ANCHOR_QUERY = """

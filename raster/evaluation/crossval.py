@@ -41,8 +41,9 @@ from raster.evaluation.holdout_run import holdout_training_argv
 from raster.evaluation.twins import font_twins, twin_classes
 from raster.inference.evaluate import arabic_letters, truth_labels
 from raster.inference.pipeline import identify_font
-from raster.inference.predict import load_predictor, split_label, top_k
+from raster.inference.predict import load_predictor, top_k
 from raster.inference.priors import label_counts
+from raster.labels import split_label
 
 log = logging.getLogger(__name__)
 

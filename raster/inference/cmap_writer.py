@@ -10,8 +10,6 @@ extracted from documents set in the font comes back as real characters.
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +18,8 @@ from fontTools.ttLib.tables._c_m_a_p import CmapSubtable
 
 from raster.data.shaping import Shaper, form_text
 from raster.data.unicode_tables import presentation_forms
+from raster.labels import LabelError, codepoint_problem
+from raster.paths import atomic_output
 
 BMP_LIMIT = 0xFFFF
 COLLECTION_SUFFIXES = (".ttc", ".otc")
@@ -55,6 +55,9 @@ def cmap_entries(predictions: list[dict], min_confidence: float) -> list[CmapEnt
 
     Returns:
         Entries sorted by codepoint.
+
+    Raises:
+        LabelError: a prediction to map names a surrogate, U+0000 or a noncharacter.
     """
     best: dict[int, CmapEntry] = {}
     for p in predictions:
@@ -63,6 +66,12 @@ def cmap_entries(predictions: list[dict], min_confidence: float) -> list[CmapEnt
         cp = encoded_codepoint(int(p["codepoint"]), p["form"])
         if cp is None:
             continue
+        why = codepoint_problem(cp)
+        if why:
+            raise LabelError(
+                f"glyph {p['gid']} ({p['glyph_name']}): label {p.get('label', '')!r}: {why}; "
+                "not written into a cmap"
+            )
         e = CmapEntry(
             cp,
             int(p["gid"]),
@@ -123,16 +132,8 @@ def write_cmap(
         target = TTFont(src, fontNumber=face_index)
         target["cmap"] = cmap
         target.flavor = suffix[1:] if suffix in (".woff", ".woff2") else None
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=out.name + ".", suffix=".part", dir=out.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        tmp.chmod(src.stat().st_mode & 0o777)  # mkstemp makes 0600: keep the input's mode
+    with atomic_output(out, mode_of=src) as tmp:  # keep the input's mode
         target.save(tmp)
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
     return out
 
 

@@ -24,17 +24,13 @@ from raster.data.fonts import FontLoadError, iter_faces
 from raster.data.glyph_rows import FaceOutlines, recording_to_contours
 from raster.data.render import RasterConfig, render_many
 from raster.data.shaping import ZWJ, Shaper
+from raster.labels import make_label as ligature_label
 
 LAM = 0x0644
 ALEFS = (0x0627, 0x0622, 0x0623, 0x0625)  # alef, with madda above, hamza above, hamza below
 LIGATURE_GLYPH_ID = -1
 
 log = logging.getLogger(__name__)
-
-
-def ligature_label(codepoints: tuple[int, ...], form: str) -> str:
-    """``(0x644, 0x627), "fina"`` -> ``"1604+1575_fina"``."""
-    return "+".join(str(cp) for cp in codepoints) + "_" + form
 
 
 def face_ligatures(face) -> list[tuple[str, str]]:

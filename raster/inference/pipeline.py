@@ -6,7 +6,6 @@ import csv
 import json
 import logging
 import time
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,8 +15,9 @@ from raster.inference.assign import NO_LABEL, assign_labels
 from raster.inference.charsets import allowed_labels, restrict
 from raster.inference.evidence import Evidence, combine_evidence
 from raster.inference.font_glyphs import FontGlyphs, read_font_glyphs
-from raster.inference.predict import Predictor, RawOutputs, split_label, top_k
+from raster.inference.predict import Predictor, RawOutputs, top_k
 from raster.inference.timing import cpu_seconds
+from raster.labels import label_codepoints, label_form, printable, split_label
 
 log = logging.getLogger(__name__)
 
@@ -77,21 +77,10 @@ class Identification:
         return sum(r["changed_by_assign"] for r in self.rows)
 
 
-def _char(cp: int | None) -> str:
-    if cp is None:
-        return ""
-    ch = chr(cp)
-    return ch if unicodedata.category(ch)[0] not in "CZ" else f"U+{cp:04X}"
-
-
 def _label_text(label: str) -> tuple[str, int | None]:
     """Printable characters and single codepoint of a label outside the label space."""
-    head = label.split("_", 1)[0]
-    parts = head.split("+")
-    if all(p.isdigit() for p in parts):
-        cps = [int(p) for p in parts]
-        return "".join(_char(cp) for cp in cps), (cps[0] if len(cps) == 1 else None)
-    return "", None
+    cps = label_codepoints(label)
+    return "".join(printable(cp) for cp in cps), (cps[0] if len(cps) == 1 else None)
 
 
 def prediction_rows(
@@ -122,9 +111,9 @@ def prediction_rows(
         if out_label is not None and assigned is None:
             label, conf = out_label, evidence.confidence_out[i]
             char, cp = _label_text(label)
-            form = label.rsplit("_", 1)[1] if "_" in label else ""
+            form = label_form(label)
         else:
-            char = _char(cp)
+            char = "" if cp is None else printable(cp)
         rows.append(
             {
                 "gid": int(glyphs.gids[i]),

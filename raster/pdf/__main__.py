@@ -149,7 +149,7 @@ def _repair_many(args, identifier) -> int:
         pairs,
         identifier,
         jobs=args.jobs,
-        on_done=lambda r: print(r.line(), flush=True),
+        on_done=lambda r: print(r.line(), flush=True, file=sys.stderr if r.error else sys.stdout),
         min_confidence=args.min_confidence,
         replace_suspect=args.replace_suspect,
         suspect_share=args.suspect_share,

@@ -256,11 +256,24 @@ def repair_pdf(
         clusters=found if clusters else None,
     )
     answers = answers or {}
+    said = notes if notes is not None else []  # the caller prints notes; else they are logged
+    scanned = {rep.font.objgen for rep in reports}
+    for obj, gen in sorted(set(answers) - scanned):
+        said.append(f"answers name font object {obj} {gen} R, which {src} does not have; not used")
     cmaps: dict[tuple[int, int], bytes] = {}
     for rep in reports:
         font = rep.font
         replace = not font.has_tounicode or (replace_suspect and rep.suspect(suspect_share))
         told = answers.get(font.objgen, {})
+        if told and rep.guesses is not None:
+            shown = {g.code for g in rep.guesses}
+            unseen = sorted(set(told) - shown)
+            if unseen:
+                said.append(
+                    f"font {font.label}: answers for code(s) {', '.join(map(str, unseen))}, "
+                    "which the PDF never shows; not written"
+                )
+            told = {c: t for c, t in told.items() if c in shown}
         wanted = replace or bool(told)
         if rep.error or rep.guesses is None:
             rep.action = "skipped" if wanted or rep.error else "kept"
@@ -285,6 +298,9 @@ def repair_pdf(
         rep.unmapped = [g.code for g in rep.guesses if g.code not in mapping]
         cmaps[font.objgen] = build_tounicode(mapping, font.code_bytes)
         rep.action = "repaired"
+    if notes is None:
+        for line in said:
+            log.warning("%s", line)
     if not cmaps:
         return reports, False
     repaired = {font_key(og) for og in cmaps}

@@ -9,15 +9,13 @@ leaves a damaged file behind.
 
 from __future__ import annotations
 
-import os
-import stat
-import tempfile
 from pathlib import Path
 
 import pikepdf
 from pypdf import PdfWriter
 from pypdf.generic import DecodedStreamObject, NameObject
 
+from raster.paths import atomic_output
 from raster.pdf.document import PdfInputError
 
 
@@ -63,18 +61,10 @@ def write_tounicode(
         stream = DecodedStreamObject()
         stream.set_data(data)
         page[NameObject("/Contents")] = writer._add_object(stream.flate_encode())
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=dst.name + ".", suffix=".part", dir=dst.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    tmp.chmod(stat.S_IMODE(src.stat().st_mode))  # mkstemp makes 0600: keep the input's mode
-    try:
+    with atomic_output(dst, mode_of=src) as tmp:  # keep the input's mode
         with open(tmp, "wb") as fh:
             writer.write(fh)
         _verify(tmp, original, cmaps, contents)
-        os.replace(tmp, dst)
-    finally:
-        tmp.unlink(missing_ok=True)
     return dst
 
 

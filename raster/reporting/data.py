@@ -18,7 +18,7 @@ from raster.data.selection import NO_GROUP, SelectionConfig, select_glyphs
 from raster.errors import ReportInputError  # noqa: F401  (re-exported)
 from raster.inference.checkpoint_loader import LoadedModel
 from raster.inference.embedding import forward_images
-from raster.inference.predict import split_label
+from raster.labels import split_label
 
 log = logging.getLogger(__name__)
 

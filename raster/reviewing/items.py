@@ -20,8 +20,8 @@ from PIL import Image
 from raster.data.render import RasterConfig
 from raster.inference.font_glyphs import FontGlyphs, NoOutlinesError, read_font_glyphs
 from raster.inference.predict import top_k
+from raster.labels import label_text
 from raster.paths import file_sha256
-from raster.pdf.glyph_text import label_text
 
 IMAGE_PX = 64
 RUNNERS_UP = 5
