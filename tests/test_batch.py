@@ -1,0 +1,121 @@
+"""raster.batch on Dask distributed: the same bytes as a serial run on every fixture, reruns do
+the work once, a damaged file is one manifest row, a killed worker loses nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from pathlib import Path
+
+import fsspec
+import pytest
+
+from raster.batch import main
+from raster.jobs import batch
+from raster.jobs.batch import JobSpec, model_release, read_manifest, run_batch
+
+distributed = pytest.importorskip("distributed")
+
+FIXTURES = Path(__file__).parent / "pdf" / "fixtures"
+PDFS = sorted(FIXTURES.glob("*.pdf"))
+
+
+@pytest.fixture
+def memory_inputs():
+    """Every fixture under a fresh ``memory://`` folder, and that folder's URL."""
+    fs = fsspec.filesystem("memory")
+    root = f"/raster-test-{os.getpid()}-{id(object())}"
+    for pdf in PDFS:
+        fs.pipe_file(f"{root}/in/{pdf.name}", pdf.read_bytes())
+    yield f"memory://{root}"
+    fs.rm(root, recursive=True)
+
+
+def _outputs(url: str) -> dict[str, bytes]:
+    fs, path = fsspec.core.url_to_fs(url)
+    return {
+        p.rsplit("/", 1)[1]: fs.cat_file(p) for p in fs.find(path) if not p.endswith(batch.MANIFEST)
+    }
+
+
+def _spec(kind: str, out: str, **kw) -> JobSpec:
+    return JobSpec(kind=kind, out=out, release=model_release(None), **kw)
+
+
+def test_two_workers_write_the_bytes_of_a_serial_run_and_a_rerun_does_nothing(memory_inputs):
+    serial = run_batch([f"{memory_inputs}/in"], _spec("repair", f"{memory_inputs}/serial"))
+    assert [r["status"] for r in serial.rows] == ["ok"] * len(PDFS)
+    loads = batch.LOADS
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        spec = _spec("repair", f"{memory_inputs}/cluster")
+        first = run_batch([f"{memory_inputs}/in"], spec, client)
+        again = run_batch([f"{memory_inputs}/in"], spec, client)
+    assert batch.LOADS == loads  # the workers share this process: its model, loaded once
+    assert _outputs(f"{memory_inputs}/cluster") == _outputs(f"{memory_inputs}/serial")
+    assert len(_outputs(f"{memory_inputs}/cluster")) == len(PDFS)
+    assert {r["input"] for r in first.rows} == {f"{memory_inputs}/in/{p.name}" for p in PDFS}
+    assert again.rows == [] and len(again.skipped) == len(PDFS)  # the work is done once
+    assert len(read_manifest(f"{memory_inputs}/cluster/manifest.jsonl")) == len(PDFS)
+
+
+def test_a_damaged_file_is_one_row_and_reruns_skip_what_is_done(memory_inputs, capsys):
+    fs = fsspec.filesystem("memory")
+    root = memory_inputs.removeprefix("memory://")
+    fs.pipe_file(f"{root}/few/a.pdf", PDFS[0].read_bytes())
+    fs.pipe_file(f"{root}/few/damaged.pdf", b"%PDF-1.4\nnot a pdf\n")
+    out = f"{memory_inputs}/text"
+    argv = ["text", f"{memory_inputs}/few/*.pdf", "--out", out, "--format", "txt"]
+    assert main(argv) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert (
+        lines[1]
+        == f"{memory_inputs}/few/damaged.pdf: FAILED: damaged or not a PDF ("
+        + (lines[1].split("damaged or not a PDF (", 1)[1])
+    )
+    rows = read_manifest(f"{out}/manifest.jsonl")
+    assert [(r["status"], r["input"].rsplit("/", 1)[1]) for r in rows] == [
+        ("ok", "a.pdf"),
+        ("failed", "damaged.pdf"),
+    ]
+    assert rows[0]["release"] == model_release(None) and rows[0]["fonts_repaired"]
+    assert "\n" not in rows[1]["error"] and rows[1]["output"] is None
+    assert fs.cat_file(f"{root}/text/a.txt").decode().strip()
+    assert main(argv) == 0  # nothing left to do: the damaged file is done too (same release)
+    assert "0 file(s) done, 0 failed, 2 skipped" in capsys.readouterr().out
+    assert len(read_manifest(f"{out}/manifest.jsonl")) == 2
+
+
+def test_a_worker_killed_mid_batch_loses_nothing(tmp_path):
+    inputs = [str(p) for p in PDFS if p.stem.endswith("-Regular")]
+    spec = _spec("text", str(tmp_path / "out"))
+    killed: list[int] = []
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        pids = client.run(os.getpid)
+
+        def kill_the_other(row: dict) -> None:
+            if not killed:  # the worker that did not finish first is busy with a file
+                victim = next(p for p in pids.values() if p != row["pid"])
+                os.kill(victim, signal.SIGKILL)
+                killed.append(victim)
+
+        result = run_batch(inputs, spec, client, on_row=kill_the_other)
+    assert killed
+    assert sorted(r["input"] for r in result.rows) == sorted(inputs)
+    assert all(r["status"] == "ok" for r in result.rows)
+    rows = read_manifest(str(tmp_path / "out" / batch.MANIFEST))
+    assert sorted(r["input"] for r in rows) == sorted(inputs)  # once each
+    for src in inputs:
+        text = (tmp_path / "out" / f"{Path(src).stem}.jsonl").read_text(encoding="utf-8")
+        assert json.loads(text)["file"] == src
+    assert not list((tmp_path / "out").glob("*.part"))
