@@ -119,3 +119,15 @@ def test_a_worker_killed_mid_batch_loses_nothing(tmp_path):
         text = (tmp_path / "out" / f"{Path(src).stem}.jsonl").read_text(encoding="utf-8")
         assert json.loads(text)["file"] == src
     assert not list((tmp_path / "out").glob("*.part"))
+
+
+def test_identify_writes_each_fonts_labels(tiny_fonts, memory_inputs):
+    fs = fsspec.filesystem("memory")
+    root = memory_inputs.removeprefix("memory://")
+    fs.pipe_file(f"{root}/fonts/tiny.ttf", tiny_fonts["arabic"].read_bytes())
+    result = run_batch([f"{memory_inputs}/fonts"], _spec("identify", f"{memory_inputs}/labels"))
+    (row,) = result.rows
+    assert row["status"] == "ok" and row["glyphs"] > 0
+    data = json.loads(fs.cat_file(f"{root}/labels/tiny.json"))
+    assert data["file"] == f"{memory_inputs}/fonts/tiny.ttf"
+    assert len(data["glyphs"]) == row["glyphs"] and {"gid", "label"} <= set(data["glyphs"][0])

@@ -142,6 +142,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=True,
         help="letters drawn as a skeleton + a dots glyph as one text (as repair's flag)",
     )
+    p.add_argument(
+        "--answers",
+        type=Path,
+        default=None,
+        metavar="ANSWERS.json",
+        help="the review page's answers override the model for their codes (one IN.pdf)",
+    )
     _model_args(p)
     return parser
 
@@ -162,7 +169,15 @@ def text_options(args) -> TextOptions:
 def _text(args) -> int:
     from raster.pdf.batch import collect_inputs
 
+    from raster.reviewing.answers import load_answers
+
     inputs = collect_inputs(args.paths)
+    answers = None
+    if args.answers is not None:
+        if len(inputs) != 1:
+            log.error("--answers takes one IN.pdf, not %d inputs", len(inputs))
+            return cli.EXIT_INPUT
+        answers = load_answers(args.answers, "pdf", inputs[0]).texts_by_font()
     outputs = {}
     if args.out_dir is not None:
         outputs = {p: args.out_dir / f"{p.stem}.{args.format}" for p in inputs}
@@ -174,7 +189,7 @@ def _text(args) -> int:
     for src in inputs:
         notes: list[str] = []
         try:
-            doc = read_text(src, identifier, text_options(args), notes=notes)
+            doc = read_text(src, identifier, text_options(args), answers=answers, notes=notes)
         except PdfInputError as exc:
             print(f"{src}: FAILED: {str(exc).removeprefix(f'{src}: ')}", file=sys.stderr)
             failed += 1

@@ -255,3 +255,16 @@ def test_the_original_pdf_is_not_touched(samples):
     assert samples["stripped"].read_bytes() == before
     with pikepdf.open(samples["stripped"]) as pdf:
         assert len(pdf.pages) == 1
+
+
+def test_answers_override_the_model_for_their_codes(samples):
+    with open_pdf(samples["stripped"]) as pdf:
+        (font,) = scan_fonts(pdf)
+        code, objgen = font.sequences[0][0], font.objgen
+    truth = oracle_identifier(truth_by_gid(samples["original"]))
+    plain = read_text(samples["stripped"], truth)
+    told = read_text(samples["stripped"], truth, answers={objgen: {code: "\u062c"}})
+    assert "\u062c" in told.text and "\u062c" not in plain.text
+    assert len(told.text) == len(plain.text)
+    assert main(["text", str(samples["stripped"]), str(samples["original"]), "--answers",
+                 str(samples["stripped"])]) == 2  # fmt: skip
