@@ -168,7 +168,6 @@ def text_options(args) -> TextOptions:
 
 def _text(args) -> int:
     from raster.pdf.batch import collect_inputs
-
     from raster.reviewing.answers import load_answers
 
     inputs = collect_inputs(args.paths)
