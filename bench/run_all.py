@@ -810,7 +810,7 @@ def _batch(res: dict) -> list[str]:
     lines = [
         f"(`raster.batch text`, jsonl, the shipped model, on a `LocalCluster` of single-threaded "
         f"worker processes; the {d['fixtures']} one-page fixture PDFs of `tests/pdf/fixtures`, "
-        f"{_plural(d['copies'], 'copy')} each; the clock from submission to the last manifest "
+        f"{d['copies']} {'copy' if d['copies'] == 1 else 'copies'} each; the clock from submission to the last manifest "
         f"row, each worker's model load included, cluster start-up not; {d['cores']} cores, "
         f"load average {d['load_avg_1m_at_start']} at the start, {d['load_avg_1m_at_end']} at "
         "the end)",
