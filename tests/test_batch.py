@@ -92,7 +92,7 @@ def test_a_damaged_file_is_one_row_and_reruns_skip_what_is_done(memory_inputs, c
 
 
 def test_a_worker_killed_mid_batch_loses_nothing(tmp_path):
-    inputs = [str(p) for p in PDFS if p.stem.endswith("-Regular")]
+    inputs = [str(p) for p in PDFS if p.stem.endswith("Amiri-Regular")]
     spec = _spec("text", str(tmp_path / "out"))
     killed: list[int] = []
     with (
@@ -131,3 +131,34 @@ def test_identify_writes_each_fonts_labels(tiny_fonts, memory_inputs):
     data = json.loads(fs.cat_file(f"{root}/labels/tiny.json"))
     assert data["file"] == f"{memory_inputs}/fonts/tiny.ttf"
     assert len(data["glyphs"]) == row["glyphs"] and {"gid", "label"} <= set(data["glyphs"][0])
+
+
+def test_a_file_that_breaks_the_code_or_its_workers_is_one_failed_row(memory_inputs, monkeypatch):
+    real_run = batch.run_file
+
+    def work(local, workdir, src, spec, row):
+        if "chromium" in src:
+            raise RuntimeError("a bug")
+        return b"out"
+
+    def run(src, dst, spec):
+        if "libreoffice" in src:
+            raise OSError("the worker died on it")  # as the scheduler's KilledWorker reaches us
+        return real_run(src, dst, spec)
+
+    monkeypatch.setattr(batch, "_work", work)
+    monkeypatch.setattr(batch, "run_file", run)
+    inputs = [f"{memory_inputs}/in/{p.name}" for p in PDFS if p.stem.endswith("Amiri-Regular")]
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        result = run_batch(inputs, _spec("text", f"{memory_inputs}/out"), client)
+    errors = {r["input"].rsplit("/", 1)[1]: r.get("error") for r in result.rows}
+    assert errors == {
+        "cairo-Amiri-Regular.pdf": None,
+        "chromium-Amiri-Regular.pdf": "unexpected RuntimeError: a bug",
+        "libreoffice-Amiri-Regular.pdf": "OSError: the worker died on it",
+    }

@@ -241,14 +241,23 @@ def run_file(src: str, dst: str, spec: JobSpec) -> dict:
         else:
             _put(dst, data)
             row["output"] = dst
-    except (RasterError, OSError, ValueError) as exc:
+    except (RasterError, OSError, ValueError) as exc:  # a bad input: its reason
         row["status"] = "failed"
-        line = (str(exc).splitlines() or [type(exc).__name__])[0]  # named by the input
-        row["error"] = line.replace(str(local), src).removeprefix(f"{src}: ")
+        row["error"] = _one_line(exc, local, src)
+    except Exception as exc:  # a bug on this file: its row says so, the batch goes on
+        log.exception("%s: unexpected error", src)
+        row["status"] = "failed"
+        row["error"] = f"unexpected {type(exc).__name__}: {_one_line(exc, local, src)}"
     row["seconds"] = round(time.perf_counter() - start, 3)
     row["settings"] = spec.settings()
     row["pid"] = os.getpid()
     return row
+
+
+def _one_line(exc: BaseException, local: Path, src: str) -> str:
+    """The error's first line, naming the input rather than its local copy."""
+    line = (str(exc).splitlines() or [type(exc).__name__])[0]
+    return line.replace(str(local), src).removeprefix(f"{src}: ")
 
 
 def read_manifest(url: str) -> list[dict]:
@@ -327,10 +336,19 @@ def run_batch(
         from dask.base import tokenize
         from distributed import as_completed
 
-        futures = [
-            client.submit(run_file, src, dst, spec, key=f"raster-{spec.kind}-{tokenize(src, spec)}")
+        futures = {
+            client.submit(
+                run_file, src, dst, spec, key=f"raster-{spec.kind}-{tokenize(src, spec)}"
+            ): src
             for src, dst in todo.items()
-        ]
+        }
         for future in as_completed(futures):
-            arrived(future.result())
+            try:
+                row = future.result()
+            except Exception as exc:  # the task itself failed: its workers died on it
+                src = futures[future]
+                row = {"input": src, "output": None, "status": "failed", "release": spec.release,
+                       "error": f"{type(exc).__name__}: {_one_line(exc, Path(), src)}",
+                       "settings": spec.settings()}  # fmt: skip
+            arrived(row)
     return BatchResult([rows[s] for s in todo], skipped)
