@@ -162,3 +162,9 @@ def test_a_file_that_breaks_the_code_or_its_workers_is_one_failed_row(memory_inp
         "chromium-Amiri-Regular.pdf": "unexpected RuntimeError: a bug",
         "libreoffice-Amiri-Regular.pdf": "OSError: the worker died on it",
     }
+    monkeypatch.undo()  # the code fixed, the workers well
+    again = run_batch(inputs, _spec("text", f"{memory_inputs}/out"))
+    assert sorted(r["input"].rsplit("/", 1)[1] for r in again.rows) == [
+        "chromium-Amiri-Regular.pdf",
+        "libreoffice-Amiri-Regular.pdf",
+    ]  # what went wrong unexpectedly is run again; the file done is not

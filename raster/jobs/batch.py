@@ -7,7 +7,9 @@ function the command runs (:func:`raster.pdf.text.read_text`, :func:`raster.pdf.
 moved: a reader never sees half a file), and returns one manifest row. The model is loaded once
 per process (:func:`loaded_model`: a Dask worker process keeps it for all its tasks). The client
 appends each row to ``OUT/manifest.jsonl`` as it arrives; a rerun skips every input whose row
-has the same kind, release and options, so a killed batch resumes where it stopped. A task on a
+has the same kind, release and options, so a killed batch resumes where it stopped (a bad input
+stays done; a row marked ``retry``, from an unexpected error or a task whose workers died, is
+run again). A task on a
 worker that dies is run again by the scheduler on another (its output is written whole or not
 at all). Dask is an optional extra (``pip install 'glyph-raster[dask]'``); a serial run
 (``client=None``) needs only fsspec.
@@ -248,6 +250,7 @@ def run_file(src: str, dst: str, spec: JobSpec) -> dict:
         log.exception("%s: unexpected error", src)
         row["status"] = "failed"
         row["error"] = f"unexpected {type(exc).__name__}: {_one_line(exc, local, src)}"
+        row["retry"] = True
     row["seconds"] = round(time.perf_counter() - start, 3)
     row["settings"] = spec.settings()
     row["pid"] = os.getpid()
@@ -317,7 +320,9 @@ def run_batch(
     done = {
         r["input"]
         for r in read_manifest(manifest)
-        if r.get("release") == spec.release and r.get("settings") == spec.settings()
+        if r.get("release") == spec.release
+        and r.get("settings") == spec.settings()
+        and not r.get("retry")
     }
     skipped = [s for s in todo if s in done]
     todo = {s: d for s, d in todo.items() if s not in done}
@@ -349,6 +354,6 @@ def run_batch(
                 src = futures[future]
                 row = {"input": src, "output": None, "status": "failed", "release": spec.release,
                        "error": f"{type(exc).__name__}: {_one_line(exc, Path(), src)}",
-                       "settings": spec.settings()}  # fmt: skip
+                       "settings": spec.settings(), "retry": True}  # fmt: skip
             arrived(row)
     return BatchResult([rows[s] for s in todo], skipped)

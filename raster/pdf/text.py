@@ -212,8 +212,8 @@ def read_text(
     doc_notes += span_notes
     if notes is not None:
         notes.extend(doc_notes)
-    texts = _glyph_texts(lines, reports, maps, spans, answers or {}, options.suspect_share)
     share = options.suspect_share
+    texts = _glyph_texts(lines, reports, maps, spans, answers or {}, share)
     pages = _pages(lines, texts, reports, share)
     fonts = [
         FontText(r.font.label, r.action, r.action == "kept" and r.suspect(share), r.error)
@@ -250,6 +250,7 @@ def _glyph_texts(
 
 
 def _glyph_text(s: Shown, report_of, guess_of, maps, in_span, by_seq, answers, share):
+    """One glyph's (text, confidence); see :func:`_glyph_texts`."""
     if s.actual:  # the producer's own /ActualText: readers take it whatever the fonts say
         return s.text, 1.0
     rep = report_of.get(s.font)
