@@ -53,12 +53,20 @@ def _client(args):
         raise InputError(
             "--scheduler/--local need Dask distributed: pip install 'glyph-raster[dask]'"
         ) from exc
+    for name in list(logging.root.manager.loggerDict):  # dask set them: a line per event
+        if name.split(".")[0] in ("distributed", "dask"):
+            logging.getLogger(name).setLevel(logging.WARNING)
     if args.scheduler:
-        return Client(args.scheduler)
-    cluster = LocalCluster(
-        n_workers=args.local, threads_per_worker=args.threads_per_worker, processes=True
-    )
-    return Client(cluster)
+        client = Client(args.scheduler)
+    else:
+        cluster = LocalCluster(
+            n_workers=args.local, threads_per_worker=args.threads_per_worker, processes=True
+        )
+        client = Client(cluster)
+    from raster.jobs.worker import QuietLogs
+
+    client.register_plugin(QuietLogs())
+    return client
 
 
 @cli.command("raster.batch")
@@ -66,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     from raster.pdf.language import decoding_language
 
     args = cli.parse_args(build_parser(), argv)
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)  # layout: warns on odd descriptors
     checkpoint = str(args.checkpoint) if args.checkpoint else None
     spec = JobSpec(
         kind=args.kind,

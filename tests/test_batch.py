@@ -168,3 +168,18 @@ def test_a_file_that_breaks_the_code_or_its_workers_is_one_failed_row(memory_inp
         "chromium-Amiri-Regular.pdf",
         "libreoffice-Amiri-Regular.pdf",
     ]  # what went wrong unexpectedly is run again; the file done is not
+
+
+def test_the_command_joins_a_running_scheduler(memory_inputs, capsys):
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
+        argv = ["text", f"{memory_inputs}/in/cairo-Amiri-Regular.pdf", "--out"]
+        argv += [f"{memory_inputs}/joined", "--scheduler", cluster.scheduler_address]
+        assert main(argv) == 0
+        with distributed.Client(cluster) as client:  # the command left the cluster running
+            assert "raster-quiet-logs" in next(iter(client.run(lambda dask_worker: list(
+                dask_worker.plugins)).values()))  # fmt: skip
+    assert "1 file(s) done, 0 failed, 0 skipped" in capsys.readouterr().out
+    rows = read_manifest(f"{memory_inputs}/joined/manifest.jsonl")
+    assert [r["status"] for r in rows] == ["ok"]
