@@ -268,3 +268,11 @@ def test_answers_override_the_model_for_their_codes(samples):
     assert len(told.text) == len(plain.text)
     assert main(["text", str(samples["stripped"]), str(samples["original"]), "--answers",
                  str(samples["stripped"])]) == 2  # fmt: skip
+
+
+def test_digits_and_latin_in_arabic_lines_read_left_to_right(tmp_path):
+    lines = ["في عام 2024 قرأت 12.5 كتابا", "ملفات PDF كثيرة"]
+    pdf = shaped_pdf(_bundled("Amiri-Regular"), lines, tmp_path / "mixed.pdf")
+    doc = read_text(pdf, no_labels)
+    assert doc.pages[0].text.split("\n") == lines
+    assert [line.direction for line in doc.pages[0].lines] == ["rtl", "rtl"]
