@@ -5,7 +5,9 @@ The stripped fixtures of ``tests/pdf/fixtures`` (one page each), copied ``--copi
 other names, go through ``run_batch`` (``text``, jsonl, the shipped model) on a
 ``LocalCluster`` of N single-threaded worker processes, for each N of ``--workers``. The clock
 runs from the submission of the batch to its last manifest row (cluster start-up left out; each
-worker's model load is in it). A worker's memory is its peak RSS (``getrusage``) after the batch.
+worker's model load is in it). A worker's memory is its peak RSS (``getrusage``) after the batch;
+the workers' CPU seconds per page (start-up and model load included) tell what a core of its own
+gives on a machine that runs other work too.
 """
 
 from __future__ import annotations
@@ -22,10 +24,12 @@ from raster.cli import HelpFormatter
 from raster.jobs.batch import JobSpec, model_release, run_batch
 
 
-def _peak_rss_mb() -> float:
+def _usage() -> tuple[float, float]:
+    """(this process's peak RSS in MiB, its CPU seconds, user + system)."""
     import resource
 
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    u = resource.getrusage(resource.RUSAGE_SELF)
+    return u.ru_maxrss / 1024, u.ru_utime + u.ru_stime
 
 
 def measure(inputs: list[str], workers: int, out: Path) -> dict:
@@ -41,7 +45,7 @@ def measure(inputs: list[str], workers: int, out: Path) -> dict:
         start = time.perf_counter()
         result = run_batch(inputs, spec, client)
         seconds = time.perf_counter() - start
-        rss = client.run(_peak_rss_mb)
+        usage = client.run(_usage)
     pages = sum(r.get("pages") or 0 for r in result.rows)
     return {
         "workers": workers,
@@ -51,7 +55,9 @@ def measure(inputs: list[str], workers: int, out: Path) -> dict:
         "seconds": round(seconds, 2),
         "pages_per_s": round(pages / seconds, 2),
         "pages_per_s_per_worker": round(pages / seconds / workers, 2),
-        "worker_peak_rss_mb": round(max(rss.values()), 1),
+        "worker_peak_rss_mb": round(max(rss for rss, _ in usage.values()), 1),
+        # CPU time per page: what a core of its own would give, whatever else the machine runs
+        "cpu_s_per_page": round(sum(cpu for _, cpu in usage.values()) / pages, 3),
     }
 
 

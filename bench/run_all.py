@@ -815,13 +815,15 @@ def _batch(res: dict) -> list[str]:
         f"load average {d['load_avg_1m_at_start']} at the start, {d['load_avg_1m_at_end']} at "
         "the end)",
         "",
-        "| workers | pages | wall | pages/s | pages/s per worker | a worker's peak RSS |",
-        "|---:|---:|---:|---:|---:|---:|",
+        "| workers | pages | wall | pages/s | pages/s per worker | CPU s per page | a worker's "
+        "peak RSS |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in d["runs"]:
         lines.append(
             f"| {r['workers']} | {r['pages']} | {r['seconds']:.1f} s | {r['pages_per_s']:.2f} | "
-            f"{r['pages_per_s_per_worker']:.2f} | {_n(r['worker_peak_rss_mb'])} MB |"
+            f"{r['pages_per_s_per_worker']:.2f} | {r['cpu_s_per_page']:.2f} | "
+            f"{_n(r['worker_peak_rss_mb'])} MB |"
         )
     return [*lines, ""]
 
