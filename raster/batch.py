@@ -1,7 +1,8 @@
 """Run text, repair or identify over many files on a Dask cluster, or on this machine.
 
 ``python -m raster.batch text|repair|identify INPUTS --out URL [--scheduler ADDRESS | --local N]``:
-INPUTS are files, folders, globs or ``.txt`` lists of inputs, as paths or fsspec URLs
+INPUTS are files, folders, globs or lists of inputs (``.txt``; ``.jsonl`` with ``input``), as
+paths or fsspec URLs
 (``s3://bucket/in/``); outputs and ``manifest.jsonl`` (a row per file: status, fonts repaired,
 seconds, the model release, the error in one line) go under ``--out``. A rerun skips the files
 already done with the same release and settings. ``--scheduler`` joins a running cluster
@@ -26,7 +27,7 @@ log = logging.getLogger("raster.batch")
 def build_parser() -> argparse.ArgumentParser:
     parser = cli.new_parser("raster.batch", __doc__)
     parser.add_argument("kind", choices=KINDS, help="what to do with each file")
-    parser.add_argument("inputs", nargs="+", help="files, folders, globs or .txt lists (URLs)")
+    parser.add_argument("inputs", nargs="+", help="files, folders, globs, .txt/.jsonl lists (URLs)")
     parser.add_argument("--out", required=True, help="output folder URL (manifest.jsonl too)")
     g = parser.add_mutually_exclusive_group()
     g.add_argument("--scheduler", default=None, metavar="ADDRESS", help="tcp://host:8786")

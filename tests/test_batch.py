@@ -183,3 +183,23 @@ def test_the_command_joins_a_running_scheduler(memory_inputs, capsys):
     assert "1 file(s) done, 0 failed, 0 skipped" in capsys.readouterr().out
     rows = read_manifest(f"{memory_inputs}/joined/manifest.jsonl")
     assert [r["status"] for r in rows] == ["ok"]
+
+
+def test_inputs_from_lists_and_a_results_manifest(memory_inputs):
+    fs = fsspec.filesystem("memory")
+    root = memory_inputs.removeprefix("memory://")
+    a, b = (f"{memory_inputs}/in/{p.name}" for p in PDFS[:2])
+    fs.pipe_file(f"{root}/list.txt", f"{a}\n\n{b}\n".encode())
+    rows = [{"input": a, "status": "ok"}, {"input": b}, {"input": a}]
+    fs.pipe_file(f"{root}/old.jsonl", "".join(json.dumps(r) + "\n" for r in rows).encode())
+    assert batch.list_inputs([f"{memory_inputs}/list.txt"], "text") == [a, b]
+    assert batch.list_inputs([f"{memory_inputs}/old.jsonl"], "repair") == [a, b]
+    assert batch.list_inputs([f"{memory_inputs}/in/cairo-*-Regular.pdf"], "text") == [
+        f"{memory_inputs}/in/cairo-Amiri-Regular.pdf",
+        f"{memory_inputs}/in/cairo-NotoSansArabic-Regular.pdf",
+    ]
+    fs.pipe_file(f"{root}/bad.jsonl", b"[1, 2]\n")
+    with pytest.raises(batch.PdfInputError, match="bad.jsonl: a line is not"):
+        batch.list_inputs([f"{memory_inputs}/bad.jsonl"], "text")
+    with pytest.raises(batch.PdfInputError, match="no such file or folder"):
+        batch.list_inputs([f"{memory_inputs}/missing.pdf"], "text")

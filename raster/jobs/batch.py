@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 KINDS = ("text", "repair", "identify")
 MANIFEST = "manifest.jsonl"
 FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".otc", ".woff", ".woff2")
-LIST_SUFFIXES = (".txt", ".lst")  # a file naming one input per line
+LIST_SUFFIXES = (".txt", ".lst", ".jsonl")  # a file naming one input per line
 
 _LOCK = threading.Lock()
 _MODELS: dict[tuple, object] = {}
@@ -113,7 +113,8 @@ def _join(folder: str, name: str) -> str:
 
 def list_inputs(inputs: list[str], kind: str) -> list[str]:
     """The input files: each item a file, a folder (its files of the kind's type, sorted,
-    recursively), a glob, or a ``.txt``/``.lst`` list of inputs (one per line).
+    recursively), a glob, or a list of inputs: ``.txt``/``.lst`` one per line, ``.jsonl`` one
+    ``{"input": URL}`` per line (a results manifest: its rows' inputs).
 
     Raises:
         PdfInputError: an input that does not exist, or a folder or glob with no file.
@@ -140,10 +141,21 @@ def list_inputs(inputs: list[str], kind: str) -> list[str]:
             raise PdfInputError(f"{item}: no such file or folder")
         elif path.lower().endswith(LIST_SUFFIXES):
             with fs.open(path, "rt", encoding="utf-8") as fh:
-                out += list_inputs([x.strip() for x in fh if x.strip()], kind)
+                named = [x.strip() for x in fh if x.strip()]
+            if path.lower().endswith(".jsonl"):
+                named = list(dict.fromkeys(_listed(x, item) for x in named))
+            out += list_inputs(named, kind)
         else:
             out.append(url(path))
     return out
+
+
+def _listed(line: str, where: str) -> str:
+    try:
+        value = json.loads(line)
+        return value if isinstance(value, str) else str(value["input"])
+    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise PdfInputError(f'{where}: a line is not {{"input": URL}}: {line[:60]}') from exc
 
 
 def output_name(src: str, spec: JobSpec) -> str:
