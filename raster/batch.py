@@ -2,12 +2,12 @@
 
 ``python -m raster.batch text|repair|identify INPUTS --out URL [--scheduler ADDRESS | --local N]``:
 INPUTS are files, folders, globs or lists of inputs (``.txt``; ``.jsonl`` with ``input``), as
-paths or fsspec URLs
-(``s3://bucket/in/``); outputs and ``manifest.jsonl`` (a row per file: status, fonts repaired,
-seconds, the model release, the error in one line) go under ``--out``. A rerun skips the files
+paths or fsspec URLs (``s3://bucket/in/``); outputs and ``manifest.jsonl`` (a row per file:
+status, fonts repaired, seconds, the model release, the error in one line) go under ``--out``. A rerun skips the files
 already done with the same release and settings. ``--scheduler`` joins a running cluster
 (``dask scheduler`` / ``dask worker`` on other machines), ``--local N`` starts N worker
-processes here, neither runs the files one by one in this process. Needs the ``[dask]`` extra.
+processes here, neither runs the files one by one in this process (without Dask). Dask comes
+with the ``[dask]`` extra.
 """
 
 from __future__ import annotations
