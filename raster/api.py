@@ -425,3 +425,36 @@ def repair_pdf(
             suspect_share=suspect_share,
         )
     return RepairResult(written, [_font_check(r, suspect_share) for r in reports])
+
+
+def extract_text(
+    path: str | Path,
+    *,
+    model: Model | None = None,
+    charset: str = "ar",
+    replace_suspect: bool = False,
+    min_confidence: float = 0.3,
+    suspect_share: float = 0.5,
+):
+    """The text of a PDF in reading order, each font read as ``python -m raster.pdf repair``
+    would leave it (the same maps, decoding and clusters; no PDF written).
+
+    Returns:
+        :class:`~raster.pdf.text.DocumentText`: ``.text`` (pages by form feeds), ``.pages``
+        (lines with boxes and per-character confidences, a verdict ``ok``/``degraded``/
+        ``needs_ocr`` with its reasons), ``.fonts`` (which were read from their glyphs),
+        ``.render("txt"|"jsonl"|"md")``. Arguments as :func:`repair_pdf`.
+
+    Raises:
+        PdfInputError: the PDF cannot be read or laid out.
+    """
+    from raster.pdf.language import decoding_language
+    from raster.pdf.text import TextOptions, read_text
+
+    options = TextOptions(
+        min_confidence=min_confidence,
+        replace_suspect=replace_suspect,
+        suspect_share=suspect_share,
+        language=decoding_language("auto", charset),
+    )
+    return read_text(path, pdf_identifier(_model(model), charset), options)

@@ -29,6 +29,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "weights": set(),
     "debug": set(),  # its package marker; the tool itself is a command
     "api": {"__init__", "data", "inference", "pdf", "errors", "paths", "progress", "labels"},
+    "jobs": {"api", "inference", "pdf", "errors", "paths", "labels"},
     "__init__": {"api"},
     "dataset": {"data"},  # compatibility re-export for the user's guide
     "model": {"models"},  # compatibility re-export for the user's guide

@@ -13,7 +13,7 @@ from raster.engine.device import DEFAULT_DEVICE
 
 COMMANDS = [
     "corpus", "crossval", "dbstats", "demo", "embed", "eval_similarity", "identify", "index",
-    "ingest", "rasterize", "release", "report", "review", "train", "visualize", "pdf.__main__",
+    "ingest", "rasterize", "release", "report", "review", "train", "visualize", "pdf.__main__", "batch",
     "debug.test_gradient_flow",
 ]  # fmt: skip
 

@@ -6,7 +6,9 @@ disagrees with what the glyph shows. ``repair IN.pdf OUT.pdf`` writes OUT.pdf: I
 byte plus an incremental update giving each font without a map (with ``--replace-suspect``:
 or with a suspect one) a ToUnicode map built from the identified glyphs.
 ``repair IN.pdf|FOLDER ... --out-dir DIR`` repairs many files with the model loaded once, one
-line per file (``--jobs`` files at a time).
+line per file (``--jobs`` files at a time). ``text IN.pdf ...`` writes each file's text in
+reading order (txt, jsonl: a record per page with its verdict, md) from the same decisions as
+``repair``, without writing a PDF.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from raster.pdf.glyph_text import load_identifier
 from raster.pdf.language import decoding_language
 from raster.pdf.repair import FontReport, analyse_fonts, repair_pdf
 from raster.pdf.reports import disagreement_table, font_table, repair_lines, write_json_report
+from raster.pdf.text import FORMATS, VERDICTS, TextOptions, read_text
 
 log = logging.getLogger("raster.pdf")
 
@@ -121,7 +124,89 @@ def build_parser() -> argparse.ArgumentParser:
         help="also write the review page of IN.pdf (see python -m raster.review)",
     )
     _model_args(p)
+    p = cli.add_subcommand(sub, "text", "the text in reading order, fonts read as repair would")
+    p.add_argument("paths", type=Path, nargs="+", help="PDFs and folders")
+    p.add_argument("--format", choices=FORMATS, default="txt", help="txt, jsonl (a record per "
+                   "page: lines, boxes, confidences, verdict) or md")  # fmt: skip
+    p.add_argument(
+        "--out-dir", type=Path, default=None, help="write DIR/<name>.<format>; default: stdout"
+    )
+    p.add_argument(
+        "--replace-suspect",
+        action="store_true",
+        help="read fonts whose map disagrees with the glyphs from the glyphs (as repair's flag)",
+    )
+    p.add_argument(
+        "--clusters",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="letters drawn as a skeleton + a dots glyph as one text (as repair's flag)",
+    )
+    p.add_argument(
+        "--answers",
+        type=Path,
+        default=None,
+        metavar="ANSWERS.json",
+        help="the review page's answers override the model for their codes (one IN.pdf)",
+    )
+    _model_args(p)
     return parser
+
+
+def text_options(args) -> TextOptions:
+    """The decisions' settings of ``repair`` and ``text`` from their flags."""
+    return TextOptions(
+        min_confidence=args.min_confidence,
+        replace_suspect=args.replace_suspect,
+        suspect_share=args.suspect_share,
+        context=args.context,
+        language=_language(args),
+        glyph_weight=args.glyph_weight,
+        clusters=args.clusters,
+    )
+
+
+def _text(args) -> int:
+    from raster.pdf.batch import collect_inputs
+    from raster.reviewing.answers import load_answers
+
+    inputs = collect_inputs(args.paths)
+    answers = None
+    if args.answers is not None:
+        if len(inputs) != 1:
+            log.error("--answers takes one IN.pdf, not %d inputs", len(inputs))
+            return cli.EXIT_INPUT
+        answers = load_answers(args.answers, "pdf", inputs[0]).texts_by_font()
+    outputs = {}
+    if args.out_dir is not None:
+        outputs = {p: args.out_dir / f"{p.stem}.{args.format}" for p in inputs}
+        named = {f"--out-dir ({p})": q for p, q in outputs.items()}
+        args.out_dir.mkdir(parents=True, exist_ok=True)
+        check_outputs(named, [*inputs, args.checkpoint, args.index], {"--out-dir": args.out_dir})
+    identifier = _identifier(args)
+    failed = 0
+    for src in inputs:
+        notes: list[str] = []
+        try:
+            doc = read_text(src, identifier, text_options(args), answers=answers, notes=notes)
+        except PdfInputError as exc:
+            print(f"{src}: FAILED: {str(exc).removeprefix(f'{src}: ')}", file=sys.stderr)
+            failed += 1
+            continue
+        out = doc.render(args.format)
+        if src in outputs:
+            outputs[src].write_text(out, encoding="utf-8")
+        else:
+            sys.stdout.write(out)
+        verdicts = [p.verdict for p in doc.pages]
+        counts = ", ".join(f"{v} {verdicts.count(v)}" for v in VERDICTS if verdicts.count(v))
+        fonts = ", ".join(doc.repaired) or "none"
+        where = f" -> {outputs[src]}" if src in outputs else ""
+        print(f"{src}{where}: pages {counts or 'none'}; fonts read from their glyphs: {fonts}",
+              file=sys.stderr)  # fmt: skip
+        for note in notes:
+            print(f"{src}: {note}", file=sys.stderr)
+    return cli.EXIT_PARTIAL if failed else cli.EXIT_OK
 
 
 def _identifier(args):
@@ -257,6 +342,8 @@ def main(argv: list[str] | None = None) -> int:
             return cli.EXIT_INPUT
         if args.out_dir is None:
             args.pdf, args.out = args.paths
+    if args.command == "text":
+        return _text(args)
     notes: list[str] = []
     try:
         result = _run(args, notes)
