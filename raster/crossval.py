@@ -22,6 +22,7 @@ from raster.evaluation.crossval import (
     run_crossval,
     score_trained_run,
 )
+from raster.paths import check_outputs
 
 log = logging.getLogger("raster.crossval")
 
@@ -133,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.db.exists():
         log.error("%s: no such glyph database (make corpus builds it)", args.db)
         return cli.EXIT_INPUT
+    check_outputs({}, [args.db, args.train_db, args.model_dir], folders={"--out-dir": args.out})
     cfg = CrossvalConfig(
         db=args.db,
         out=args.out,

@@ -123,6 +123,20 @@ ANCHOR_COLUMNS = {
 }
 
 
+#: the ``fonts`` columns of a font's file path and family name: this project's, then the user's
+#: original schema's (``file_path``, ``family_name``, as their system writes them)
+FONT_PATH_COLUMNS = ("path", "file_path")
+FONT_FAMILY_COLUMNS = ("family", "family_name")
+
+
+def font_source_columns(columns: set[str]) -> tuple[str, str]:
+    """SQL expressions of a font's file path and family name in a ``fonts`` table with
+    ``columns`` (see :data:`FONT_PATH_COLUMNS`); ``NULL`` where the table has neither."""
+    path = next((c for c in FONT_PATH_COLUMNS if c in columns), "NULL")
+    family = next((c for c in FONT_FAMILY_COLUMNS if c in columns), "NULL")
+    return path, family
+
+
 def _open_ro(db_path: Path) -> sqlite3.Connection:
     """Read-only connection; ``immutable`` where the folder or file cannot be written (a WAL
     database needs its -shm file, which a read-only folder cannot hold)."""
