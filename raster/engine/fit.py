@@ -224,11 +224,6 @@ def check_inputs(args: argparse.Namespace, ctx: DistContext) -> tuple[list[Path]
         args.out_dir, resume=args.resume, overwrite=args.overwrite, log_file=args.log_file
     )
     resume_ckpt = load_resume(args.resume, ctx.device) if args.resume is not None else None
-    if resume_ckpt is not None and resume_ckpt["epoch"] + 1 >= args.epochs:
-        raise TrainInputError(
-            f"{args.resume}: its run already did {resume_ckpt['epoch'] + 1} epochs, so --epochs "
-            f"{args.epochs} leaves nothing to train; give a larger --epochs"
-        )
     return old_run, resume_ckpt
 
 
@@ -607,6 +602,16 @@ def fit(args: argparse.Namespace, ctx: DistContext) -> int:
 def _fit_claimed(args: argparse.Namespace, ctx: DistContext, threads: int) -> int:
     """:func:`fit` once the run folder is this process's."""
     old_run, resume_ckpt = check_inputs(args, ctx)
+    if resume_ckpt is not None and resume_ckpt["epoch"] + 1 >= args.epochs:
+        # said, not silent; exit 0: the run is complete (demo and crossval resume so)
+        log.warning(
+            "%s: its run already did %d epochs, so --epochs %d leaves nothing to train (give a "
+            "larger --epochs to train on); nothing written",
+            args.resume,
+            resume_ckpt["epoch"] + 1,
+            args.epochs,
+        )
+        return EXIT_OK
     try:
         data_cfg = DataConfig.from_args(args)
     except ValueError as exc:  # DataConfig/RasterConfig: a bad flag value
