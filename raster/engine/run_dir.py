@@ -144,12 +144,14 @@ def claim_run_folder(
     created = not out_dir.exists()
     out_dir.mkdir(parents=True, exist_ok=True)
     lock = out_dir / LOCK_NAME
+    held = False
     try:
         if not _create_lock(lock):
             _take_over(out_dir, lock, take_over)
+        held = True
         yield
     finally:
-        if _lock_pid(lock) == os.getpid():
+        if held and _lock_pid(lock) == os.getpid():  # never another's (a thread's) lock
             lock.unlink(missing_ok=True)
         if created:
             with contextlib.suppress(OSError):  # not empty: the run's files stay

@@ -169,3 +169,17 @@ def test_epochs_that_leave_nothing_to_train_are_said(db, tmp_path, caplog, capsy
         "train (give a larger --epochs to train on); nothing written"
     ]
     assert tree_digest(out) == before
+
+
+def test_a_refused_claim_leaves_the_holders_lock(tmp_path):
+    """Two claims in one process (threads of an application): the refused one must not
+    remove the lock of the one that holds the folder."""
+    from raster.engine.run_dir import RunFolderError, claim_run_folder
+
+    out = tmp_path / "run"
+    with claim_run_folder(out, take_over=False):
+        with pytest.raises(RunFolderError, match="another training"):
+            with claim_run_folder(out, take_over=True):
+                pass
+        assert (out / LOCK_NAME).read_text() == f"{os.getpid()}\n"
+    assert not out.exists()  # made by the claim, left empty: gone with the lock
