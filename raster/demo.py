@@ -44,13 +44,18 @@ def build_parser() -> argparse.ArgumentParser:
         default="Amiri",
         help="family kept out of training and identified at the end",
     )
-    parser.add_argument("--time-budget", type=float, default=15.0, help="training minutes")
     parser.add_argument(
-        "--epochs", type=int, default=12, help="scheduled epochs (the cosine schedule spans them)"
+        "--time-budget", type=cli.non_negative_float, default=15.0, help="training minutes"
+    )
+    parser.add_argument(
+        "--epochs",
+        type=cli.positive_int,
+        default=12,
+        help="scheduled epochs (the cosine schedule spans them)",
     )
     parser.add_argument(
         "--img-size",
-        type=int,
+        type=cli.positive_int,
         default=64,
         help="64 px: at equal time it beats 128 px on a CPU (docs/results.md)",
     )

@@ -39,7 +39,7 @@ log = logging.getLogger("raster.identify")
 def _add_output_args(parser: argparse.ArgumentParser) -> None:
     """The ``output`` flags."""
     g = parser.add_argument_group("output")
-    g.add_argument("--top-k", type=int, default=5, help="labels reported per glyph")
+    g.add_argument("--top-k", type=cli.positive_int, default=5, help="labels reported per glyph")
     g.add_argument(
         "--out", type=Path, default=None, help="result.csv or result.json (one font only)"
     )
@@ -60,7 +60,7 @@ def _add_output_args(parser: argparse.ArgumentParser) -> None:
     )
     g.add_argument(
         "--min-confidence",
-        type=float,
+        type=cli.probability,
         default=0.5,
         help="--write-cmap maps only predictions at least this confident",
     )
@@ -99,7 +99,7 @@ def _add_evaluation_args(parser: argparse.ArgumentParser) -> None:
 def _add_run_args(parser: argparse.ArgumentParser) -> None:
     """The ``run`` flags."""
     g = parser.add_argument_group("run")
-    g.add_argument("--batch-size", type=int, default=256)
+    g.add_argument("--batch-size", type=cli.positive_int, default=256)
     cli.add_threads_arg(g)
     g.add_argument(
         "--timings",
@@ -122,8 +122,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     g = parser.add_argument_group("model")
     cli.add_model_args(g)  # --checkpoint --index --method --no-label-prob --charset --device
-    g.add_argument("--k", type=int, default=None, help="kNN neighbours (default: the index's)")
-    g.add_argument("--face-index", type=int, default=0, help="face of a font collection")
+    g.add_argument(
+        "--k", type=cli.positive_int, default=None, help="kNN neighbours (default: the index's)"
+    )
+    g.add_argument(
+        "--face-index", type=cli.non_negative_int, default=0, help="face of a font collection"
+    )
     g = parser.add_argument_group("evidence besides the outline")
     g.add_argument(
         "--names",

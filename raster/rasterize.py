@@ -24,13 +24,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = cli.new_parser("raster.rasterize", __doc__)
     g = p.add_argument_group("input")
     g.add_argument("--db", type=Path, required=True, help="glyph database")
-    g.add_argument("--limit", type=int, default=100, help="seeded sample of N glyphs; 0 = all")
+    g.add_argument(
+        "--limit", type=cli.non_negative_int, default=100, help="seeded sample of N glyphs; 0 = all"
+    )
     cli.add_seed_arg(g, help="sample seed")
-    g.add_argument("--glyph-ids", type=int, nargs="+", default=None, help="only these glyphs")
+    g.add_argument(
+        "--glyph-ids", type=cli.non_negative_int, nargs="+", default=None, help="only these glyphs"
+    )
     g.add_argument("--label-regex", default=None, help="only labels matching (re.search)")
     o = p.add_argument_group("output")
     o.add_argument("--out-dir", type=Path, required=True, help="directory for the PNGs")
-    o.add_argument("--img-size", type=int, default=128, help="image side, a multiple of 16")
+    o.add_argument(
+        "--img-size", type=cli.positive_int, default=128, help="image side, a multiple of 16"
+    )
     o.add_argument("--normalization", choices=NORMALIZATIONS, default="em")
     o.add_argument("--black-on-white", action="store_true", help="invert for viewing")
     cli.add_progress_arg(o)

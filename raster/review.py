@@ -26,11 +26,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", type=Path, required=True, help="the page to write (.html)")
     g = parser.add_argument_group("model")
     cli.add_model_args(g)
-    g.add_argument("--face-index", type=int, default=0, help="face of a font collection")
+    g.add_argument(
+        "--face-index", type=cli.non_negative_int, default=0, help="face of a font collection"
+    )
     g = parser.add_argument_group("page")
     g.add_argument(
         "--threshold",
-        type=float,
+        type=cli.probability,
         default=None,
         help="guesses less confident are 'unsure' (default: 0.5 for a font, as identify "
         "--min-confidence; 0.3 for a PDF, as pdf repair --min-confidence)",

@@ -62,20 +62,20 @@ def _model_args(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument(
         "--glyph-weight",
-        type=float,
+        type=cli.non_negative_float,
         default=1.0,
         help="in that decoding, the weight of a glyph's own log-probability against the words'",
     )
     g = p.add_argument_group("decisions")
     g.add_argument(
         "--min-confidence",
-        type=float,
+        type=cli.probability,
         default=0.3,
         help="codes whose glyph label is less likely stay unmapped (and are not compared)",
     )
     g.add_argument(
         "--suspect-share",
-        type=float,
+        type=cli.probability,
         default=0.5,
         help="a map is suspect when it agrees with fewer codes than this share of what a "
         "correct map would (the compared guesses' summed confidence)",
@@ -96,7 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
         "paths", type=Path, nargs="+", help="IN.pdf OUT.pdf, or with --out-dir: PDFs and folders"
     )
     p.add_argument("--out-dir", type=Path, default=None, help="repair every input into DIR")
-    p.add_argument("--jobs", type=int, default=1, help="files repaired at once (with --out-dir)")
+    p.add_argument(
+        "--jobs", type=cli.positive_int, default=1, help="files repaired at once (with --out-dir)"
+    )
     p.add_argument(
         "--replace-suspect",
         action="store_true",
