@@ -31,9 +31,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", required=True, help="output folder URL (manifest.jsonl too)")
     g = parser.add_mutually_exclusive_group()
     g.add_argument("--scheduler", default=None, metavar="ADDRESS", help="tcp://host:8786")
-    g.add_argument("--local", type=int, default=0, metavar="N", help="N local worker processes")
+    g.add_argument(
+        "--local",
+        type=cli.non_negative_int,
+        default=0,
+        metavar="N",
+        help="N local worker processes",
+    )
     parser.add_argument(
-        "--threads-per-worker", type=int, default=1, help="tasks at once per local worker"
+        "--threads-per-worker",
+        type=cli.positive_int,
+        default=1,
+        help="tasks at once per local worker",
     )
     parser.add_argument("--format", choices=FORMATS, default="jsonl", help="text's output format")
     g = parser.add_argument_group("model")
