@@ -229,6 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
         min_label_count=cli.non_negative_int,
         img_size=cli.positive_int,
         pre_raster_workers=cli.non_negative_int,
+        augment_warmup=cli.probability,
     )
     for add in (
         _add_run_args,

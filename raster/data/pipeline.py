@@ -150,6 +150,13 @@ def _add_augment_args(parser: argparse.ArgumentParser) -> None:
     _flag(a, "--mild-augment", "smaller augmentation ranges")
     _flag(
         a,
+        "--augment-warmup",
+        "augmentation strength ramps linearly from none to full over this fraction of the "
+        "run's progress (its epochs or --time-budget), set at each epoch's start; 0: full "
+        "from the first step",
+    )
+    _flag(
+        a,
         "--design-augment",
         "design-variation ranges: stroke weight, slant, width and height (wins over mild)",
     )
@@ -188,6 +195,7 @@ class DataConfig:
     augment_mode: str = DEFAULT_AUGMENT_MODE  # resolved: dataset | batch | none
     mild_augment: bool = False
     design_augment: bool = False
+    augment_warmup: float = 0.0
 
     def __post_init__(self) -> None:
         self.db = Path(self.db)

@@ -422,7 +422,13 @@ def compile_run(run: TrainingRun) -> None:
     run.forward_model, run.compile_seconds = compile_forward(run.forward_model, run.model, example)
 
 
-def _batch_augment(run: TrainingRun, epoch: int):
+def augment_strength(progress: float, warmup: float) -> float:
+    """``--augment-warmup``: the augmentation strength in [0, 1] at ``progress`` (the run's
+    share done) when it ramps linearly from 0 to 1 over the first ``warmup`` of the run."""
+    return 1.0 if warmup <= 0 else min(1.0, max(0.0, progress / warmup))
+
+
+def _batch_augment(run: TrainingRun, epoch: int, strength: float = 1.0):
     """The on-device augmentation of ``--augment-mode batch`` for ``epoch``, or None."""
     cfg, seed = run.data_cfg, run.args.seed
     if not run.bundle.augment_in_batch:
@@ -430,7 +436,13 @@ def _batch_augment(run: TrainingRun, epoch: int):
 
     def batch_augment(images, indices):
         return augment_batch(
-            images, seed, epoch, indices, mild=cfg.mild_augment, design=cfg.design_augment
+            images,
+            seed,
+            epoch,
+            indices,
+            mild=cfg.mild_augment,
+            design=cfg.design_augment,
+            strength=strength,
         )
 
     return batch_augment
@@ -440,9 +452,10 @@ def run_epoch(run: TrainingRun, epoch: int) -> dict:
     """Train one epoch, refresh BatchNorm statistics, evaluate; returns the epoch's record."""
     args, ctx = run.args, run.ctx
     # Fix #2: a new augmentation draw and batch order every epoch, same on a re-run.
-    run.bundle.train.set_epoch(epoch)
+    strength = augment_strength(run.progress(), run.data_cfg.augment_warmup)
+    run.bundle.train.set_epoch(epoch, strength)
     run.train_loader.sampler.set_epoch(epoch)
-    batch_augment = _batch_augment(run, epoch)
+    batch_augment = _batch_augment(run, epoch, strength)
     frozen = epoch < args.freeze_backbone_epochs
     for p in run.model.backbone.parameters():
         p.requires_grad_(not frozen)
@@ -505,6 +518,7 @@ def run_epoch(run: TrainingRun, epoch: int) -> dict:
         **train_metrics,
         **val_metrics,
         "emb_weight": loss_cfg.emb_weight,
+        **({"augment_strength": strength} if run.data_cfg.augment_warmup > 0 else {}),
         "grouping": loss_cfg.grouping,
         "backbone_frozen": frozen,
         "progress": run.progress(),
