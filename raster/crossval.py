@@ -55,7 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     cli.add_seed_arg(p, help="fold split and training seed")
     p.add_argument("--time-budget", type=float, default=20.0, help="training minutes per fold")
     p.add_argument("--epochs", type=int, default=1000, help="epoch cap per fold")
-    p.add_argument("--img-size", type=int, default=64)
+    p.add_argument(
+        "--img-size", type=int, default=64, help="image side in pixels, a multiple of 16"
+    )
     p.add_argument(
         "--folds-to-run",
         type=lambda s: [int(x) for x in s.split(",") if x.strip()],
@@ -65,7 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--max-fonts", type=int, default=0, help="test faces per fold, 0 = all")
     p.add_argument("--limit", type=int, default=0, help="training rows cap, 0 = all")
-    p.add_argument("--method", choices=["classifier", "knn", "both"], default="both")
+    p.add_argument(
+        "--method",
+        choices=["classifier", "knn", "both"],
+        default="both",
+        help="how identify scores each test glyph: classifier, kNN vote, or their mean",
+    )
     p.add_argument(
         "--prior",
         type=float,

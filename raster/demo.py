@@ -34,7 +34,12 @@ log = logging.getLogger("raster.demo")
 
 def build_parser() -> argparse.ArgumentParser:
     parser = cli.new_parser("raster.demo", __doc__)
-    parser.add_argument("--db", type=Path, default=Path("dataset/glyphs.db"))
+    parser.add_argument(
+        "--db",
+        type=Path,
+        default=Path("dataset/glyphs.db"),
+        help="glyph database of the bundled fonts",
+    )
     cli.add_flag(
         parser, "--out-dir", aliases=("--run-dir",), dest="run_dir", type=Path,
         default=Path("runs/demo"), help="the demo's run folder",

@@ -99,7 +99,7 @@ def _add_evaluation_args(parser: argparse.ArgumentParser) -> None:
 def _add_run_args(parser: argparse.ArgumentParser) -> None:
     """The ``run`` flags."""
     g = parser.add_argument_group("run")
-    g.add_argument("--batch-size", type=int, default=256)
+    g.add_argument("--batch-size", type=int, default=256, help="glyphs per forward pass")
     cli.add_threads_arg(g)
     g.add_argument(
         "--timings",

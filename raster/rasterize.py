@@ -31,7 +31,12 @@ def build_parser() -> argparse.ArgumentParser:
     o = p.add_argument_group("output")
     o.add_argument("--out-dir", type=Path, required=True, help="directory for the PNGs")
     o.add_argument("--img-size", type=int, default=128, help="image side, a multiple of 16")
-    o.add_argument("--normalization", choices=NORMALIZATIONS, default="em")
+    o.add_argument(
+        "--normalization",
+        choices=NORMALIZATIONS,
+        default="em",
+        help="em: one fixed scale (1.5 em across); fit: per-glyph fit",
+    )
     o.add_argument("--black-on-white", action="store_true", help="invert for viewing")
     cli.add_progress_arg(o)
     return p

@@ -31,8 +31,10 @@ RECOMMENDED = (
 def _add_run_args(parser: argparse.ArgumentParser) -> None:
     """The ``run`` flags."""
     g = parser.add_argument_group("run")
-    g.add_argument("--epochs", type=int, default=30)
-    g.add_argument("--batch-size", type=int, default=128)
+    g.add_argument(
+        "--epochs", type=int, default=30, help="epochs to train (a cap under --time-budget)"
+    )
+    g.add_argument("--batch-size", type=int, default=128, help="glyphs per batch, per rank")
     g.add_argument("--device", default="auto", help="auto|cpu|cuda|cuda:N")
     g.add_argument(
         "--out-dir",
@@ -97,17 +99,27 @@ def _add_model_args(parser: argparse.ArgumentParser) -> None:
     """The ``model`` flags."""
     g = parser.add_argument_group("model")
     g.add_argument("--backbone", default="levit_128s", help="any timm model name")
-    g.add_argument("--drop-path", type=float, default=0.0)
-    g.add_argument("--emb-dropout", type=float, default=0.1)
+    g.add_argument(
+        "--drop-path", type=float, default=0.0, help="stochastic depth rate of the backbone"
+    )
+    g.add_argument(
+        "--emb-dropout", type=float, default=0.1, help="dropout before the embedding head"
+    )
 
 
 def _add_optimization_args(parser: argparse.ArgumentParser) -> None:
     """The ``optimization`` flags."""
     g = parser.add_argument_group("optimization")
-    g.add_argument("--lr-backbone", type=float, default=1e-3)
-    g.add_argument("--lr-head", type=float, default=2e-3)
-    g.add_argument("--weight-decay", type=float, default=0.05)
-    g.add_argument("--warmup-frac", type=float, default=0.05)
+    g.add_argument(
+        "--lr-backbone", type=float, default=1e-3, help="AdamW peak learning rate of the backbone"
+    )
+    g.add_argument(
+        "--lr-head", type=float, default=2e-3, help="AdamW peak learning rate of the heads"
+    )
+    g.add_argument("--weight-decay", type=float, default=0.05, help="AdamW weight decay")
+    g.add_argument(
+        "--warmup-frac", type=float, default=0.05, help="share of the steps spent warming up"
+    )
     schedule_help = "step schedule of an --epochs run without --time-budget"
     cli.add_choice(g, "--lr-schedule", ["cosine", "constant"], schedule_help)
     cli.add_choice(
@@ -120,19 +132,32 @@ def _add_optimization_args(parser: argparse.ArgumentParser) -> None:
     decay_help = "with --time-budget: decay to zero by training-time progress"
     cli.add_choice(g, "--budget-decay", DECAYS, decay_help)
     g.add_argument("--grad-clip", type=float, default=0.0, help="max grad norm, 0 = off")
-    g.add_argument("--freeze-backbone-epochs", type=int, default=0)
-    g.add_argument("--head-lr-bump-epoch", type=int, default=None)
-    g.add_argument("--head-lr-bump-factor", type=float, default=1.0)
+    g.add_argument(
+        "--freeze-backbone-epochs", type=int, default=0, help="train only the heads for N epochs"
+    )
+    g.add_argument(
+        "--head-lr-bump-epoch",
+        type=int,
+        default=None,
+        help="from this epoch on, the heads' learning rate is times --head-lr-bump-factor",
+    )
+    g.add_argument(
+        "--head-lr-bump-factor", type=float, default=1.0, help="see --head-lr-bump-epoch"
+    )
     sampler_help = "m-per-class puts M glyphs of each label in a batch (positives)"
     cli.add_choice(g, "--sampler", ["m-per-class", "random"], sampler_help)
-    g.add_argument("--m-per-class", type=int, default=4)
+    g.add_argument("--m-per-class", type=int, default=4, help="M of the m-per-class sampler")
 
 
 def _add_losses_args(parser: argparse.ArgumentParser) -> None:
     """The ``losses`` flags."""
     g = parser.add_argument_group("losses")
-    g.add_argument("--label-smoothing", type=float, default=0.0)
-    g.add_argument("--arcface-scale", type=float, default=DEFAULT_ARCFACE_SCALE)
+    g.add_argument(
+        "--label-smoothing", type=float, default=0.0, help="cross-entropy label smoothing"
+    )
+    g.add_argument(
+        "--arcface-scale", type=float, default=DEFAULT_ARCFACE_SCALE, help="ArcFace logit scale"
+    )
     g.add_argument(
         "--arcface-margin",
         type=float,
@@ -142,13 +167,23 @@ def _add_losses_args(parser: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--emb-loss-weight", type=float, default=0.3, help="supervised contrastive weight"
     )
-    g.add_argument("--contrastive-temperature", type=float, default=0.07)
+    g.add_argument(
+        "--contrastive-temperature",
+        type=float,
+        default=0.07,
+        help="supervised contrastive temperature",
+    )
     g.add_argument(
         "--contrastive-local",
         action="store_true",
         help="distributed runs: contrast within each rank's batch, not the global one",
     )
-    g.add_argument("--contrastive-grouping", choices=["label", "hybrid"], default="label")
+    g.add_argument(
+        "--contrastive-grouping",
+        choices=["label", "hybrid"],
+        default="label",
+        help="positives share a fine label, or (hybrid) a joining group, else a character class",
+    )
     g.add_argument(
         "--grouping-switch-epoch",
         type=int,
@@ -169,8 +204,15 @@ def _add_losses_args(parser: argparse.ArgumentParser) -> None:
         default=0,
         help="decay the embedding weight after N retrieval checks without gain; 0 = off",
     )
-    g.add_argument("--adaptive-emb-decay", type=float, default=0.5)
-    g.add_argument("--adaptive-emb-min-weight", type=float, default=0.05)
+    g.add_argument(
+        "--adaptive-emb-decay", type=float, default=0.5, help="factor of each adaptive decay"
+    )
+    g.add_argument(
+        "--adaptive-emb-min-weight",
+        type=float,
+        default=0.05,
+        help="the adaptive decay stops at this weight",
+    )
 
 
 def _add_evaluation_args(parser: argparse.ArgumentParser) -> None:

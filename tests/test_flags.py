@@ -86,3 +86,28 @@ def test_help_lists_only_the_one_spelling():
     train = importlib.import_module("raster.train").build_parser().format_help()
     assert "--num-workers" in train and "--workers" not in train
     assert "--pre-raster-stable" in train and "--preraster-stable" not in train
+
+
+def _shown_help(parser: argparse.ArgumentParser, action: argparse.Action) -> str:
+    """What ``--help`` prints for ``action`` (its help with the formatter's default added)."""
+    text = parser._get_formatter()._get_help_string(action) or ""
+    return text % {**vars(action), "prog": parser.prog}
+
+
+@pytest.mark.parametrize("name,parser", PARSERS, ids=[n for n, _ in PARSERS])
+def test_every_option_has_help_and_says_its_default_once(name, parser):
+    assert "(default: None)" not in parser.format_help(), f"{name} --help shows (default: None)"
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) or action.help == argparse.SUPPRESS:
+            continue
+        flag = "/".join(action.option_strings) or action.dest
+        assert action.help, f"{name} {flag}: no help"
+        shown = _shown_help(parser, action)
+        assert shown.lower().count("default") <= 1, f"{name} {flag}: default said twice: {shown}"
+
+
+def test_the_method_help_says_what_the_shipped_model_does():
+    # the shipped model carries its own index, so its default method is "both" (Predictor)
+    identify = importlib.import_module("raster.identify").build_parser()
+    (method,) = [a for a in identify._actions if "--method" in a.option_strings]
+    assert "both when there is an index (the shipped model's own" in method.help
