@@ -1,6 +1,6 @@
 """Train the glyph model (LeViT + classifier + 128-D embedding) on a glyph database.
 
-Every flag of the user's guide (QUICK_FIX_GUIDE.md) is accepted. Recommended defaults are the
+Every flag of the user's guide (docs/QUICK_FIX_GUIDE.md) is accepted. Recommended defaults are the
 ones shown by ``--help``; see docs/results.md for the runs behind them.
 """
 
