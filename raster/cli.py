@@ -61,8 +61,8 @@ __all__ = [
 ]
 
 #: libraries that narrate at INFO (faiss's loader probes CPU features, fontTools' instancer
-#: each table, matplotlib its font cache): kept to warnings and errors
-QUIET_LOGGERS = ("faiss", "faiss.loader", "fontTools", "matplotlib", "PIL", "numexpr")
+#: each table, matplotlib its font cache, pikepdf its "logger bridge"): kept to warnings and errors
+QUIET_LOGGERS = ("faiss", "faiss.loader", "fontTools", "matplotlib", "PIL", "numexpr", "pikepdf")
 
 
 #: the one default of every ``--seed`` (the user's own system uses 42)

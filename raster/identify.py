@@ -30,7 +30,7 @@ from raster.inference.pipeline import (
 )
 from raster.inference.predict import load_predictor
 from raster.inference.shipped import model_name
-from raster.inference.timing import Phases, since_process_start
+from raster.inference.timing import Phases, format_seconds, since_process_start
 from raster.paths import check_outputs
 
 log = logging.getLogger("raster.identify")
@@ -231,20 +231,23 @@ def _write_cmap(args, font: Path, rows: list[dict]) -> int:
             args.min_confidence,
         )
         return cli.EXIT_PARTIAL
-    bad = [c for c in checks if not c.ok]
+    same = sum(c.as_the_font_does for c in checks)
+    bad = [c for c in checks if not (c.ok or c.as_the_font_does)]
     print(
         f"wrote {args.write_cmap}: {len(entries)} cmap entries; HarfBuzz shapes "
-        f"{len(checks) - len(bad)}/{len(checks)} to the predicted glyph"
+        f"{sum(c.ok for c in checks)}/{len(checks)} to the predicted glyph"
+        + (f", {same} to the glyphs the font itself draws for that text" if same else "")
     )
-    for c in bad[:20]:
-        log.warning(
-            "U+%04X (%s %s): expected gid %d, HarfBuzz gave %s",
-            c.entry.codepoint,
-            c.entry.name,
-            c.entry.form,
-            c.entry.gid,
-            list(c.got),
+    if bad:
+        shown = "; ".join(
+            f"U+{c.entry.codepoint:04X} {c.entry.form} gid {c.entry.gid} -> {list(c.got)}"
+            for c in bad[:5]
         )
+        more = f" (and {len(bad) - 5} more)" if len(bad) > 5 else ""
+        log.warning(
+            "%s: %d cmap entries shape to other glyphs than predicted: %s%s",
+            args.write_cmap, len(bad), shown, more,
+        )  # fmt: skip
     return cli.EXIT_OK
 
 
@@ -288,11 +291,11 @@ def _finish_font(args, font: Path, ident, predictor, answers) -> tuple[int, dict
     if not args.quiet:
         print(format_table(ident.rows))
     log.info(
-        "%d glyphs identified with %s (temperature %.3f) in %s s",
+        "%d glyphs identified with %s (temperature %.3f) in %s",
         len(ident.rows),
         ident.method,
         predictor.temperature,
-        ident.seconds,
+        format_seconds(ident.seconds),
     )
     if ident.assigned is not None:
         print(f"assignment changed {ident.changed} of {len(ident.rows)} predictions")
