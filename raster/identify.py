@@ -29,6 +29,7 @@ from raster.inference.pipeline import (
     write_rows,
 )
 from raster.inference.predict import load_predictor
+from raster.inference.scripts import SCRIPT_CHOICES
 from raster.inference.shipped import model_name
 from raster.inference.timing import Phases, format_seconds, since_process_start
 from raster.paths import check_outputs
@@ -137,6 +138,14 @@ def build_parser() -> argparse.ArgumentParser:
         choices=EVIDENCE_CHOICES,
         default="use",
         help="the GSUB's form links, ligatures and skeleton + dots decompositions",
+    )
+    g.add_argument(
+        "--scripts",
+        choices=SCRIPT_CHOICES,
+        default="cmap",
+        help="cmap: a glyph the font's cmap maps to a script the model never learned (Greek, "
+        "Cyrillic, ...) stays unlabelled, one mapped to Latin takes only Latin or common labels; "
+        "ignore: the cmap is not read (a cmap scrambled across scripts)",
     )
     g = parser.add_argument_group("assignment")
     g.add_argument(
@@ -271,6 +280,7 @@ def _identify(args, font: Path, predictor, phases: Phases):
         charset=args.charset,
         names=args.names,
         gsub=args.gsub,
+        scripts=args.scripts,
     )
     phases.add(
         {k: v for k, v in ident.seconds.items() if k != "read"},
@@ -297,6 +307,8 @@ def _finish_font(args, font: Path, ident, predictor, answers) -> tuple[int, dict
         predictor.temperature,
         format_seconds(ident.seconds),
     )
+    if ident.scripts is not None:
+        log.info("%s: %s", font.name, ident.scripts.line())
     if ident.assigned is not None:
         print(f"assignment changed {ident.changed} of {len(ident.rows)} predictions")
     outs = [args.out, args.out_dir / f"{font.stem}.json" if args.out_dir else None]
