@@ -23,6 +23,8 @@ from raster.inference.predict import label_codepoints
 
 #: Common, Inherited and Unknown (private use, unassigned): characters that belong to no script
 NO_SCRIPT = frozenset({"Zyyy", "Zinh", "Zzzz"})
+#: the scripts of a glyph the cmap maps to common or inherited characters only
+COMMON = frozenset({"Zyyy"})
 SCRIPT_CHOICES = ("cmap", "ignore")
 
 
@@ -32,10 +34,15 @@ def char_scripts(codepoints) -> frozenset[str]:
 
 
 def label_scripts(label: str) -> frozenset[str]:
-    """The scripts a label's characters are used in (Unicode's script extensions: a fatha is
-    inherited, a Arabic-Indic digit common, yet both are Arabic), none for ASCII signs."""
-    cps = label_codepoints(label)
-    return frozenset().union(*(unicodedata.script_extension(cp) for cp in cps)) - NO_SCRIPT
+    """The scripts a label's characters are used in, none for ASCII signs: Unicode's script
+    extensions (a fatha is inherited, an Arabic-Indic digit common, yet both are Arabic), and
+    Arabic for a common character of an Arabic block (the end of ayah U+06DD)."""
+    found: set[str] = set()
+    for cp in label_codepoints(label):
+        found |= unicodedata.script_extension(cp)
+        if "Arabic" in unicodedata.block(cp):
+            found.add("Arab")
+    return frozenset(found) - NO_SCRIPT
 
 
 def script_names(codes) -> str:
@@ -49,8 +56,10 @@ def learned_scripts(labels: list[str]) -> frozenset[str]:
 
 
 def glyph_scripts(ttfont: TTFont, gids: np.ndarray) -> list[frozenset[str]] | None:
-    """Per glyph of ``gids``, the scripts of the characters the font's cmap maps to it (empty
-    for a glyph the cmap does not map); None when the font has no cmap."""
+    """Per glyph of ``gids``, the scripts of the characters the font's cmap maps to it: empty
+    for a glyph the cmap does not map or maps to private-use characters, :data:`COMMON` for
+    one it maps to common or inherited characters only (digits, signs); None when the font has
+    no cmap."""
     cmap = ttfont.getBestCmap() if "cmap" in ttfont else None
     if not cmap:
         return None
@@ -59,7 +68,13 @@ def glyph_scripts(ttfont: TTFont, gids: np.ndarray) -> list[frozenset[str]] | No
     for cp, name in cmap.items():
         if name in gid_of:
             chars.setdefault(gid_of[name], []).append(cp)
-    return [char_scripts(chars.get(int(g), ())) for g in gids]
+    out = []
+    for g in gids:
+        cps = chars.get(int(g), ())
+        found = char_scripts(cps)
+        common = cps and all(unicodedata.script(cp) in COMMON | {"Zinh"} for cp in cps)
+        out.append(found or (COMMON if common else frozenset()))
+    return out
 
 
 @dataclass
@@ -112,16 +127,24 @@ def restrict_by_script(
     """float64 (N, L) probabilities where each glyph the cmap maps to characters of learned
     scripts S takes only labels used in S or in no script (renormalized), and (N,) bool: glyphs
     whose scripts are all ones the model never learned (left as they are here; the caller
-    leaves them unlabelled). Glyphs without scripts keep their row."""
+    leaves them unlabelled). A glyph mapped to common characters (:data:`COMMON`: a sign, a
+    digit) takes the labels of the scripts the whole cmap covers or of none (a Latin font's
+    symbols are no Arabic letters; a Greek font's period is still a period). Glyphs without
+    scripts (unmapped, private use) keep their row."""
     per_label = [label_scripts(lab) for lab in labels]
     learned = learned_scripts(labels)
+    font = frozenset().union(*scripts) - NO_SCRIPT
     probs = np.asarray(probs, np.float64).copy()
     unlearned = np.zeros(len(probs), bool)
     masks: dict[frozenset[str], np.ndarray] = {}
     for i, s in enumerate(scripts):
-        if not s:
+        if s == COMMON:
+            if not font:
+                continue  # the cmap names no script: nothing to hold a sign to
+            s = font
+        elif not s:
             continue
-        if not s & learned:
+        elif not s & learned:
             unlearned[i] = True
             continue
         if s not in masks:
@@ -144,7 +167,7 @@ def coverage(
     counts: Counter[str] = Counter()
     if scripts is not None:
         for s in scripts:
-            counts.update(s)
+            counts.update(s - NO_SCRIPT)
         source = "cmap"
     else:
         for lab in chosen:
