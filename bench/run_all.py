@@ -615,6 +615,15 @@ def _review(res: dict) -> list[str]:
     ]
 
 
+def _label_count(d: dict) -> str:
+    """The shipped model's labels as the model card counts them: the classifier's, and the
+    ligature labels only its index holds."""
+    cls = d.get("classifier_labels")
+    if not cls or cls == d["labels"]:
+        return f"{_n(d['labels'])} labels"
+    return f"{_n(cls)} labels (and {d['labels'] - cls} ligature labels that only its index holds)"
+
+
 def _shipped(res: dict) -> list[str]:
     d = res["data"].get("shipped")
     if d is None:
@@ -623,7 +632,7 @@ def _shipped(res: dict) -> list[str]:
     files = ", ".join(f"`{n}` {mb:.1f} MB" for n, mb in d["files_mb"].items())
     lines = [
         f"(the release `{d['release']}`: {files}, {d['total_mb']:.1f} MB in all; "
-        f"{_n(d['labels'])} labels, an index of {_n(d['rows'])} glyphs; each of "
+        f"{_label_count(d)}, an index of {_n(d['rows'])} glyphs; each of "
         f"{_plural(d['repeats'], 'repeat')} a fresh interpreter, median (min))",
         "",
         "| stage | seconds |",
@@ -900,7 +909,11 @@ def render(results: dict[str, dict], machine: dict, quick: bool = False) -> str:
     )
     total = sum(results[n]["seconds"] for n in ran) / 60
     lines += [f"Run time: {timing}; {total:.1f} min in all.", ""]
-    for name in ran:
+    skipped = [n for n in ran if results[n]["status"] == "skipped"]
+    lines += [
+        f"Not measured this time: {SECTIONS[n][0]} ({results[n]['reason']})." for n in skipped
+    ] + ([""] if skipped else [])
+    for name in (n for n in ran if n not in skipped):
         heading, body = SECTIONS[name]
         res = results[name]
         lines += [f"## {heading}", ""]

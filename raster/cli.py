@@ -73,8 +73,8 @@ __all__ = [
 ]
 
 #: libraries that narrate at INFO (faiss's loader probes CPU features, fontTools' instancer
-#: each table, matplotlib its font cache): kept to warnings and errors
-QUIET_LOGGERS = ("faiss", "faiss.loader", "fontTools", "matplotlib", "PIL", "numexpr")
+#: each table, matplotlib its font cache, pikepdf its "logger bridge"): kept to warnings and errors
+QUIET_LOGGERS = ("faiss", "faiss.loader", "fontTools", "matplotlib", "PIL", "numexpr", "pikepdf")
 
 
 #: the one default of every ``--seed`` (the user's own system uses 42)
@@ -82,8 +82,24 @@ DEFAULT_SEED = 42
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
-    """Every command's ``--help``: defaults shown; old flag spellings (:func:`add_flag`'s
-    ``aliases``) still parse but are not listed."""
+    """Every command's ``--help``: defaults shown once; old flag spellings (:func:`add_flag`'s
+    ``aliases``) still parse but are not listed.
+
+    ``(default: X)`` is added only where it tells something: not for a default of None (a
+    required option, or one whose default the help explains), not for an on/off flag that is
+    off, and not when the help text already says its default.
+    """
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if (
+            action.default is None
+            or action.default is argparse.SUPPRESS
+            or (action.nargs == 0 and action.default is False and action.const is True)
+            or "default" in text.lower()
+        ):
+            return text
+        return super()._get_help_string(action)
 
     def _format_action_invocation(self, action: argparse.Action) -> str:
         hidden = getattr(action, "hidden_aliases", ())
@@ -362,7 +378,9 @@ def add_model_args(
     group,
     *,
     checkpoint_default: Path | None = None,
-    method_help: str = "default: both with --index, else classifier",
+    method_help: str = "classifier, knn (the index's neighbours' vote) or both (their mean); "
+    "default: both when there is an index (the shipped model's own, or --index), else "
+    "classifier",
     no_label_prob_help: str = "a glyph stays unlabelled unless a label beats this probability",
     charset_help: str = "only labels of this language's characters (ar, fa, ur; all = no "
     "restriction)",
@@ -380,7 +398,13 @@ def add_model_args(
     from raster.inference.predict import DEFAULT_PRIOR, METHODS
 
     add_checkpoint_arg(group, default=checkpoint_default)
-    group.add_argument("--index", type=Path, default=None, help="reference index directory")
+    group.add_argument(
+        "--index",
+        type=Path,
+        default=None,
+        help="reference index directory (index build); default: the shipped model's own, "
+        "none with --checkpoint",
+    )
     group.add_argument("--method", choices=METHODS, default=None, help=method_help)
     group.add_argument(
         "--no-label-prob", type=probability, default=NO_LABEL_PROB, help=no_label_prob_help

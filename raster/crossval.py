@@ -58,7 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--time-budget", type=cli.non_negative_float, default=20.0, help="training minutes per fold"
     )
     p.add_argument("--epochs", type=cli.positive_int, default=1000, help="epoch cap per fold")
-    p.add_argument("--img-size", type=cli.positive_int, default=64)
+    p.add_argument(
+        "--img-size",
+        type=cli.positive_int,
+        default=64,
+        help="image side in pixels, a multiple of 16",
+    )
     p.add_argument(
         "--folds-to-run",
         type=cli.fold_list,
@@ -72,7 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--limit", type=cli.non_negative_int, default=0, help="training rows cap, 0 = all"
     )
-    p.add_argument("--method", choices=["classifier", "knn", "both"], default="both")
+    p.add_argument(
+        "--method",
+        choices=["classifier", "knn", "both"],
+        default="both",
+        help="how identify scores each test glyph: classifier, kNN vote, or their mean",
+    )
     p.add_argument(
         "--prior",
         type=cli.non_negative_float,

@@ -35,7 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--out-meta", type=Path, required=True, help="JSONL, one {glyph_id, f_id, label} per row"
     )
     g = parser.add_argument_group("run")
-    g.add_argument("--batch-size", type=cli.positive_int, default=256)
+    g.add_argument(
+        "--batch-size", type=cli.positive_int, default=256, help="glyphs per forward pass"
+    )
     cli.add_device_arg(g)
     cli.add_progress_arg(g)
     return parser

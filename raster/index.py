@@ -63,7 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="add the lam-alef ligature glyphs of the DB's fonts (reopens the font files); "
         "--no-ligatures leaves them out",
     )
-    g.add_argument("--batch-size", type=cli.positive_int, default=256)
+    g.add_argument(
+        "--batch-size", type=cli.positive_int, default=256, help="glyphs per forward pass"
+    )
     cli.add_device_arg(g)
     cli.add_progress_arg(g)
     li = cli.add_subcommand(

@@ -37,7 +37,12 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument(
         "--img-size", type=cli.positive_int, default=128, help="image side, a multiple of 16"
     )
-    o.add_argument("--normalization", choices=NORMALIZATIONS, default="em")
+    o.add_argument(
+        "--normalization",
+        choices=NORMALIZATIONS,
+        default="em",
+        help="em: one fixed scale (1.5 em across); fit: per-glyph fit",
+    )
     o.add_argument("--black-on-white", action="store_true", help="invert for viewing")
     cli.add_progress_arg(o)
     return p

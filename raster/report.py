@@ -69,7 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--out", type=Path, default=None, help="None: RUN_DIR/report.html")
     g = parser.add_argument_group("run")
     cli.add_device_arg(g)
-    g.add_argument("--batch-size", type=cli.positive_int, default=256)
+    g.add_argument(
+        "--batch-size", type=cli.positive_int, default=256, help="glyphs per forward pass"
+    )
     return parser
 
 

@@ -1,6 +1,6 @@
 """Train the glyph model (LeViT + classifier + 128-D embedding) on a glyph database.
 
-Every flag of the user's guide (QUICK_FIX_GUIDE.md) is accepted. Recommended defaults are the
+Every flag of the user's guide (docs/QUICK_FIX_GUIDE.md) is accepted. Recommended defaults are the
 ones shown by ``--help``; see docs/results.md for the runs behind them.
 """
 
@@ -31,8 +31,15 @@ RECOMMENDED = (
 def _add_run_args(parser: argparse.ArgumentParser) -> None:
     """The ``run`` flags."""
     g = parser.add_argument_group("run")
-    g.add_argument("--epochs", type=cli.positive_int, default=30)
-    g.add_argument("--batch-size", type=cli.positive_int, default=128)
+    g.add_argument(
+        "--epochs",
+        type=cli.positive_int,
+        default=30,
+        help="epochs to train (a cap under --time-budget)",
+    )
+    g.add_argument(
+        "--batch-size", type=cli.positive_int, default=128, help="glyphs per batch, per rank"
+    )
     g.add_argument("--device", default="auto", help="auto|cpu|cuda|cuda:N")
     g.add_argument(
         "--out-dir",
@@ -82,7 +89,9 @@ def _add_run_args(parser: argparse.ArgumentParser) -> None:
         help="train in fp32: no bf16 autocast (on by default on CUDA and on CPUs with "
         "AVX512-BF16 or AMX)",
     )
-    g.add_argument("--log-interval", type=cli.positive_int, default=200, help="steps between log lines")
+    g.add_argument(
+        "--log-interval", type=cli.positive_int, default=200, help="steps between log lines"
+    )
     g.add_argument(
         "--compile",
         action="store_true",
@@ -107,17 +116,38 @@ def _add_model_args(parser: argparse.ArgumentParser) -> None:
     """The ``model`` flags."""
     g = parser.add_argument_group("model")
     g.add_argument("--backbone", default="levit_128s", help="any timm model name")
-    g.add_argument("--drop-path", type=cli.fraction, default=0.0)
-    g.add_argument("--emb-dropout", type=cli.fraction, default=0.1)
+    g.add_argument(
+        "--drop-path", type=cli.fraction, default=0.0, help="stochastic depth rate of the backbone"
+    )
+    g.add_argument(
+        "--emb-dropout", type=cli.fraction, default=0.1, help="dropout before the embedding head"
+    )
 
 
 def _add_optimization_args(parser: argparse.ArgumentParser) -> None:
     """The ``optimization`` flags."""
     g = parser.add_argument_group("optimization")
-    g.add_argument("--lr-backbone", type=cli.non_negative_float, default=1e-3)
-    g.add_argument("--lr-head", type=cli.non_negative_float, default=2e-3)
-    g.add_argument("--weight-decay", type=cli.non_negative_float, default=0.05)
-    g.add_argument("--warmup-frac", type=cli.probability, default=0.05)
+    g.add_argument(
+        "--lr-backbone",
+        type=cli.non_negative_float,
+        default=1e-3,
+        help="AdamW peak learning rate of the backbone",
+    )
+    g.add_argument(
+        "--lr-head",
+        type=cli.non_negative_float,
+        default=2e-3,
+        help="AdamW peak learning rate of the heads",
+    )
+    g.add_argument(
+        "--weight-decay", type=cli.non_negative_float, default=0.05, help="AdamW weight decay"
+    )
+    g.add_argument(
+        "--warmup-frac",
+        type=cli.probability,
+        default=0.05,
+        help="share of the steps spent warming up",
+    )
     schedule_help = "step schedule of an --epochs run without --time-budget"
     cli.add_choice(g, "--lr-schedule", ["cosine", "constant"], schedule_help)
     cli.add_choice(
@@ -132,19 +162,43 @@ def _add_optimization_args(parser: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--grad-clip", type=cli.non_negative_float, default=0.0, help="max grad norm, 0 = off"
     )
-    g.add_argument("--freeze-backbone-epochs", type=cli.non_negative_int, default=0)
-    g.add_argument("--head-lr-bump-epoch", type=cli.non_negative_int, default=None)
-    g.add_argument("--head-lr-bump-factor", type=cli.non_negative_float, default=1.0)
+    g.add_argument(
+        "--freeze-backbone-epochs",
+        type=cli.non_negative_int,
+        default=0,
+        help="train only the heads for N epochs",
+    )
+    g.add_argument(
+        "--head-lr-bump-epoch",
+        type=cli.non_negative_int,
+        default=None,
+        help="from this epoch on, the heads' learning rate is times --head-lr-bump-factor",
+    )
+    g.add_argument(
+        "--head-lr-bump-factor",
+        type=cli.non_negative_float,
+        default=1.0,
+        help="see --head-lr-bump-epoch",
+    )
     sampler_help = "m-per-class puts M glyphs of each label in a batch (positives)"
     cli.add_choice(g, "--sampler", ["m-per-class", "random"], sampler_help)
-    g.add_argument("--m-per-class", type=cli.positive_int, default=4)
+    g.add_argument(
+        "--m-per-class", type=cli.positive_int, default=4, help="M of the m-per-class sampler"
+    )
 
 
 def _add_losses_args(parser: argparse.ArgumentParser) -> None:
     """The ``losses`` flags."""
     g = parser.add_argument_group("losses")
-    g.add_argument("--label-smoothing", type=cli.fraction, default=0.0)
-    g.add_argument("--arcface-scale", type=cli.positive_float, default=DEFAULT_ARCFACE_SCALE)
+    g.add_argument(
+        "--label-smoothing", type=cli.fraction, default=0.0, help="cross-entropy label smoothing"
+    )
+    g.add_argument(
+        "--arcface-scale",
+        type=cli.positive_float,
+        default=DEFAULT_ARCFACE_SCALE,
+        help="ArcFace logit scale",
+    )
     g.add_argument(
         "--arcface-margin",
         type=cli.non_negative_float,
@@ -157,13 +211,23 @@ def _add_losses_args(parser: argparse.ArgumentParser) -> None:
         default=0.3,
         help="supervised contrastive weight",
     )
-    g.add_argument("--contrastive-temperature", type=cli.positive_float, default=0.07)
+    g.add_argument(
+        "--contrastive-temperature",
+        type=cli.positive_float,
+        default=0.07,
+        help="supervised contrastive temperature",
+    )
     g.add_argument(
         "--contrastive-local",
         action="store_true",
         help="distributed runs: contrast within each rank's batch, not the global one",
     )
-    g.add_argument("--contrastive-grouping", choices=["label", "hybrid"], default="label")
+    g.add_argument(
+        "--contrastive-grouping",
+        choices=["label", "hybrid"],
+        default="label",
+        help="positives share a fine label, or (hybrid) a joining group, else a character class",
+    )
     g.add_argument(
         "--grouping-switch-epoch",
         type=cli.non_negative_int,
@@ -191,8 +255,18 @@ def _add_losses_args(parser: argparse.ArgumentParser) -> None:
         default=0,
         help="decay the embedding weight after N retrieval checks without gain; 0 = off",
     )
-    g.add_argument("--adaptive-emb-decay", type=cli.probability, default=0.5)
-    g.add_argument("--adaptive-emb-min-weight", type=cli.non_negative_float, default=0.05)
+    g.add_argument(
+        "--adaptive-emb-decay",
+        type=cli.probability,
+        default=0.5,
+        help="factor of each adaptive decay",
+    )
+    g.add_argument(
+        "--adaptive-emb-min-weight",
+        type=cli.non_negative_float,
+        default=0.05,
+        help="the adaptive decay stops at this weight",
+    )
 
 
 def _add_evaluation_args(parser: argparse.ArgumentParser) -> None:

@@ -144,3 +144,28 @@ def test_a_config_value_out_of_range_is_refused(tmp_path):
     cfg.write_text("batch_size: 0\n")
     with pytest.raises(TrainInputError, match=r"run.yaml: batch_size must be a positive integer"):
         train.parse_args(["--db", "x", "--config", str(cfg)])
+
+
+def _shown_help(parser: argparse.ArgumentParser, action: argparse.Action) -> str:
+    """What ``--help`` prints for ``action`` (its help with the formatter's default added)."""
+    text = parser._get_formatter()._get_help_string(action) or ""
+    return text % {**vars(action), "prog": parser.prog}
+
+
+@pytest.mark.parametrize("name,parser", PARSERS, ids=[n for n, _ in PARSERS])
+def test_every_option_has_help_and_says_its_default_once(name, parser):
+    assert "(default: None)" not in parser.format_help(), f"{name} --help shows (default: None)"
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) or action.help == argparse.SUPPRESS:
+            continue
+        flag = "/".join(action.option_strings) or action.dest
+        assert action.help, f"{name} {flag}: no help"
+        shown = _shown_help(parser, action)
+        assert shown.lower().count("default") <= 1, f"{name} {flag}: default said twice: {shown}"
+
+
+def test_the_method_help_says_what_the_shipped_model_does():
+    # the shipped model carries its own index, so its default method is "both" (Predictor)
+    identify = importlib.import_module("raster.identify").build_parser()
+    (method,) = [a for a in identify._actions if "--method" in a.option_strings]
+    assert "both when there is an index (the shipped model's own" in method.help

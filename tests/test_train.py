@@ -263,7 +263,7 @@ def test_ctrl_c_keeps_the_last_clean_checkpoint_and_exits_130(db, tmp_path, monk
 
 
 def test_every_flag_of_the_users_system_parses():
-    # anchor-facts.md, "Their train flags".
+    # the flags of the user's own train command
     args = train.parse_args(
         [
             "--db",

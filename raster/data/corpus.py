@@ -1,6 +1,6 @@
 """The development font corpus: where its files come from, and each family's key and design class.
 
-The only fonts the project may use are DEVELOPERS.md's "Font data": the bundled ``fontpkg-*``
+The only fonts the project may use are the project's font list: the bundled ``fontpkg-*``
 packages, the Debian packages of :data:`DEBIAN_PACKAGES` and the @fontsource npm packages of
 :data:`FONTSOURCE_FAMILIES`. :data:`FAMILY_TABLE` is the one place that says which families are
 relatives (one *family key*: a fold of the cross-validation never trains on a relative of what it

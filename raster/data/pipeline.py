@@ -115,7 +115,12 @@ def _add_cache_args(parser: argparse.ArgumentParser) -> None:
     """The pre-raster cache flags (``--pre-raster-*``)."""
     c = parser.add_argument_group("pre-raster cache")
     _flag(c, "--pre-rasterize", "render every selected glyph once")
-    _flag(c, "--pre-raster-dtype", choices=("uint8", "float32"))
+    _flag(
+        c,
+        "--pre-raster-dtype",
+        "pixel type of the cache: uint8 (4x smaller) or float32",
+        choices=("uint8", "float32"),
+    )
     _flag(
         c, "--pre-raster-mmap", "keep the cache in a fingerprinted memmap file reused by later runs"
     )

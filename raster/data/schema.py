@@ -1,7 +1,7 @@
 """The SQLite glyph database: schema, connection, and the user's anchor query.
 
-The schema keeps every table and column of the user's existing ``glyphs.db`` (see
-``shared/reference/anchor-facts.md``) so their database works unchanged; columns this project
+The schema keeps every table and column of the user's existing ``glyphs.db`` (as the
+user's own loader reads it) so their database works unchanged; columns this project
 adds are optional when reading.
 """
 

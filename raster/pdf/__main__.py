@@ -89,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = cli.add_subcommand(
         sub, "check", "list fonts; compare declared ToUnicode text with the glyphs"
     )
-    p.add_argument("pdf", type=Path)
+    p.add_argument("pdf", type=Path, help="the PDF to check")
     _model_args(p)
     p = cli.add_subcommand(sub, "repair", "write a copy with ToUnicode maps from the glyphs")
     p.add_argument(

@@ -80,6 +80,7 @@ def model_identifier(
             no_label_prob=no_label_prob,
             glyphs=glyphs,
             charset=charset,
+            scripts="ignore",  # an embedded subset's cmap maps the document's codes, not text
         )
         idx, p = top_k(ident.probs, TOP_CANDIDATES)
         out = []
