@@ -70,6 +70,10 @@ class IndexMismatchError(RasterError, ValueError):
     """The index was made by another checkpoint (or is not an index); one-line reason."""
 
 
+class ShippedModelError(CheckpointError):
+    """The shipped model is missing or does not match its sidecar; one-line reason."""
+
+
 class NonFiniteLossError(RasterError, RuntimeError):
     """The loss became NaN or infinite; the run stops and keeps its last good checkpoint."""
 
@@ -102,3 +106,11 @@ class PdfFontError(RasterError):
 
 class AnswersError(RasterError, ValueError):
     """A review answers file is unreadable, malformed, or made for another file (one line)."""
+
+
+class CrossvalError(RasterError, RuntimeError):
+    """A fold cannot run (training failed, or OUT holds a run with other settings)."""
+
+
+class BrowserMissing(RasterError, RuntimeError):
+    """No Chromium, or no Playwright package, on this machine (message says how to fix)."""

@@ -44,6 +44,7 @@ from raster.inference.reference import (  # noqa: F401
     SEARCH_BLOCK,
     InvertedLists,
     ReferenceIndex,
+    first_non_finite,
     train_inverted_lists,
 )
 from raster.metrics.knn import knn
@@ -90,6 +91,13 @@ def load_index(
         raise IndexMismatchError(
             f"{path}: not a reference index of format {INDEX_FORMAT} "
             f"({len(vectors)} vectors, {len(meta)} meta rows)"
+        )
+    bad = first_non_finite(vectors)
+    if bad is not None:
+        source = path / (VECTORS_FILE if (path / VECTORS_FILE).is_file() else INDEX_FILE)
+        raise IndexMismatchError(
+            f"{source}: non-finite value in row {bad} (glyph_id {meta[bad].get('glyph_id')}); "
+            "rebuild the index with `python -m raster.index build`"
         )
     if checkpoint is not None and fingerprint is None:
         fingerprint = file_sha256(checkpoint)
@@ -149,9 +157,12 @@ def _read_vectors(path: Path) -> np.ndarray:
     read until searched and the page cache is shared between processes), else from faiss."""
     npy = path / VECTORS_FILE
     if npy.is_file():
-        vectors = np.load(npy, mmap_mode="c")
-        if vectors.dtype != np.float32 or vectors.ndim != 2:
-            raise ValueError(f"{npy}: not a float32 (N, D) array")
+        try:
+            vectors = np.load(npy, mmap_mode="c")
+        except (ValueError, EOFError) as exc:  # numpy's advice (allow_pickle) is not for us
+            raise ValueError(f"{npy}: not a vectors array (a float32 (N, D) .npy file)") from exc
+        if not isinstance(vectors, np.ndarray) or vectors.dtype != np.float32 or vectors.ndim != 2:
+            raise ValueError(f"{npy}: not a vectors array (a float32 (N, D) .npy file)")
         return vectors
     import faiss
 

@@ -28,6 +28,8 @@ from __future__ import annotations
 import json
 import logging
 import time
+import zipfile
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -35,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
-from raster.errors import CheckpointError
+from raster.errors import ShippedModelError  # noqa: F401  (re-exported)
 from raster.paths import file_sha256
 
 log = logging.getLogger(__name__)
@@ -43,10 +45,6 @@ log = logging.getLogger(__name__)
 RELEASE = "glyph-raster-r2"
 SIDECAR_FORMAT = 1
 INDEX_PACKAGE = "raster.weights"
-
-
-class ShippedModelError(CheckpointError):
-    """The shipped model is missing or does not match its sidecar; one-line reason."""
 
 
 @dataclass(frozen=True)
@@ -250,7 +248,12 @@ def verify_release(folder: str | Path | None = None, release: str = RELEASE) -> 
 def read_packed_index(path: Path, info: dict):
     """A :class:`~raster.inference.reference.ReferenceIndex` from a packed ``.index.npz``
     (with its inverted lists, when packed with them: approximate search)."""
-    from raster.inference.reference import DEFAULT_NPROBE, InvertedLists, ReferenceIndex
+    from raster.inference.reference import (
+        DEFAULT_NPROBE,
+        InvertedLists,
+        ReferenceIndex,
+        first_non_finite,
+    )
 
     try:
         with np.load(path, allow_pickle=False) as z:
@@ -258,8 +261,14 @@ def read_packed_index(path: Path, info: dict):
             codes, names = z["label_codes"].astype(np.int64), z["label_names"].tolist()
             gids, fkeys, fcodes = z["glyph_ids"], z["font_keys"].tolist(), z["font_codes"]
             ivf = (z["ivf_centroids"], z["ivf_lists"]) if "ivf_lists" in z.files else None
-    except (OSError, KeyError, ValueError) as exc:
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
         raise ShippedModelError(f"{path}: not a packed reference index ({exc})") from exc
+    for name, values in (("scale", scale), ("ivf_centroids", ivf[0] if ivf else scale[:0])):
+        bad = first_non_finite(values)
+        if bad is not None:
+            raise ShippedModelError(
+                f"{path}: non-finite value in its {name}, row {bad}; reinstall glyph-raster"
+            )
     inverted = None
     if ivf is not None:
         nprobe = int(info.get("index", {}).get("inverted_lists", {}).get("nprobe", DEFAULT_NPROBE))
