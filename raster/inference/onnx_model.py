@@ -4,8 +4,9 @@ Importing torch costs ~2 s and ~650 MB of resident memory before a single glyph 
 than the rest of ``identify`` on a typical font. A release therefore also ships its network
 exported to ONNX (``glyph-raster-rN.onnx``); ``identify``, ``pdf repair`` and the Python API run
 it on the CPU with onnxruntime when no ``--checkpoint`` is given. It computes what
-:func:`~raster.inference.embedding.forward_batches` computes (the logits ``class_logits`` gives
-in evaluation and the unit-norm embedding) from the same network.
+:func:`~raster.inference.embedding.forward_batches` computes
+(:meth:`~raster.models.glyph_net.GlyphNet.infer`: the inference head's logits and the unit-norm
+embedding) from the same network.
 
 Weights are stored in the file as fp16 initializers, each followed by a ``Cast`` to float32:
 onnxruntime folds the casts once when it builds the session, and the graph runs in fp32.
@@ -161,9 +162,7 @@ def export_onnx(checkpoint: str | Path, out: str | Path) -> Path:
     import onnx
     import torch
 
-    from raster.engine.loop import class_logits
     from raster.inference.checkpoint_loader import load_model
-    from raster.metrics.knn import l2_normalize
 
     loaded = load_model(checkpoint, "cpu")
 
@@ -173,9 +172,7 @@ def export_onnx(checkpoint: str | Path, out: str | Path) -> Path:
             self.model = model
 
         def forward(self, images):
-            out = self.model(images)
-            logits = class_logits(self.model, out, None, loaded.loss_cfg)
-            return logits, l2_normalize(out["embedding"])
+            return self.model.infer(images)
 
     wrapper = _Outputs(loaded.model).eval()
     s = loaded.img_size
