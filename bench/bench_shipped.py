@@ -32,14 +32,14 @@ import raster
 t1 = time.perf_counter()
 import faiss, onnxruntime  # noqa: F401
 t2 = time.perf_counter()
-from raster.inference.shipped import (has_onnx, load_inference_model, load_shipped_index,
+from raster.inference.shipped import (has_onnx, load_shipped_model, load_shipped_index,
                                       read_sidecar, shipped_files, verify_file)
 files = shipped_files()
 info = read_sidecar(files)
 for path in [files.model, files.index] + ([files.onnx] if has_onnx(info, files) else []):
     verify_file(path, info)
 t3 = time.perf_counter()
-model = load_inference_model("cpu", files)
+model = load_shipped_model("cpu", files)
 t4 = time.perf_counter()
 index = load_shipped_index(files)
 t5 = time.perf_counter()

@@ -17,6 +17,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from raster.data.dataset import GlyphDataset
+from raster.data.model_input import unit_images
 from raster.data.pipeline import DataConfig, add_data_args
 from raster.inference.checkpoint_loader import LoadedModel
 from raster.inference.meta import dataset_meta, write_meta
@@ -132,8 +133,7 @@ def forward_images(
 
     def gen():
         for s in range(0, len(images), batch_size):
-            chunk = torch.from_numpy(np.ascontiguousarray(images[s : s + batch_size]))
-            yield chunk.float().div_(255.0).unsqueeze(1)
+            yield torch.from_numpy(unit_images(images[s : s + batch_size]))
 
     return forward_batches(loaded, gen(), len(images), "identify", progress)
 

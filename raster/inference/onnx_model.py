@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from raster.data.model_input import unit_images
 from raster.data.render import RasterConfig
 from raster.errors import CheckpointError
 
@@ -74,9 +75,8 @@ class OnnxModel:
         bar = progress_bar(total=len(images), desc="identify", unit="glyph", enabled=progress)
         step = max(1, min(batch_size, ONNX_BATCH))
         for start in range(0, len(images), step):
-            chunk = images[start : start + step].astype(np.float32)
-            chunk *= np.float32(1.0 / 255.0)
-            lo, em = self.session.run(list(OUTPUT_NAMES), {INPUT_NAME: chunk[:, None]})
+            chunk = unit_images(images[start : start + step])
+            lo, em = self.session.run(list(OUTPUT_NAMES), {INPUT_NAME: chunk})
             logits.append(lo)
             embs.append(em)
             bar.update(len(chunk))

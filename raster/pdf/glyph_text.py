@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from raster.data.fonts import FontLoadError
+from raster.data.fonts import FontLoadError, glyph_advances
 from raster.inference.assign import NO_LABEL
 from raster.inference.evidence import composition as comp
 from raster.inference.evidence.composition import Dots
@@ -130,10 +130,8 @@ def load_identifier(
 
 
 def _advance(ttfont, gid: int) -> int:
-    if "hmtx" not in ttfont:
-        return 0
-    name = ttfont.getGlyphOrder()[gid]
-    return int(ttfont["hmtx"].metrics.get(name, (0, 0))[0])
+    adv = glyph_advances(ttfont, [gid])
+    return 0 if adv is None else int(adv[0])
 
 
 @dataclass

@@ -16,12 +16,8 @@ from raster import identify
 from raster import index as index_cli
 from raster.errors import IndexMismatchError, ShippedModelError
 from raster.inference.index import load_index
-from raster.inference.shipped import (
-    half_checkpoint,
-    load_shipped_index,
-    pack_release,
-    shipped_files,
-)
+from raster.inference.release_packing import half_checkpoint, pack_release
+from raster.inference.shipped import load_shipped_index, shipped_files
 from raster.paths import file_sha256
 
 
