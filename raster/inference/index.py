@@ -160,9 +160,9 @@ def _read_vectors(path: Path) -> np.ndarray:
         try:
             vectors = np.load(npy, mmap_mode="c")
         except (ValueError, EOFError) as exc:  # numpy's advice (allow_pickle) is not for us
-            raise ValueError(f"{npy}: not a vectors array (a float32 (N, D) .npy file)") from exc
+            raise ValueError(f"{npy}: not a vectors array (not a float32 (N, D) array)") from exc
         if not isinstance(vectors, np.ndarray) or vectors.dtype != np.float32 or vectors.ndim != 2:
-            raise ValueError(f"{npy}: not a vectors array (a float32 (N, D) .npy file)")
+            raise ValueError(f"{npy}: not a vectors array (not a float32 (N, D) array)")
         return vectors
     import faiss
 
