@@ -243,7 +243,8 @@ def render(results: dict[str, dict], machine: dict, quick: bool = False) -> str:
             lines += _command_lines(res)  # the prose under it continues the same paragraph
         if res["status"] != "ok":
             lines += ([""] if res["commands"] else []) + _status_lines(res)
-        lines += body(res)
+        if res["data"]:
+            lines += body(res)
         if lines[-1] != "":
             lines.append("")
     while lines and lines[-1] == "":

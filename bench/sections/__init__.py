@@ -1,5 +1,8 @@
-"""The sections of docs/benchmarks.md, one module per bench: each owns its jobs (``plan``)
-and its Markdown (``markdown``, from the JSON its bench wrote), under its ``HEADING``.
+"""The sections of docs/benchmarks.md, one module per bench: each owns its jobs and its
+Markdown under its ``HEADING``. ``plan(quick, root, scratch) -> Plan``: full settings, or tiny
+ones with ``quick`` (``root``: the repository; ``scratch``: a directory for a quick run's
+files); ``markdown(result) -> lines``: the section's body from the JSON its bench wrote
+(called when at least one job gave its JSON).
 :mod:`bench.run_all` runs the plans and joins the Markdown. The jobs and the shared number
 formats live here.
 """
@@ -10,6 +13,14 @@ import shlex
 from dataclasses import dataclass, field
 
 DB = "dataset/glyphs.db"  # the demo's database, which most benches read
+
+
+def shipped_model_missing(root) -> str | None:
+    """Why a section that needs the shipped model is skipped (no release in the repository
+    ``root``'s ``raster/weights/``), or None."""
+    if any((root / "raster" / "weights").glob("*.json")):
+        return None
+    return "no shipped model in `raster/weights/`"
 
 
 @dataclass
@@ -48,3 +59,9 @@ def _pct(x: float) -> str:
 
 def _code(text: str) -> str:
     return "`" + text.replace("`", "'") + "`"
+
+
+def one_job(name: str, module: str, args: list[str], skip: str | None = None) -> Plan:
+    """A section run by one process of ``module`` whose JSON is keyed by the section's name
+    (none when ``skip`` says why not)."""
+    return Plan(name, skip=skip) if skip else Plan(name, [Job(name, module, args)])

@@ -5,25 +5,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.sections import Job, Plan, _n, _plural
+from bench.sections import Plan, _n, _plural, one_job, shipped_model_missing
 
 HEADING = "Answers in seconds: identify and repair, one file and several"
 
 
 def plan(quick: bool, root: Path, scratch: Path | None = None) -> Plan:
-    """The jobs of this section: full settings, or tiny ones with ``quick`` (``root``: the
-    repository; ``scratch``: a directory for a quick run's files)."""
+    """Time identify and repair with the shipped model, one file and several."""
     name = "answers"
-    if not any((root / "raster" / "weights").glob("*.json")):
-        return Plan(name, skip="no shipped model in `raster/weights/`")
     sizes = "--repeats 1 --fonts 2 --pdfs 2" if quick else "--repeats 3 --fonts 4 --pdfs 3"
-    return Plan(name, [Job(name, "bench.bench_answers", sizes.split())])
+    return one_job(name, "bench.bench_answers", sizes.split(), shipped_model_missing(root))
 
 
 def markdown(res: dict) -> list[str]:
-    d = res["data"].get("answers")
-    if d is None:
-        return []
+    d = res["data"]["answers"]
     t, ident, rep = d["targets"], d["identify"], d.get("repair")
     m = d["machine"]
     lines = [

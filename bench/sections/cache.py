@@ -5,23 +5,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.sections import Job, Plan, _n
+from bench.sections import Plan, _n, one_job
 
 HEADING = "Pre-raster cache memory"
 
 
 def plan(quick: bool, root: Path, scratch: Path | None = None) -> Plan:
-    """The jobs of this section: full settings, or tiny ones with ``quick`` (``root``: the
-    repository; ``scratch``: a directory for a quick run's files)."""
+    """Build and read the pre-raster cache."""
     name = "cache"
     args = ["--n", "5000", "--max-seconds", "5", "--memmap-compare", "2000"] if quick else []
-    return Plan(name, [Job(name, "bench.bench_cache_memory", args)])
+    return one_job(name, "bench.bench_cache_memory", args)
 
 
 def markdown(res: dict) -> list[str]:
-    d = res["data"].get("cache")
-    if d is None:
-        return []
+    d = res["data"]["cache"]
     n, s = d["n"], d["img_size"]
     size_note = ", the size of the user's database" if n == d.get("user_n") else ""
     if d.get("note", "full size") != "full size":

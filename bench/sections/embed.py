@@ -5,25 +5,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.sections import Job, Plan, _n, _plural
+from bench.sections import Plan, _n, _plural, one_job
 
 HEADING = "Embedding throughput"
 
 
 def plan(quick: bool, root: Path, scratch: Path | None = None) -> Plan:
-    """The jobs of this section: full settings, or tiny ones with ``quick`` (``root``: the
-    repository; ``scratch``: a directory for a quick run's files)."""
+    """Time the embedding forward at each image size."""
     name = "embed"
     sizes = "--img-size 128 64 --batch-size 256 --n 2048 --repeats 3".split()
     if quick:
         sizes = "--img-size 64 --batch-size 32 --n 64 --repeats 1".split()
-    return Plan(name, [Job(name, "bench.bench_embed", sizes)])
+    return one_job(name, "bench.bench_embed", sizes)
 
 
 def markdown(res: dict) -> list[str]:
-    d = res["data"].get("embed")
-    if d is None:
-        return []
+    d = res["data"]["embed"]
     sizes = d["sizes"]
     dim = sizes[0]["embed_dim"] if sizes else "?"
     n = sizes[0]["images"] if sizes else 0

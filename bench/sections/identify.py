@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.sections import Job, Plan, _code, _n, _plural
+from bench.sections import Plan, _code, _n, _plural, one_job
 
 HEADING = "Identify latency"
 IDENTIFY_WORK = "artifacts/bench_identify"
@@ -17,8 +17,7 @@ IDENTIFY_METHODS = {
 
 
 def plan(quick: bool, root: Path, scratch: Path | None = None) -> Plan:
-    """The jobs of this section: full settings, or tiny ones with ``quick`` (``root``: the
-    repository; ``scratch``: a directory for a quick run's files)."""
+    """Time identify with a trained model (bench_identify's own, else the demo's)."""
     name = "identify"
     work, demo = root / IDENTIFY_WORK, root / DEMO_RUN
     model: list[str] = []
@@ -32,13 +31,11 @@ def plan(quick: bool, root: Path, scratch: Path | None = None) -> Plan:
             )
         model = ["--model-dir", DEMO_RUN]
     runs = ["--threads", "1", "--latency-runs", "1"] if quick else ["--threads", "2"]
-    return Plan(name, [Job(name, "bench.bench_identify", ["--latency-only", *model, *runs])])
+    return one_job(name, "bench.bench_identify", ["--latency-only", *model, *runs])
 
 
 def markdown(res: dict) -> list[str]:
-    d = res["data"].get("identify")
-    if d is None:
-        return []
+    d = res["data"]["identify"]
     runs = max(len(r) for r in d["runs"].values())
     lines = [
         f"(times `python -m raster.identify {d['latency_font']} --checkpoint {d['checkpoint']} "

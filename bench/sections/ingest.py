@@ -5,24 +5,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.sections import Job, Plan, _code, _n, _plural
+from bench.sections import Plan, _code, _n, _plural, one_job
 
 HEADING = "Ingest: fonts → glyph database"
 SHAPING_WORDS = {"single": "single-glyph", "composed": "composed"}
 
 
 def plan(quick: bool, root: Path, scratch: Path | None = None) -> Plan:
-    """The jobs of this section: full settings, or tiny ones with ``quick`` (``root``: the
-    repository; ``scratch``: a directory for a quick run's files)."""
+    """Ingest the bundled fonts (quick: two files, one worker)."""
     name = "ingest"
     args = ["--no-corpus", "--max-files", "2", "--num-workers", "1"] if quick else []
-    return Plan(name, [Job(name, "bench.bench_ingest", args)])
+    return one_job(name, "bench.bench_ingest", args)
 
 
 def markdown(res: dict) -> list[str]:
-    d = res["data"].get("ingest")
-    if d is None:
-        return []
+    d = res["data"]["ingest"]
     counts = d["corpus_counts"]
     if not counts:
         corpus = "bundled fonts only, `--no-corpus`"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.sections import DB, Job, Plan, _code, _n
+from bench.sections import DB, Plan, _code, _n, one_job
 
 HEADING = "Rasterizer"
 # Targets the figures are read against (from the issues), not measurements.
@@ -13,17 +13,14 @@ RASTER_FLOOR, RASTER_AMBITION = 5_000, 15_000
 
 
 def plan(quick: bool, root: Path, scratch: Path | None = None) -> Plan:
-    """The jobs of this section: full settings, or tiny ones with ``quick`` (``root``: the
-    repository; ``scratch``: a directory for a quick run's files)."""
+    """Rasterize DB glyphs serially and with two workers."""
     name = "rasterize"
     sizes = ["--n", "300", "--repeats", "1"] if quick else ["--n", "20000", "--repeats", "3"]
-    return Plan(name, [Job(name, "bench.bench_rasterize", ["--db", DB, *sizes, "--workers", "2"])])
+    return one_job(name, "bench.bench_rasterize", ["--db", DB, *sizes, "--workers", "2"])
 
 
 def markdown(res: dict) -> list[str]:
-    d = res["data"].get("rasterize")
-    if d is None:
-        return []
+    d = res["data"]["rasterize"]
     g = d["glyphs"]
     build0 = d.get("cache_build_s_workers_0")
     w = d.get("workers", 0)

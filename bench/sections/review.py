@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.sections import Job, Plan, _n, _plural
+from bench.sections import Plan, _n, _plural, one_job
 
 HEADING = "Review page in the browser"
 
 
 def plan(quick: bool, root: Path, scratch: Path | None = None) -> Plan:
-    """The jobs of this section: full settings, or tiny ones with ``quick`` (``root``: the
-    repository; ``scratch``: a directory for a quick run's files)."""
+    """Load review pages in headless Chromium."""
     name = "review"
     from raster.reviewing.browser import BrowserMissing, chromium_path
 
@@ -21,13 +20,11 @@ def plan(quick: bool, root: Path, scratch: Path | None = None) -> Plan:
     except BrowserMissing as exc:
         return Plan(name, skip=f"{exc}")
     size = ["--glyphs", "200", "--repeats", "1"] if quick else ["--glyphs", "2000"]
-    return Plan(name, [Job(name, "bench.bench_review", size)])
+    return one_job(name, "bench.bench_review", size)
 
 
 def markdown(res: dict) -> list[str]:
-    d = res["data"].get("review")
-    if d is None:
-        return []
+    d = res["data"]["review"]
     return [
         f"(the review page of {_n(d['glyphs'])} glyphs of {d['font']}, random predictions, "
         f"{d['page_bytes'] / 1e6:.2f} MB, opened from `file://` in headless Debian chromium "

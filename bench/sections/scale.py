@@ -5,22 +5,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.sections import Job, Plan, _n, _plural
+from bench.sections import Plan, _n, _plural, one_job
 
 HEADING = "Scale: reference index rows and fonts"
 
 
 def plan(quick: bool, root: Path, scratch: Path | None = None) -> Plan:
-    """The jobs of this section: full settings, or tiny ones with ``quick`` (``root``: the
-    repository; ``scratch``: a directory for a quick run's files)."""
+    """Search and memory against the index rows and fonts."""
     name = "scale"
-    return Plan(name, [Job(name, "bench.bench_scale", ["--quick"] if quick else [])])
+    return one_job(name, "bench.bench_scale", ["--quick"] if quick else [])
 
 
 def markdown(res: dict) -> list[str]:
-    d = res["data"].get("scale")
-    if d is None:
-        return []
+    d = res["data"]["scale"]
     lines = [
         f"(identify's kNN path on synthetic {d['dim']}-D unit vectors around {_n(d['labels'])} "
         f"label centres: `save_index`/`load_index`, then exact `ReferenceIndex.search` + "

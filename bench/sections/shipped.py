@@ -5,25 +5,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.sections import Job, Plan, _n, _plural
+from bench.sections import Plan, _n, _plural, one_job, shipped_model_missing
 
 HEADING = "Loading the shipped model"
 
 
 def plan(quick: bool, root: Path, scratch: Path | None = None) -> Plan:
-    """The jobs of this section: full settings, or tiny ones with ``quick`` (``root``: the
-    repository; ``scratch``: a directory for a quick run's files)."""
+    """Load the shipped model and its index."""
     name = "shipped"
-    if not any((root / "raster" / "weights").glob("*.json")):
-        return Plan(name, skip="no shipped model in `raster/weights/`")
     repeats = ["--repeats", "1" if quick else "3"]
-    return Plan(name, [Job(name, "bench.bench_shipped", repeats)])
+    return one_job(name, "bench.bench_shipped", repeats, shipped_model_missing(root))
 
 
 def markdown(res: dict) -> list[str]:
-    d = res["data"].get("shipped")
-    if d is None:
-        return []
+    d = res["data"]["shipped"]
     med, low = d["median"], d["min"]
     files = ", ".join(f"`{n}` {mb:.1f} MB" for n, mb in d["files_mb"].items())
     lines = [

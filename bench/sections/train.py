@@ -17,8 +17,7 @@ TRAIN_MODES = (  # (JSON key, flags, row label)
 
 
 def plan(quick: bool, root: Path, scratch: Path | None = None) -> Plan:
-    """The jobs of this section: full settings, or tiny ones with ``quick`` (``root``: the
-    repository; ``scratch``: a directory for a quick run's files)."""
+    """Time the training loop against the bare model, per augmentation mode."""
     name = "train"
     if not (root / DB).is_file():
         return Plan(name, skip=f"no `{DB}`: run `python -m raster.demo --ingest-only` first")

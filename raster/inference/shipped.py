@@ -199,6 +199,7 @@ class ReleaseCheck:
         total_bytes: every listed file (checkpoint, ONNX export, index).
         sha_seconds, model_seconds, index_seconds: wall time (s) of the sha256 checks and loads.
         labels: labels of the model; rows: reference rows of the index.
+        runtime: what runs the model (``OnnxModel`` or ``LoadedModel``, torch).
     """
 
     info: dict
@@ -208,6 +209,7 @@ class ReleaseCheck:
     index_seconds: float
     labels: int
     rows: int
+    runtime: str
 
 
 def verify_release(folder: str | Path | None = None, release: str = RELEASE) -> ReleaseCheck:
@@ -235,6 +237,7 @@ def verify_release(folder: str | Path | None = None, release: str = RELEASE) -> 
         t3 - t2,
         len(loaded.index_to_label),
         len(ref),
+        type(loaded).__name__,
     )
 
 

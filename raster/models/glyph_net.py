@@ -40,6 +40,7 @@ class ModelConfig:
     embed_hidden: int = 256
     embed_dropout: float = 0.1
     drop_path: float = 0.0
+    # the inference head (0: linear), not a training setting
     cosine_scale: float = 0.0
 
     def to_dict(self) -> dict:

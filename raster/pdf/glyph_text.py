@@ -110,13 +110,12 @@ def load_identifier(
     device: str = "cpu",
     method: str | None = None,
     *,
-    assign: bool = False,
-    no_label_prob: float = 0.01,
-    charset: str = "all",
     prior: float | None = None,
+    **identify_args,
 ) -> Identifier:
     """Load a model (None: the shipped one) and its index, and wrap it in
-    :func:`model_identifier` (what ``raster.pdf``'s model flags choose).
+    :func:`model_identifier` (what ``raster.pdf``'s model flags choose; ``identify_args``:
+    its ``assign``, ``no_label_prob``, ``charset``).
 
     Raises:
         CheckpointError / IndexMismatchError: unreadable checkpoint, or another model's index.
@@ -124,9 +123,7 @@ def load_identifier(
     from raster.inference.predict import load_predictor
 
     predictor = load_predictor(checkpoint, index, device, method, prior=prior)
-    return model_identifier(
-        predictor, method, assign=assign, no_label_prob=no_label_prob, charset=charset
-    )
+    return model_identifier(predictor, method, **identify_args)
 
 
 def _advance(ttfont, gid: int) -> int:
