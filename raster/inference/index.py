@@ -153,8 +153,9 @@ def _read_lists(path: Path, info: dict, rows: int) -> InvertedLists | None:
 
 
 def _read_vectors(path: Path) -> np.ndarray:
-    """float32 (N, D) embeddings: ``vectors.npy`` memory-mapped (copy-on-write, so nothing is
-    read until searched and the page cache is shared between processes), else from faiss."""
+    """float32 (N, D) embeddings: ``vectors.npy`` memory-mapped (copy-on-write, so the page
+    cache is shared between processes; :func:`load_index` reads it once, in blocks, to refuse
+    non-finite rows), else from faiss."""
     npy = path / VECTORS_FILE
     if npy.is_file():
         try:
