@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv test test-all demo lint bench fonts corpus clean
+.PHONY: venv test demo lint bench fonts corpus clean
 
 venv: $(STAMP)
 

@@ -21,7 +21,6 @@ import torch
 from bench.common import write_json
 from raster.cli import HelpFormatter, add_seed_arg, add_threads_arg, apply_threads
 from raster.data.render import RasterConfig
-from raster.engine.loop import LossConfig
 from raster.inference.checkpoint_loader import LoadedModel
 from raster.inference.embedding import forward_images
 from raster.models.glyph_net import ModelConfig, build_model
@@ -56,7 +55,6 @@ def random_model(backbone: str, img_size: int, num_classes: int) -> LoadedModel:
         ckpt={},
         raster=RasterConfig(img_size=img_size),
         index_to_label=[str(i) for i in range(num_classes)],
-        loss_cfg=LossConfig(),
         path=Path("<random init>"),
         device=torch.device("cpu"),
     )

@@ -74,7 +74,9 @@ def main(argv: list[str] | None = None) -> int:
         variants["fp16"] = load_predictor(args.fp16, args.fp16_index)
     exact = load_shipped_index(files)
     exact.inverted = None  # the packed rows, searched exactly
-    variants["shipped, torch, exact"] = Predictor(load_shipped_model("cpu", files), exact)
+    variants["shipped, torch, exact"] = Predictor(
+        load_shipped_model("cpu", files, onnx=False), exact
+    )
     variants["shipped"] = load_shipped_predictor(files=files)
     reference = next(iter(variants))
     totals = {

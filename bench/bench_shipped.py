@@ -32,16 +32,8 @@ import raster
 t1 = time.perf_counter()
 import faiss, onnxruntime  # noqa: F401
 t2 = time.perf_counter()
-from raster.inference.shipped import (has_onnx, load_inference_model, load_shipped_index,
-                                      read_sidecar, shipped_files, verify_file)
-files = shipped_files()
-info = read_sidecar(files)
-for path in [files.model, files.index] + ([files.onnx] if has_onnx(info, files) else []):
-    verify_file(path, info)
-t3 = time.perf_counter()
-model = load_inference_model("cpu", files)
-t4 = time.perf_counter()
-index = load_shipped_index(files)
+from raster.inference.shipped import verify_release
+check = verify_release()  # the sha256 checks, then the model and index loads, each timed
 t5 = time.perf_counter()
 m = raster.load_model()  # the API's whole path (checks and loads again)
 t6 = time.perf_counter()
@@ -50,11 +42,12 @@ rss = ru.ru_maxrss / 1024
 torch_before = "torch" in sys.modules
 import torch  # noqa: F401
 t7 = time.perf_counter()
-print(json.dumps({"import_raster": t1 - t0, "import_runtime": t2 - t1, "sha256": t3 - t2,
-                  "model": t4 - t3, "index": t5 - t4, "api_load_model": t6 - t5,
-                  "files": t5 - t2, "import_torch": t7 - t6, "rows": len(index),
-                  "labels": len(m.labels), "classifier_labels": len(model.index_to_label),
-                  "runtime": type(model).__name__,
+print(json.dumps({"import_raster": t1 - t0, "import_runtime": t2 - t1,
+                  "sha256": check.sha_seconds, "model": check.model_seconds,
+                  "index": check.index_seconds, "api_load_model": t6 - t5,
+                  "files": t5 - t2, "import_torch": t7 - t6, "rows": check.rows,
+                  "labels": len(m.labels), "classifier_labels": len(m.predictor.loaded.index_to_label),
+                  "runtime": check.runtime,
                   "torch_imported": torch_before,
                   "cpu_s": ru.ru_utime + ru.ru_stime, "peak_rss_mb": rss}))
 """

@@ -287,7 +287,7 @@ def identify_outlines(
     """Identify many glyph outlines of one font at once (see :func:`identify_outline`)."""
     from raster.data.contours import parse_contours
     from raster.data.glyph_rows import recording_to_contours
-    from raster.data.render import render_many
+    from raster.data.model_input import build_inputs
     from raster.inference.charsets import allowed_labels, restrict
 
     if not units_per_em or units_per_em <= 0:
@@ -299,12 +299,12 @@ def identify_outlines(
         parsed.append(parse_contours(text, i))
     if not parsed:
         return []
-    images, _ = render_many(
+    inputs = build_inputs(
         parsed, np.full(len(parsed), float(units_per_em)), m.predictor.loaded.raster
     )
     pred = m.predictor
     probs = restrict(
-        pred.predict_images(images, pred.default_method())[1], allowed_labels(pred.labels, charset)
+        pred.predict_images(inputs, pred.default_method())[1], allowed_labels(pred.labels, charset)
     )
     return _predictions(probs, pred.labels, top_k, [None] * len(parsed), [""] * len(parsed))
 

@@ -70,6 +70,10 @@ class IndexMismatchError(RasterError, ValueError):
     """The index was made by another checkpoint (or is not an index); one-line reason."""
 
 
+class ShippedModelError(CheckpointError):
+    """The shipped model is missing or does not match its sidecar; one-line reason."""
+
+
 class NonFiniteLossError(RasterError, RuntimeError):
     """The loss became NaN or infinite; the run stops and keeps its last good checkpoint."""
 
@@ -107,3 +111,11 @@ class AnswersError(RasterError, ValueError):
 class LabelError(RasterError, ValueError):
     """A label or text names no character a map can hold (a surrogate, U+0000, a
     noncharacter); the message names the label and the reason."""
+
+
+class CrossvalError(RasterError, RuntimeError):
+    """A fold cannot run (training failed, or OUT holds a run with other settings)."""
+
+
+class BrowserMissing(RasterError, RuntimeError):
+    """No Chromium, or no Playwright package, on this machine (message says how to fix)."""

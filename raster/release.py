@@ -15,13 +15,8 @@ import sys
 from pathlib import Path
 
 from raster import cli
-from raster.inference.shipped import (
-    RELEASE,
-    describe,
-    half_checkpoint,
-    pack_release,
-    verify_release,
-)
+from raster.inference.release_packing import half_checkpoint, pack_release
+from raster.inference.shipped import RELEASE, describe, verify_release
 
 log = logging.getLogger("raster.release")
 

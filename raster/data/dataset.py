@@ -14,6 +14,7 @@ from torch.utils.data import Dataset
 
 from raster.data.augment import augment_image
 from raster.data.cache import CacheReader
+from raster.data.model_input import unit_images
 from raster.data.render import RasterConfig, render_contours
 from raster.data.selection import GlyphTable
 
@@ -111,11 +112,7 @@ class GlyphDataset(Dataset):
 
     def image_tensor(self, i: int) -> torch.Tensor:
         """Item i's float32 (1, S, S) image in [0, 1], before augmentation."""
-        raw = self.raw_image(i)
-        t = torch.from_numpy(np.array(raw, copy=True))
-        if t.dtype == torch.uint8:
-            t = t.float().div_(255.0)
-        return t.unsqueeze(0)
+        return unit_images(torch.from_numpy(np.array(self.raw_image(i)[None], copy=True)))[0]
 
     def __getitem__(self, i: int) -> dict:
         i = int(i)
@@ -147,10 +144,7 @@ class GlyphDataset(Dataset):
             if not 0 <= i < len(self):
                 raise IndexError(i)
         raw = np.stack([np.asarray(self.images[r]) for r in self.rows[idx].tolist()])
-        images = torch.from_numpy(raw)
-        if images.dtype == torch.uint8:
-            images = images.float().div_(255.0)
-        images = images.unsqueeze(1)
+        images = unit_images(torch.from_numpy(raw))
         labels, groups = self.labels[idx].tolist(), self.groups[idx].tolist()
         glyph_ids = self.table.glyph_ids[idx].tolist()
         return [

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from fontTools.ttLib import TTCollection, TTFont
 
 from raster.data.schema import FONT_METRIC_COLUMNS
@@ -353,3 +354,13 @@ def font_names(font: TTFont) -> tuple[str | None, str | None]:
     family = name.getDebugName(16) or name.getDebugName(1)
     style = name.getDebugName(17) or name.getDebugName(2)
     return family, style
+
+
+def glyph_advances(ttfont, gids) -> np.ndarray | None:
+    """int64 (N,) advance widths of glyph indices ``gids`` from ``hmtx`` (font units); None
+    when the font has no ``hmtx``. The one place an advance is read (identify, PDF repair)."""
+    if "hmtx" not in ttfont:
+        return None
+    order = ttfont.getGlyphOrder()
+    metrics = ttfont["hmtx"].metrics
+    return np.asarray([metrics.get(order[int(g)], (0, 0))[0] for g in gids], np.int64)

@@ -273,7 +273,8 @@ def render_contours(
     out: np.ndarray | None = None,
     return_shrunk: bool = False,
 ) -> np.ndarray | tuple[np.ndarray, bool]:
-    """Render one glyph exactly as training does: the one entry point for every caller.
+    """Render one glyph exactly as training does (one glyph; the model's inputs are made by
+    :func:`raster.data.model_input.build_inputs`, which renders through :func:`render_many`).
 
     Args:
         contours: the ``contours`` JSON text, its decoded list, or a parsed :class:`Outline`

@@ -1,8 +1,8 @@
 """The SQLite glyph database: schema, connection, and the user's anchor query.
 
-The schema keeps every table and column of the user's existing ``glyphs.db`` (as the
-user's own loader reads it) so their database works unchanged; columns this project
-adds are optional when reading.
+The schema keeps every table and column of the user's existing ``glyphs.db`` (the columns
+their loader reads: :data:`ANCHOR_QUERY`) so their database works unchanged; columns this
+project adds are optional when reading.
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ from raster.data.contours import (
     outline_from_bytes,
     parse_contours,
 )
+from raster.data.model_input import glyph_metrics
 from raster.data.render import infer_upem, outline_height
 from raster.labels import label_codepoint
 
@@ -68,6 +69,9 @@ class GlyphTable:
         outlines: parsed outlines (font units); None once dropped to save memory.
         content_keys: int64 (N,) hash of each row's contours text and upem (cache fingerprint).
         extras: optional columns present in the DB (codepoint, form, shaping, family, ...).
+        metrics: float32 (N, 5) the glyphs' metrics in em for the model's input
+            (:func:`~raster.data.model_input.glyph_metrics`; the advance is NaN: the DB does
+            not store it yet), or None.
     """
 
     glyph_ids: np.ndarray
@@ -80,6 +84,7 @@ class GlyphTable:
     outlines: list[Outline] | None
     content_keys: np.ndarray
     extras: dict[str, list] = field(default_factory=dict)
+    metrics: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.glyph_ids)
@@ -99,6 +104,7 @@ class GlyphTable:
             outlines=None if self.outlines is None else [self.outlines[i] for i in pick],
             content_keys=self.content_keys[idx],
             extras={k: [v[i] for i in pick] for k, v in self.extras.items()},
+            metrics=None if self.metrics is None else self.metrics[idx],
         )
 
 
@@ -328,6 +334,8 @@ def _parse_rows(rows, inferred: dict) -> tuple[GlyphTable, list[tuple[int, str]]
         content_keys=np.asarray(keys, np.int64),
         extras={c: [r[c] for r in keep_rows] for c in extra_names},
     )
+    if outlines is not None:
+        table.metrics = glyph_metrics(outlines, table.upems)
     return table, bad
 
 

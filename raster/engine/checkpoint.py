@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from raster.losses.arcface import DEFAULT_ARCFACE_MARGIN, DEFAULT_ARCFACE_SCALE
+
 CHECKPOINT_FORMAT = 1
 
 
@@ -122,12 +124,21 @@ def load_trained_model(
     from raster.models.levit_infer import FusedGlyphNet, supports
 
     ckpt = load_checkpoint(path, map_location=device)
-    config = ModelConfig(**ckpt["model_config"])
+    config = ModelConfig(
+        **{"cosine_scale": _cosine_scale(ckpt.get("args") or {}), **ckpt["model_config"]}
+    )
     if inference_only and supports(config.backbone):
         return FusedGlyphNet(config, ckpt["model"]).to(device), ckpt
     model = build_model(config)
     model.load_state_dict(ckpt["model"])
     return model.to(device).eval(), ckpt
+
+
+def _cosine_scale(args: dict) -> float:
+    """The inference head of a checkpoint written before :class:`ModelConfig` named it: the
+    scaled cosines of a run trained with an ArcFace margin, else the linear classifier."""
+    margin = float(args.get("arcface_margin", DEFAULT_ARCFACE_MARGIN))
+    return float(args.get("arcface_scale", DEFAULT_ARCFACE_SCALE)) if margin > 0 else 0.0
 
 
 def init_from(model: torch.nn.Module, path: str | Path, label_to_index: dict[str, int]) -> dict:

@@ -305,6 +305,8 @@ def build_run(args: argparse.Namespace, ctx: DistContext, data_cfg: DataConfig) 
         img_size=data_cfg.img_size,
         embed_dropout=args.emb_dropout,
         drop_path=args.drop_path,
+        # a run trained on ArcFace's cosines answers with them (no margin at inference)
+        cosine_scale=args.arcface_scale if args.arcface_margin > 0 else 0.0,
     )
     model = build_model(model_cfg).to(ctx.device)
     forward_model = _wrap_for_ranks(model, ctx)

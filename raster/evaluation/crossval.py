@@ -29,7 +29,10 @@ from raster.data.render import RasterConfig, render_many
 from raster.data.schema import FORMS, read_rows
 from raster.data.strip import strip_font
 from raster.data.unicode_tables import char_class
-from raster.errors import MalformedContours, RasterError
+from raster.errors import (
+    CrossvalError,  # noqa: F401  (re-exported)
+    MalformedContours,
+)
 from raster.evaluation.decision import assigned_first, decision_ablation
 from raster.evaluation.folds import (
     CorpusFont,
@@ -53,10 +56,6 @@ log = logging.getLogger(__name__)
 # ``resume`` is a last.pt to continue from, or None.
 TrainFn = Callable[[Path, Path, "CrossvalConfig", Path | None], int]
 VARIANTS = ("stripped", "shipped", "pixel")
-
-
-class CrossvalError(RasterError, RuntimeError):
-    """A fold cannot run (training failed, or OUT holds a run with other settings)."""
 
 
 @dataclass

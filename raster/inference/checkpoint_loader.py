@@ -11,7 +11,6 @@ import torch
 from raster.data.render import RasterConfig
 from raster.engine.checkpoint import load_trained_model
 from raster.engine.device import resolve_device
-from raster.engine.loop import LossConfig
 from raster.errors import CheckpointError  # noqa: F401  (re-exported)
 from raster.models.glyph_net import GlyphNet
 from raster.models.levit_infer import FusedGlyphNet
@@ -26,7 +25,6 @@ class LoadedModel:
         ckpt: the checkpoint dict (``args``, ``label_to_index``, ...).
         raster: the raster config training used (images must be rendered with it).
         index_to_label: label string per classifier output.
-        loss_cfg: ArcFace scale/margin of the run (``class_logits`` needs them).
         path: the checkpoint file.
         device: where the model lives.
     """
@@ -35,7 +33,6 @@ class LoadedModel:
     ckpt: dict
     raster: RasterConfig
     index_to_label: list[str]
-    loss_cfg: LossConfig
     path: Path
     device: torch.device
 
@@ -81,10 +78,4 @@ def load_model(path: str | Path, device: str | torch.device = "cpu") -> LoadedMo
     index_to_label = [""] * len(l2i)
     for label, i in l2i.items():
         index_to_label[int(i)] = str(label)
-    args = ckpt.get("args", {})
-    default = LossConfig()  # a run without the ArcFace flags trained with their defaults
-    loss_cfg = LossConfig(
-        arcface_scale=float(args.get("arcface_scale", default.arcface_scale)),
-        arcface_margin=float(args.get("arcface_margin", default.arcface_margin)),
-    )
-    return LoadedModel(model, ckpt, raster, index_to_label, loss_cfg, path, device)
+    return LoadedModel(model, ckpt, raster, index_to_label, path, device)

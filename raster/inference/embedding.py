@@ -17,11 +17,10 @@ import torch
 from torch.utils.data import DataLoader
 
 from raster.data.dataset import GlyphDataset
+from raster.data.model_input import unit_images
 from raster.data.pipeline import DataConfig, add_data_args
-from raster.engine.loop import class_logits
 from raster.inference.checkpoint_loader import LoadedModel
 from raster.inference.meta import dataset_meta, write_meta
-from raster.metrics.knn import l2_normalize
 from raster.progress import progress_bar
 
 # Data settings that select rows; the run's other settings (cache, raster) are always kept.
@@ -105,16 +104,16 @@ def forward_batches(
         total: number of images (for the progress bar).
 
     Returns:
-        ``(logits, embeddings)``: float32 (N, C) classification logits (ArcFace checkpoints:
-        scaled cosines, as in training's evaluation) and float32 (N, D) unit-norm embeddings.
+        ``(logits, embeddings)``: float32 (N, C) logits of the model's inference head
+        (:meth:`~raster.models.glyph_net.GlyphNet.infer`) and float32 (N, D) unit-norm
+        embeddings.
     """
     logits, embs = [], []
     bar = progress_bar(total=total, desc=desc, unit="glyph", enabled=progress)
     for images in batches:
-        out = loaded.model(images.to(loaded.device))
-        out = {k: v.float() for k, v in out.items()}
-        logits.append(class_logits(loaded.model, out, None, loaded.loss_cfg).cpu())
-        embs.append(l2_normalize(out["embedding"]).cpu())
+        batch_logits, batch_embs = loaded.model.infer(images.to(loaded.device))
+        logits.append(batch_logits.cpu())
+        embs.append(batch_embs.cpu())
         bar.update(images.shape[0])
     bar.close()
     if not logits:
@@ -134,8 +133,7 @@ def forward_images(
 
     def gen():
         for s in range(0, len(images), batch_size):
-            chunk = torch.from_numpy(np.ascontiguousarray(images[s : s + batch_size]))
-            yield chunk.float().div_(255.0).unsqueeze(1)
+            yield torch.from_numpy(unit_images(images[s : s + batch_size]))
 
     return forward_batches(loaded, gen(), len(images), "identify", progress)
 

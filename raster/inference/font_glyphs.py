@@ -18,9 +18,10 @@ import numpy as np
 from fontTools.pens.recordingPen import DecomposingRecordingPen
 
 from raster.data.contours import MalformedContours, Outline, parse_contours
-from raster.data.fonts import FontFace, FontLoadError, font_metrics, iter_faces
+from raster.data.fonts import FontFace, FontLoadError, font_metrics, glyph_advances, iter_faces
 from raster.data.glyph_rows import recording_to_contours
-from raster.data.render import RasterConfig, infer_upem, outline_height, render_many
+from raster.data.model_input import ModelInput, build_inputs
+from raster.data.render import RasterConfig, infer_upem, outline_height
 from raster.errors import NoOutlinesError  # noqa: F401  (re-exported)
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ class FontGlyphs:
         names: glyph names (N).
         contours: contours JSON text per glyph (N), font units, ingest format.
         outlines: the same parsed (N), straight from the pen recordings (what renders).
+        advances: float64 (N,) advance widths from ``hmtx`` (font units; NaN without one).
     """
 
     path: Path
@@ -52,6 +54,11 @@ class FontGlyphs:
     names: list[str]
     contours: list[str]
     outlines: list[Outline]
+    advances: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.advances is None:
+            self.advances = np.full(len(self.names), np.nan)
 
     def __len__(self) -> int:
         return len(self.names)
@@ -65,12 +72,17 @@ class FontGlyphs:
             names=[self.names[r] for r in rows],
             contours=[self.contours[r] for r in rows],
             outlines=[self.outlines[r] for r in rows],
+            advances=self.advances[rows] if rows else self.advances[:0],
         )
+
+    def model_input(self, cfg: RasterConfig) -> ModelInput:
+        """The model's input of every glyph (:func:`~raster.data.model_input.build_inputs`):
+        renders as training makes them and the glyphs' metrics."""
+        return build_inputs(self.outlines, np.full(len(self), self.upem), cfg, self.advances)
 
     def render(self, cfg: RasterConfig) -> np.ndarray:
         """Render every glyph as training does: uint8 (N, S, S), ink = 255."""
-        images, _ = render_many(self.outlines, np.full(len(self), self.upem), cfg)
-        return images
+        return self.model_input(cfg).images
 
     def pngs(self, size: int) -> list[bytes]:
         """PNG per glyph for a person to see (the review page, the run report): black ink on
@@ -136,6 +148,7 @@ def read_font_glyphs(path: str | Path, face_index: int = 0) -> FontGlyphs:
     inferred = upem is None or upem <= 0
     if inferred:  # as training does for DB fonts without upem (selection.infer_font_upems)
         upem = infer_upem(outline_height(o) for o in outlines)
+    advances = glyph_advances(font, gids)
     return FontGlyphs(
         path,
         face,
@@ -146,4 +159,5 @@ def read_font_glyphs(path: str | Path, face_index: int = 0) -> FontGlyphs:
         names,
         contours,
         outlines,
+        np.full(len(gids), np.nan) if advances is None else advances.astype(np.float64),
     )

@@ -44,6 +44,7 @@ from raster.inference.reference import (  # noqa: F401
     SEARCH_BLOCK,
     InvertedLists,
     ReferenceIndex,
+    first_non_finite,
     train_inverted_lists,
 )
 from raster.metrics.knn import knn
@@ -90,6 +91,13 @@ def load_index(
         raise IndexMismatchError(
             f"{path}: not a reference index of format {INDEX_FORMAT} "
             f"({len(vectors)} vectors, {len(meta)} meta rows)"
+        )
+    bad = first_non_finite(vectors)
+    if bad is not None:
+        source = path / (VECTORS_FILE if (path / VECTORS_FILE).is_file() else INDEX_FILE)
+        raise IndexMismatchError(
+            f"{source}: non-finite value in row {bad} (glyph_id {meta[bad].get('glyph_id')}); "
+            "rebuild the index with `python -m raster.index build`"
         )
     if checkpoint is not None and fingerprint is None:
         fingerprint = file_sha256(checkpoint)
@@ -145,13 +153,17 @@ def _read_lists(path: Path, info: dict, rows: int) -> InvertedLists | None:
 
 
 def _read_vectors(path: Path) -> np.ndarray:
-    """float32 (N, D) embeddings: ``vectors.npy`` memory-mapped (copy-on-write, so nothing is
-    read until searched and the page cache is shared between processes), else from faiss."""
+    """float32 (N, D) embeddings: ``vectors.npy`` memory-mapped (copy-on-write, so the page
+    cache is shared between processes; :func:`load_index` reads it once, in blocks, to refuse
+    non-finite rows), else from faiss."""
     npy = path / VECTORS_FILE
     if npy.is_file():
-        vectors = np.load(npy, mmap_mode="c")
-        if vectors.dtype != np.float32 or vectors.ndim != 2:
-            raise ValueError(f"{npy}: not a float32 (N, D) array")
+        try:
+            vectors = np.load(npy, mmap_mode="c")
+        except (ValueError, EOFError) as exc:  # numpy's advice (allow_pickle) is not for us
+            raise ValueError(f"{npy}: not a vectors array (not a float32 (N, D) array)") from exc
+        if not isinstance(vectors, np.ndarray) or vectors.dtype != np.float32 or vectors.ndim != 2:
+            raise ValueError(f"{npy}: not a vectors array (not a float32 (N, D) array)")
         return vectors
     import faiss
 

@@ -4,8 +4,9 @@ Importing torch costs ~2 s and ~650 MB of resident memory before a single glyph 
 than the rest of ``identify`` on a typical font. A release therefore also ships its network
 exported to ONNX (``glyph-raster-rN.onnx``); ``identify``, ``pdf repair`` and the Python API run
 it on the CPU with onnxruntime when no ``--checkpoint`` is given. It computes what
-:func:`~raster.inference.embedding.forward_batches` computes (the logits ``class_logits`` gives
-in evaluation and the unit-norm embedding) from the same network.
+:func:`~raster.inference.embedding.forward_batches` computes
+(:meth:`~raster.models.glyph_net.GlyphNet.infer`: the inference head's logits and the unit-norm
+embedding) from the same network.
 
 Weights are stored in the file as fp16 initializers, each followed by a ``Cast`` to float32:
 onnxruntime folds the casts once when it builds the session, and the graph runs in fp32.
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from raster.data.model_input import unit_images
 from raster.data.render import RasterConfig
 from raster.errors import CheckpointError
 from raster.paths import atomic_output
@@ -74,9 +76,8 @@ class OnnxModel:
         bar = progress_bar(total=len(images), desc="identify", unit="glyph", enabled=progress)
         step = max(1, min(batch_size, ONNX_BATCH))
         for start in range(0, len(images), step):
-            chunk = images[start : start + step].astype(np.float32)
-            chunk *= np.float32(1.0 / 255.0)
-            lo, em = self.session.run(list(OUTPUT_NAMES), {INPUT_NAME: chunk[:, None]})
+            chunk = unit_images(images[start : start + step])
+            lo, em = self.session.run(list(OUTPUT_NAMES), {INPUT_NAME: chunk})
             logits.append(lo)
             embs.append(em)
             bar.update(len(chunk))
@@ -162,9 +163,7 @@ def export_onnx(checkpoint: str | Path, out: str | Path) -> Path:
     import onnx
     import torch
 
-    from raster.engine.loop import class_logits
     from raster.inference.checkpoint_loader import load_model
-    from raster.metrics.knn import l2_normalize
 
     loaded = load_model(checkpoint, "cpu")
 
@@ -174,9 +173,7 @@ def export_onnx(checkpoint: str | Path, out: str | Path) -> Path:
             self.model = model
 
         def forward(self, images):
-            out = self.model(images)
-            logits = class_logits(self.model, out, None, loaded.loss_cfg)
-            return logits, l2_normalize(out["embedding"])
+            return self.model.infer(images)
 
     wrapper = _Outputs(loaded.model).eval()
     s = loaded.img_size

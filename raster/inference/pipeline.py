@@ -187,9 +187,9 @@ def identify_font(
     method = method or predictor.default_method()
     glyphs = glyphs or read_font_glyphs(path)
     mark("read")
-    images = glyphs.render(predictor.loaded.raster)
+    inputs = glyphs.model_input(predictor.loaded.raster)
     mark("render")
-    raw, probs = predictor.predict_images(images, method, batch_size, mark=mark)
+    raw, probs = predictor.predict_images(inputs, method, batch_size, mark=mark)
     shape = restrict(probs, allowed_labels(predictor.labels, charset))
     if scripts not in SCRIPT_CHOICES:
         raise ValueError(f"scripts must be one of {SCRIPT_CHOICES}, got {scripts!r}")

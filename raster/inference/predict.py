@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from raster.data.model_input import ModelInput, as_input, distinct_inputs
 from raster.errors import CheckpointError
 from raster.inference.calibration import DEFAULT_KNN_EPS, DEFAULT_KNN_TAU, knn_vote, softmax_t
 from raster.inference.priors import apply_prior, label_prior
@@ -103,25 +104,30 @@ class Predictor:
         """``both`` with an index (best in bench/bench_identify.py), else ``classifier``."""
         return "both" if self.index is not None else "classifier"
 
-    def run(self, images: np.ndarray, batch_size: int = 256, progress: bool = False) -> RawOutputs:
-        """Model outputs for uint8 (N, S, S) renders."""
-        return RawOutputs(*self.loaded.run_images(images, batch_size, progress))
+    def run(
+        self, inputs: ModelInput | np.ndarray, batch_size: int = 256, progress: bool = False
+    ) -> RawOutputs:
+        """Model outputs for the model's inputs (:mod:`raster.data.model_input`; uint8
+        (N, S, S) renders alone are inputs with unknown metrics)."""
+        return RawOutputs(*self.loaded.run_images(as_input(inputs).images, batch_size, progress))
 
     def predict_images(
         self,
-        images: np.ndarray,
+        inputs: ModelInput | np.ndarray,
         method: str,
         batch_size: int = 256,
         progress: bool = False,
         mark: Callable[[str], None] | None = None,
     ) -> tuple[RawOutputs, np.ndarray]:
-        """:meth:`run` and :meth:`probabilities` of uint8 (N, S, S) renders, each distinct image
-        once (fonts repeat shapes under several names: 14 % of IBM Plex Sans Arabic's glyphs,
-        20 % of Amiri's): ``(outputs, float64 (N, L) probabilities)``, row i for image i.
-        ``mark("forward")`` and ``mark("knn+calibration")`` are called as each stage ends."""
+        """:meth:`run` and :meth:`probabilities` of the model's inputs, each distinct input
+        (image and metrics) once (fonts repeat shapes under several names: 14 % of IBM Plex
+        Sans Arabic's glyphs, 20 % of Amiri's): ``(outputs, float64 (N, L) probabilities)``,
+        row i for input i. ``mark("forward")`` and ``mark("knn+calibration")`` are called as
+        each stage ends."""
         mark = mark or (lambda stage: None)
-        first, inverse = distinct_images(images)
-        raw = self.run(images[first], batch_size, progress)
+        inputs = as_input(inputs)
+        first, inverse = distinct_inputs(inputs)
+        raw = self.run(inputs.take(first), batch_size, progress)
         mark("forward")
         probs = np.empty((len(first), len(self.labels)), np.float64)
         for s in range(0, len(first), PROBABILITY_ROWS):  # bounds the (rows, L) temporaries
@@ -163,19 +169,7 @@ class Predictor:
         return p if prior is None else apply_prior(p, prior, self.prior)
 
 
-def distinct_images(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(first, inverse)`` for uint8 (N, S, S) images: ``images[first]`` are the distinct
-    images in order of first appearance and ``images[first][inverse]`` equals ``images``."""
-    n = len(images)
-    if n == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    rows = np.ascontiguousarray(images).reshape(n, -1)
-    keys = rows.view(np.dtype((np.void, rows.shape[1])))[:, 0]
-    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    order = np.argsort(first, kind="stable")  # distinct images in order of first appearance
-    rank = np.empty_like(order)
-    rank[order] = np.arange(len(order))
-    return first[order], rank[inverse.reshape(-1)]
+distinct_images = distinct_inputs  # the older name: images alone are inputs too
 
 
 def load_predictor(
@@ -208,15 +202,15 @@ def load_predictor(
     phases = phases if phases is not None else Phases()
     if checkpoint is None:
         from raster.inference.shipped import (
-            load_inference_model,
             load_shipped_index,
+            load_shipped_model,
             log_shipped,
             read_sidecar,
         )
 
         log_shipped(read_sidecar())
         with phases.phase("model load"):
-            loaded = load_inference_model(device)
+            loaded = load_shipped_model(device)
         with phases.phase("index load"):
             ref = _load_index(index, loaded.path) if index else load_shipped_index()
         return Predictor(loaded, ref, k=k, prior=prior)

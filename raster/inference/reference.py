@@ -163,6 +163,16 @@ class ReferenceIndex:
         return idx.astype(np.int64), sims
 
 
+def first_non_finite(array: np.ndarray, rows: int = 1 << 15) -> int | None:
+    """The first row of ``array`` (N, ...) holding a NaN or an infinity, or None; read in
+    blocks of ``rows`` rows, so a memory-mapped array is never copied whole."""
+    for s in range(0, len(array), rows):
+        bad = ~np.isfinite(array[s : s + rows]).reshape(min(rows, len(array) - s), -1).all(1)
+        if bad.any():
+            return s + int(np.argmax(bad))
+    return None
+
+
 def dequantize(q: np.ndarray, scale: np.ndarray) -> np.ndarray:
     """float32 (N, D) unit rows from int8 ``q`` (N, D) and per-dimension ``scale`` (D,)."""
     vectors = q.astype(np.float32)

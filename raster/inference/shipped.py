@@ -15,12 +15,12 @@ A release is four files whose names carry its version (:data:`RELEASE`)::
                                 corpus manifest's sha256
 
 ``identify``, ``pdf repair`` and the API run the ONNX file when the device is the CPU and
-onnxruntime is installed (:func:`load_inference_model`); a release without one (or
+onnxruntime is installed (:func:`load_shipped_model`); a release without one (or
 ``--device cuda``) runs the checkpoint through torch.
 
 Loading checks each file's sha256 against the sidecar first; a missing or altered file is a
-one-line :class:`ShippedModelError`. :func:`pack_release` writes a release from a trained
-checkpoint and its index (``python -m raster.release``).
+one-line :class:`ShippedModelError`. :mod:`~raster.inference.release_packing` writes a release
+from a trained checkpoint and its index (``python -m raster.release pack``).
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ from __future__ import annotations
 import json
 import logging
 import time
+import zipfile
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -35,18 +37,14 @@ from pathlib import Path
 
 import numpy as np
 
-from raster.errors import CheckpointError
-from raster.paths import atomic_output, file_sha256
+from raster.errors import ShippedModelError  # noqa: F401  (re-exported)
+from raster.paths import file_sha256
 
 log = logging.getLogger(__name__)
 
 RELEASE = "glyph-raster-r2"
 SIDECAR_FORMAT = 1
 INDEX_PACKAGE = "raster.weights"
-
-
-class ShippedModelError(CheckpointError):
-    """The shipped model is missing or does not match its sidecar; one-line reason."""
 
 
 @dataclass(frozen=True)
@@ -131,26 +129,17 @@ def describe(info: dict) -> str:
     )
 
 
-def load_shipped_model(device: str = "cpu", files: ReleaseFiles | None = None):
-    """The shipped checkpoint as a :class:`~raster.inference.checkpoint_loader.LoadedModel` (fp32 on
-    ``device``), after checking its sha256."""
-    from raster.inference.checkpoint_loader import load_model
-
-    files = files or shipped_files()
-    info = read_sidecar(files)
-    verify_file(files.model, info)
-    return load_model(files.model, device)
-
-
 def has_onnx(info: dict, files: ReleaseFiles) -> bool:
     """Whether the release lists an ONNX export of its network (releases before it did not)."""
     return files.onnx.name in info.get("files", {})
 
 
-def load_inference_model(device: str = "auto", files: ReleaseFiles | None = None, threads: int = 0):
-    """The shipped network for answering: the ONNX export on the CPU (no torch import) when
-    the release has one, onnxruntime is installed and ``device`` is ``auto`` or ``cpu``;
-    otherwise the checkpoint through torch on ``device``. Checks the files' sha256 first.
+def load_shipped_model(
+    device: str = "auto", files: ReleaseFiles | None = None, threads: int = 0, *, onnx: bool = True
+):
+    """The shipped network, after checking its files' sha256: the ONNX export on the CPU (no
+    torch import) when ``onnx``, the release has one, onnxruntime is installed and ``device``
+    is ``auto`` or ``cpu``; otherwise the checkpoint through torch on ``device`` (fp32).
 
     Returns:
         An :class:`~raster.inference.onnx_model.OnnxModel` or a
@@ -161,14 +150,16 @@ def load_inference_model(device: str = "auto", files: ReleaseFiles | None = None
 
     files = files or shipped_files()
     info = read_sidecar(files)
-    if device in ("auto", "cpu") and has_onnx(info, files) and onnxruntime_available():
+    verify_file(files.model, info)  # its sha256 names the model in indexes built with it
+    if onnx and device in ("auto", "cpu") and has_onnx(info, files) and onnxruntime_available():
         from raster.data.render import RasterConfig
 
-        verify_file(files.model, info)  # its sha256 names the model in indexes built with it
         verify_file(files.onnx, info)
         raster = RasterConfig.from_dict(info["raster_config"])
         return load_onnx_model(files.onnx, files.model, raster, info["labels"], threads)
-    return load_shipped_model(device, files)
+    from raster.inference.checkpoint_loader import load_model  # imports torch
+
+    return load_model(files.model, device)
 
 
 def load_shipped_index(files: ReleaseFiles | None = None):
@@ -208,6 +199,7 @@ class ReleaseCheck:
         total_bytes: every listed file (checkpoint, ONNX export, index).
         sha_seconds, model_seconds, index_seconds: wall time (s) of the sha256 checks and loads.
         labels: labels of the model; rows: reference rows of the index.
+        runtime: what runs the model (``OnnxModel`` or ``LoadedModel``, torch).
     """
 
     info: dict
@@ -217,6 +209,7 @@ class ReleaseCheck:
     index_seconds: float
     labels: int
     rows: int
+    runtime: str
 
 
 def verify_release(folder: str | Path | None = None, release: str = RELEASE) -> ReleaseCheck:
@@ -232,7 +225,7 @@ def verify_release(folder: str | Path | None = None, release: str = RELEASE) -> 
     for path in listed:
         verify_file(path, info)
     t1 = time.perf_counter()
-    loaded = load_inference_model("cpu", files)
+    loaded = load_shipped_model("cpu", files)
     t2 = time.perf_counter()
     ref = load_shipped_index(files)
     t3 = time.perf_counter()
@@ -244,13 +237,19 @@ def verify_release(folder: str | Path | None = None, release: str = RELEASE) -> 
         t3 - t2,
         len(loaded.index_to_label),
         len(ref),
+        type(loaded).__name__,
     )
 
 
 def read_packed_index(path: Path, info: dict):
     """A :class:`~raster.inference.reference.ReferenceIndex` from a packed ``.index.npz``
     (with its inverted lists, when packed with them: approximate search)."""
-    from raster.inference.reference import DEFAULT_NPROBE, InvertedLists, ReferenceIndex
+    from raster.inference.reference import (
+        DEFAULT_NPROBE,
+        InvertedLists,
+        ReferenceIndex,
+        first_non_finite,
+    )
 
     try:
         with np.load(path, allow_pickle=False) as z:
@@ -258,8 +257,14 @@ def read_packed_index(path: Path, info: dict):
             codes, names = z["label_codes"].astype(np.int64), z["label_names"].tolist()
             gids, fkeys, fcodes = z["glyph_ids"], z["font_keys"].tolist(), z["font_codes"]
             ivf = (z["ivf_centroids"], z["ivf_lists"]) if "ivf_lists" in z.files else None
-    except (OSError, KeyError, ValueError) as exc:
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
         raise ShippedModelError(f"{path}: not a packed reference index ({exc})") from exc
+    for name, values in (("scale", scale), ("ivf_centroids", ivf[0] if ivf else scale[:0])):
+        bad = first_non_finite(values)
+        if bad is not None:
+            raise ShippedModelError(
+                f"{path}: non-finite value in its {name}, row {bad}; reinstall glyph-raster"
+            )
     inverted = None
     if ivf is not None:
         nprobe = int(info.get("index", {}).get("inverted_lists", {}).get("nprobe", DEFAULT_NPROBE))
@@ -281,152 +286,9 @@ def load_shipped_predictor(
     from raster.inference.predict import Predictor
 
     files = files or shipped_files()
-    loaded = load_inference_model(device, files)
+    loaded = load_shipped_model(device, files)
     ref = load_shipped_index(files)
     return Predictor(loaded, ref, k=k)
-
-
-# ----------------------------------------------------------------------------- packing
-
-
-def half_checkpoint(src: str | Path, dst: str | Path) -> Path:
-    """Write ``dst``: the inference part of checkpoint ``src`` with float tensors in fp16.
-
-    Keeps the model, its configs, label map, args, epoch and metrics; drops optimizer and
-    RNG states. :func:`~raster.inference.checkpoint_loader.load_model` reads it (weights back to fp32).
-    """
-    import torch
-
-    from raster.engine.checkpoint import load_checkpoint, save_checkpoint
-
-    ckpt = load_checkpoint(src)
-    state = {k: (v.half() if torch.is_floating_point(v) else v) for k, v in ckpt["model"].items()}
-    keep = ("epoch", "args", "model_config", "raster_config", "label_to_index", "metrics", "best")
-    payload = {k: ckpt[k] for k in keep if k in ckpt}
-    payload.update(model=state, weights_only=True, weights_dtype="float16")
-    payload.pop("format", None)
-    return save_checkpoint(dst, payload)
-
-
-def quantize_int8(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Symmetric per-dimension int8: ``(q int8 (N, D), scale float32 (D,))``, x ≈ q * scale."""
-    x = np.asarray(vectors, np.float32)
-    scale = np.abs(x).max(axis=0) / 127.0 if len(x) else np.ones(x.shape[1], np.float32)
-    scale = np.where(scale > 0, scale, 1.0).astype(np.float32)
-    q = np.clip(np.rint(x / scale[None, :]), -127, 127).astype(np.int8)
-    return q, scale
-
-
-def pack_index(index_dir: str | Path, out: str | Path) -> dict:
-    """Write a reference index directory (``index build``) as a packed ``.index.npz``, with
-    the inverted lists of its approximate search (k-means of the rows as they load back).
-
-    Returns:
-        The index part of the sidecar: row count, dims, labels, calibration, inverted lists,
-        source info.
-    """
-    from raster.inference.index import load_index
-    from raster.inference.reference import (
-        DEFAULT_NPROBE,
-        dequantize,
-        inverted_list_count,
-        train_inverted_lists,
-    )
-
-    ref = load_index(index_dir)
-    q, scale = quantize_int8(ref.vectors)
-    n_lists = inverted_list_count(len(ref))
-    inverted = train_inverted_lists(dequantize(q, scale), n_lists, DEFAULT_NPROBE)
-    font_keys, font_codes = np.unique(
-        np.asarray([str(m["f_id"]) for m in ref.meta]), return_inverse=True
-    )
-    out = Path(out)
-    with atomic_output(out, suffix=".npz") as tmp:  # savez adds .npz to a name without it
-        np.savez_compressed(
-            tmp,
-            embeddings_q=q,
-            scale=scale,
-            label_codes=ref.label_codes.astype(np.int32),
-            label_names=np.asarray(ref.label_names),
-            glyph_ids=np.asarray([int(m["glyph_id"]) for m in ref.meta], np.int64),
-            font_keys=font_keys,
-            font_codes=font_codes.astype(np.int32),
-            ivf_centroids=inverted.centroids,
-            ivf_lists=inverted.lists,
-        )
-    info = dict(ref.info)
-    keep = ("fingerprint", "embed_dim", "n", "n_val", "labels", "ligatures", "calibration")
-    return {
-        **{k: info[k] for k in keep if k in info},
-        "quantization": "int8, symmetric, one fp32 scale per dimension; rows re-normalized",
-        "inverted_lists": {"lists": len(inverted.centroids), "nprobe": inverted.nprobe},
-        "source_db": info.get("db"),
-    }
-
-
-def pack_release(
-    checkpoint: str | Path,
-    index_dir: str | Path,
-    out_dir: str | Path,
-    *,
-    release: str = RELEASE,
-    recipe: dict | None = None,
-    corpus_manifest: str | Path | None = None,
-    extra: dict | None = None,
-) -> dict:
-    """Write the release's files into ``out_dir`` (checkpoint, its ONNX export, packed index,
-    sidecar) and return the sidecar.
-
-    Args:
-        checkpoint: the fp16 checkpoint (:func:`half_checkpoint`) the index was built with.
-        index_dir: its reference index directory (its fingerprint must be the checkpoint's).
-        recipe: how the model was trained (command, flags, time, machine), stored as given.
-        corpus_manifest: the corpus manifest JSON; its sha256 (and its font list's families)
-            go into the sidecar.
-    """
-    import shutil
-
-    from raster.engine.checkpoint import load_checkpoint
-    from raster.inference.index import load_index
-
-    files = ReleaseFiles.at(out_dir, release)
-    files.model.parent.mkdir(parents=True, exist_ok=True)
-    load_index(index_dir, checkpoint)  # refuses an index of another checkpoint
-    if Path(checkpoint).resolve() != files.model.resolve():
-        shutil.copyfile(checkpoint, files.model)
-    index_info = pack_index(index_dir, files.index)
-    from raster.inference.onnx_model import export_onnx
-
-    export_onnx(files.model, files.onnx)
-    ckpt = load_checkpoint(files.model)
-    l2i = ckpt["label_to_index"]
-    labels = sorted(l2i, key=lambda lab: int(l2i[lab]))
-    manifest = None
-    if corpus_manifest is not None:
-        manifest = {"path": str(corpus_manifest), "sha256": file_sha256(corpus_manifest)}
-    info = {
-        "format": SIDECAR_FORMAT,
-        "release": release,
-        "files": {
-            p.name: {"sha256": file_sha256(p), "bytes": p.stat().st_size}
-            for p in (files.model, files.onnx, files.index)
-        },
-        "model_config": ckpt["model_config"],
-        "raster_config": ckpt["raster_config"],
-        "weights_dtype": ckpt.get("weights_dtype", "float32"),
-        "labels": labels,
-        "index": index_info,
-        "recipe": recipe or {},
-        "corpus_manifest": manifest,
-        "training": {
-            "epoch": ckpt.get("epoch"),
-            "best": ckpt.get("best"),
-            "metrics": ckpt.get("metrics"),
-        },
-        **(extra or {}),
-    }
-    files.sidecar.write_text(json.dumps(info, indent=1, ensure_ascii=False) + "\n")
-    return info
 
 
 def model_or_shipped(checkpoint: str | Path | None, device: str = "cpu"):
@@ -438,7 +300,7 @@ def model_or_shipped(checkpoint: str | Path | None, device: str = "cpu"):
         return load_model(checkpoint, device)
     files = shipped_files()
     log_shipped(read_sidecar(files))
-    return load_shipped_model(device, files)
+    return load_shipped_model(device, files, onnx=False)
 
 
 def log_shipped(info: dict) -> None:

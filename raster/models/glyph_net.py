@@ -28,6 +28,9 @@ class ModelConfig:
         embed_hidden: hidden width of the embedding MLP.
         embed_dropout: dropout inside the embedding MLP.
         drop_path: stochastic depth rate of the backbone.
+        cosine_scale: the inference head: 0 gives the linear classifier's logits, s > 0 the
+            scaled cosines ``s * cos(features, class weight)`` (a run trained with an ArcFace
+            margin; its checkpoints before this field name it in their ``args``).
     """
 
     num_classes: int
@@ -37,6 +40,8 @@ class ModelConfig:
     embed_hidden: int = 256
     embed_dropout: float = 0.1
     drop_path: float = 0.0
+    # the inference head (0: linear), not a training setting
+    cosine_scale: float = 0.0
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -60,19 +65,29 @@ def create_backbone(name: str, img_size: int, drop_path: float = 0.0) -> nn.Modu
 
 
 class GlyphNet(nn.Module):
-    """Backbone + classifier + embedding head, both heads on the same pooled features.
+    """Backbone + classifier + embedding head, both heads on the same pooled features: the one
+    model definition (training builds timm's backbone; inference passes the timm-free fused one,
+    :class:`~raster.models.levit_infer.FusedGlyphNet`, and the ONNX export runs :meth:`infer`).
 
-    Input: ``(B, 1, S, S)`` float images in [0, 1], ink = 1 (see ``raster.data.render``).
+    Input: ``(B, 1, S, S)`` float images in [0, 1], ink = 1, as
+    :func:`raster.data.model_input.unit_images` makes them.
     Output of ``forward``: a dict with
         ``logits``    (B, num_classes) plain linear classifier (the guide's Fix #3),
         ``embedding`` (B, embed_dim) L2-normalized,
         ``features``  (B, F) pooled backbone features (F = 384 for LeViT-128S).
+
+    Args:
+        config: the model's configuration.
+        backbone: a built backbone with timm's ``forward_features``/``forward_head`` (default:
+            :func:`create_backbone` of the config).
     """
 
-    def __init__(self, config: ModelConfig):
+    def __init__(self, config: ModelConfig, backbone: nn.Module | None = None):
         super().__init__()
         self.config = config
-        self.backbone = create_backbone(config.backbone, config.img_size, config.drop_path)
+        if backbone is None:
+            backbone = create_backbone(config.backbone, config.img_size, config.drop_path)
+        self.backbone = backbone
         feat_dim = self.feature_dim  # what forward_head(pre_logits=True) returns
         # Fix #3: a plain Linear classifier (no BatchNorm), init as the guide says.
         self.classifier = nn.Linear(feat_dim, config.num_classes)
@@ -108,7 +123,26 @@ class GlyphNet(nn.Module):
             "features": feats,
         }
 
+    def inference_logits(self, out: dict[str, torch.Tensor]) -> torch.Tensor:
+        """(B, C) logits of the inference head from :meth:`forward`'s output: the linear
+        classifier's, or ``cosine_scale`` times the cosines to the class weights (no margin:
+        the margin is a training loss setting, not part of the model)."""
+        scale = self.config.cosine_scale
+        if scale <= 0:
+            return out["logits"]
+        feats, weight = out["features"], self.classifier.weight
+        dtype = torch.float64 if feats.dtype == torch.float64 else torch.float32
+        cos = l2_normalize(feats.to(dtype)) @ l2_normalize(weight.to(dtype)).t()
+        return scale * cos.clamp(-1.0, 1.0)  # rounding can leave |cos| a hair above 1
+
+    def infer(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """What inference answers with: ``(logits (B, C), unit embedding (B, D))`` (float32) of
+        (B, 1, S, S) images in [0, 1]; the ONNX export is this function."""
+        out = {k: v.float() for k, v in self(images).items()}
+        return self.inference_logits(out), l2_normalize(out["embedding"])
+
 
 def build_model(config: ModelConfig) -> GlyphNet:
-    """The one model factory: train, embed, identify and debug all build through here."""
+    """The factory of a trainable model (timm's backbone): train and debug build through here;
+    inference loads :class:`~raster.models.levit_infer.FusedGlyphNet` where it can."""
     return GlyphNet(config)

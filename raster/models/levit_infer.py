@@ -19,7 +19,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from raster.metrics.knn import l2_normalize
+from raster.models.glyph_net import GlyphNet
 
 # timm's levit model_cfgs of the s16-stem, hard-swish variants (the others fall back to timm).
 LEVIT_CONFIGS = {
@@ -159,7 +159,8 @@ class FusedLevit(nn.Module):
                 self.layers.append(_Mlp(sd, f"{p}.blocks.{j}.mlp"))
         self.num_features = cfg["embed_dim"][-1]
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward_features(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, 1, S, S) in [-1, 1] -> tokens (B, T, F), as timm's ``forward_features``."""
         w = list(self.stem)
         for i in range(4):
             x = F.conv2d(x, w[2 * i], w[2 * i + 1], stride=2, padding=1)
@@ -170,25 +171,23 @@ class FusedLevit(nn.Module):
             # attention downsampling changes the token count and width: no residual around it
             down = isinstance(layer, _Attention) and layer.stride > 1
             x = layer(x) if down else x + layer(x)
+        return x
+
+    def forward_head(self, x: torch.Tensor, pre_logits: bool = True) -> torch.Tensor:
+        """Tokens (B, T, F) -> pooled features (B, F) (timm's average pool; no classifier)."""
         return x.mean(1)
 
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.forward_head(self.forward_features(x))
 
-class FusedGlyphNet(nn.Module):
-    """A trained GlyphNet for inference without timm: :class:`FusedLevit` plus the same
-    classifier and embedding heads (``classifier``, ``embed_head``, ``config`` as GlyphNet)."""
+
+class FusedGlyphNet(GlyphNet):
+    """A trained GlyphNet for inference without timm: the same model definition (heads,
+    forward, inference head) with :class:`FusedLevit` as its backbone; eval mode, no
+    gradients."""
 
     def __init__(self, config, state_dict: dict):
-        super().__init__()
-        self.config = config
-        self.backbone = FusedLevit(state_dict, config.backbone, config.img_size)
-        feat = self.backbone.num_features
-        self.classifier = nn.Linear(feat, config.num_classes)
-        self.embed_head = nn.Sequential(
-            nn.Linear(feat, config.embed_hidden),
-            nn.GELU(),
-            nn.Dropout(config.embed_dropout),
-            nn.Linear(config.embed_hidden, config.embed_dim),
-        )
+        super().__init__(config, FusedLevit(state_dict, config.backbone, config.img_size))
         heads = {
             k: v.float()
             for k, v in state_dict.items()
@@ -198,17 +197,5 @@ class FusedGlyphNet(nn.Module):
         missing = {k for k in self.state_dict() if k.startswith(("classifier.", "embed_head."))}
         if missing - set(heads):
             raise KeyError(f"checkpoint lacks {sorted(missing - set(heads))}")
+        self.requires_grad_(False)
         self.eval()
-
-    @property
-    def feature_dim(self) -> int:
-        return self.backbone.num_features
-
-    @torch.no_grad()
-    def forward(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
-        feats = self.backbone(images * 2.0 - 1.0)
-        return {
-            "logits": self.classifier(feats),
-            "embedding": l2_normalize(self.embed_head(feats)),
-            "features": feats,
-        }

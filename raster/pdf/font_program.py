@@ -67,9 +67,11 @@ def _wrap_cff(data: bytes) -> TTFont:
     fb.font["CFF "] = table
     widths = {}
     for name in order:
-        cs = top.CharStrings[name]
-        cs.decompile()
-        widths[name] = (int(cs.width) if getattr(cs, "width", None) is not None else 0, 0)
+        # fontTools sets a charstring's .width only when it runs it (draw), not on decompile()
+        cs, bounds = top.CharStrings[name], BoundsPen(None)
+        cs.draw(bounds)
+        lsb = int(round(bounds.bounds[0])) if bounds.bounds else 0
+        widths[name] = (int(round(cs.width)), lsb)
     return _finish_sfnt(fb, widths, upem)
 
 

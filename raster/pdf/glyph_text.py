@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from raster.data.fonts import FontLoadError
+from raster.data.fonts import FontLoadError, glyph_advances
 from raster.inference.assign import NO_LABEL
 from raster.inference.evidence.composition import Dots
 from raster.inference.evidence.dot_glyphs import bare_dots, is_dot_mark_label
@@ -105,13 +105,12 @@ def load_identifier(
     device: str = "cpu",
     method: str | None = None,
     *,
-    assign: bool = False,
-    no_label_prob: float = 0.01,
-    charset: str = "all",
     prior: float | None = None,
+    **identify_args,
 ) -> Identifier:
     """Load a model (None: the shipped one) and its index, and wrap it in
-    :func:`model_identifier` (what ``raster.pdf``'s model flags choose).
+    :func:`model_identifier` (what ``raster.pdf``'s model flags choose; ``identify_args``:
+    its ``assign``, ``no_label_prob``, ``charset``).
 
     Raises:
         CheckpointError / IndexMismatchError: unreadable checkpoint, or another model's index.
@@ -119,16 +118,12 @@ def load_identifier(
     from raster.inference.predict import load_predictor
 
     predictor = load_predictor(checkpoint, index, device, method, prior=prior)
-    return model_identifier(
-        predictor, method, assign=assign, no_label_prob=no_label_prob, charset=charset
-    )
+    return model_identifier(predictor, method, **identify_args)
 
 
 def _advance(ttfont, gid: int) -> int:
-    if "hmtx" not in ttfont:
-        return 0
-    name = ttfont.getGlyphOrder()[gid]
-    return int(ttfont["hmtx"].metrics.get(name, (0, 0))[0])
+    adv = glyph_advances(ttfont, [gid])
+    return 0 if adv is None else int(adv[0])
 
 
 @dataclass

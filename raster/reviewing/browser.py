@@ -11,6 +11,8 @@ import shutil
 from contextlib import contextmanager
 from pathlib import Path
 
+from raster.errors import BrowserMissing  # noqa: F401  (re-exported)
+
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 CHROMIUM_ARGS = (
     "--headless",
@@ -23,10 +25,6 @@ CHROMIUM_ARGS = (
     "--disable-sync",
 )
 INSTALL_HINT = "install it with: bash scripts/install_chromium.sh (Debian's chromium, from apt)"
-
-
-class BrowserMissing(RuntimeError):
-    """No Chromium, or no Playwright package, on this machine (message says how to fix)."""
 
 
 def chromium_path() -> str:

@@ -15,12 +15,10 @@ from raster.inference.font_glyphs import read_font_glyphs
 from raster.inference.index import load_index
 from raster.inference.pipeline import identify_font
 from raster.inference.predict import load_predictor
+from raster.inference.release_packing import half_checkpoint, pack_release, quantize_int8
 from raster.inference.shipped import (
     ShippedModelError,
-    half_checkpoint,
     load_shipped_predictor,
-    pack_release,
-    quantize_int8,
     read_sidecar,
     shipped_files,
 )

@@ -74,9 +74,13 @@ def test_simple_cff_and_cid_keyed_cff(tmp_path, tiny_fonts):
     font, ttfont, gids = _only_font(path)
     assert ttfont.getGlyphOrder() == [".notdef", "O", "L"]
     assert gids == {ord("O"): 1, ord("L"): 2}
+    # the advances and bearings of the program (they were all 0: issue 32)
+    hmtx = {"O": (600, 0), "L": (400, 0)}
+    assert {n: ttfont["hmtx"][n] for n in hmtx} == hmtx
     path = hand_pdf(tmp_path / "cid.pdf", "cid-cff", b"\x00\x02\x00\x01\x00\x07", tiny_fonts["cff"])
     font, ttfont, gids = _only_font(path)
     assert gids == {2: 2, 1: 1}  # CID 7 is past the last glyph: no glyph
+    assert [ttfont["hmtx"][n] for n in ttfont.getGlyphOrder()] == [(500, 50), (600, 0), (400, 0)]
 
 
 def test_wrapped_cff_program_reads_back_the_outlines(tmp_path, tiny_fonts):

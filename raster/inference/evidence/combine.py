@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from raster.inference.evidence import composition as comp
-from raster.inference.evidence.dot_glyphs import advances, bare_dots, is_dot_mark_label
+from raster.inference.evidence.dot_glyphs import bare_dots, is_dot_mark_label
 from raster.inference.evidence.gsub_links import GsubLinks, read_gsub_links
 from raster.inference.evidence.names import NameHint, name_reliability, parse_glyph_name
 from raster.labels import FORMS, dots_label, make_label, parse_label
@@ -179,9 +179,7 @@ def _apply_bare_dots(ev: Evidence, space: _Labels, glyphs) -> None:
     it one and the shape's answer is not itself a dot-shaped mark (U+0307 DOT ABOVE): the model
     has no label for bare dots and answers with a letter or some mark. Outline evidence, so a
     stripped font gets it exactly as shape only does."""
-    adv = advances(glyphs.face.ttfont, glyphs.gids)
-    if adv is None:
-        return
+    adv = glyphs.advances
     marks = space.dot_mark_columns()
     for i in np.flatnonzero(adv == 0):
         if ev.labels_out[i] is not None or marks[int(np.argmax(ev.probs[i]))]:

@@ -19,6 +19,7 @@ import unicodedata
 import numpy as np
 
 from raster.data.contours import Outline
+from raster.data.fonts import glyph_advances as advances  # noqa: F401  (the older name)
 from raster.data.render import FIT_MARGIN, RasterConfig, get_rasterizer
 from raster.inference.evidence.composition import Dots
 from raster.labels import label_codepoint
@@ -104,12 +105,3 @@ def is_dot_mark_label(label: str) -> bool:
     name = unicodedata.name(ch, "")
     dotted = ("DOT" in name or "DIAERESIS" in name) and "DOTLESS" not in name
     return unicodedata.category(ch).startswith("M") and dotted
-
-
-def advances(ttfont, gids: np.ndarray) -> np.ndarray | None:
-    """int (N,) advance widths of glyphs ``gids`` from ``hmtx`` (font units), None without it."""
-    if "hmtx" not in ttfont:
-        return None
-    order = ttfont.getGlyphOrder()
-    metrics = ttfont["hmtx"].metrics
-    return np.asarray([metrics.get(order[int(g)], (0, 0))[0] for g in gids], np.int64)

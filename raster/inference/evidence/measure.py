@@ -29,7 +29,8 @@ STAGES = (
 
 def shape_posterior(predictor, glyphs: FontGlyphs, method: str, batch_size: int = 256):
     """float64 (N, L) shape posterior of ``glyphs`` under ``predictor``."""
-    return predictor.predict_images(glyphs.render(predictor.loaded.raster), method, batch_size)[1]
+    inputs = glyphs.model_input(predictor.loaded.raster)
+    return predictor.predict_images(inputs, method, batch_size)[1]
 
 
 def hits(truth: dict, gids: np.ndarray, labels: list[str], probs: np.ndarray) -> dict:
