@@ -93,7 +93,14 @@ def build_parser() -> argparse.ArgumentParser:
         "paths", type=Path, nargs="+", help="IN.pdf OUT.pdf, or with --out-dir: PDFs and folders"
     )
     p.add_argument("--out-dir", type=Path, default=None, help="repair every input into DIR")
-    p.add_argument("--jobs", type=int, default=1, help="files repaired at once (with --out-dir)")
+    p.add_argument(
+        "--jobs", type=int, default=None, help="files repaired at once (with --out-dir; 1)"
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="overwrite an existing output that is not an earlier repair of its input",
+    )
     p.add_argument(
         "--replace-suspect",
         action="store_true",
@@ -144,11 +151,11 @@ def _language(args) -> str | None:
 def _repair_many(args, identifier) -> int:
     from raster.pdf.batch import collect_inputs, plan_outputs, repair_many
 
-    pairs = plan_outputs(collect_inputs(args.paths), args.out_dir)
+    pairs = plan_outputs(collect_inputs(args.paths), args.out_dir, force=args.force)
     results = repair_many(
         pairs,
         identifier,
-        jobs=args.jobs,
+        jobs=args.jobs or 1,
         on_done=lambda r: print(r.line(), flush=True),
         min_confidence=args.min_confidence,
         replace_suspect=args.replace_suspect,
@@ -184,6 +191,10 @@ def _run(args, notes: list[str]) -> tuple[list[FontReport], bool] | int:
         ],
         {"--out-dir": getattr(args, "out_dir", None)},
     )
+    if args.command == "repair" and args.out_dir is None and not args.force:
+        from raster.pdf.batch import refuse_foreign_output
+
+        refuse_foreign_output(args.pdf, args.out)
     answers = None
     if getattr(args, "out_dir", None) and (args.answers or args.review):
         log.error("--answers and --review take one IN.pdf OUT.pdf, not --out-dir")
@@ -254,6 +265,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "repair":
         if args.out_dir is None and len(args.paths) != 2:
             log.error("repair takes IN.pdf OUT.pdf, or inputs with --out-dir DIR")
+            return cli.EXIT_INPUT
+        if args.out_dir is None and args.jobs is not None:
+            log.error("--jobs repairs many PDFs into --out-dir DIR; IN.pdf OUT.pdf is one repair")
             return cli.EXIT_INPUT
         if args.out_dir is None:
             args.pdf, args.out = args.paths

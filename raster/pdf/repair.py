@@ -62,6 +62,8 @@ class FontReport:
         clusters: letters this font draws a part of as a skeleton + dots pair (their text can
             only be told with ``/ActualText``).
         spans: of those, how many ``repair`` wrote an ``/ActualText`` span for.
+        empty_map: the font has a ToUnicode stream that maps none of the codes shown (garbage
+            CMap text, or another font's map): a missing map (``declared`` is then None).
     """
 
     font: PdfFont
@@ -76,6 +78,12 @@ class FontReport:
     answered: int = 0
     clusters: int = 0
     spans: int = 0
+    empty_map: bool = False
+
+    @property
+    def map_missing(self) -> bool:
+        """No ToUnicode, or one that maps none of the codes shown."""
+        return not self.font.has_tounicode or self.empty_map
 
     @property
     def agreements(self) -> int:
@@ -167,6 +175,8 @@ def analyse_fonts(
                     )
                     log.warning("%s: font %s: %s", path, font.label, rep.error)
                     continue
+                if not any(code in rep.declared for code in font.codes or rep.declared):
+                    rep.declared, rep.empty_map = None, True
             if not font.codes:
                 continue
             try:
@@ -259,7 +269,7 @@ def repair_pdf(
     cmaps: dict[tuple[int, int], bytes] = {}
     for rep in reports:
         font = rep.font
-        replace = not font.has_tounicode or (replace_suspect and rep.suspect(suspect_share))
+        replace = rep.map_missing or (replace_suspect and rep.suspect(suspect_share))
         told = answers.get(font.objgen, {})
         wanted = replace or bool(told)
         if rep.error or rep.guesses is None:

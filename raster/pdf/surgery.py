@@ -89,6 +89,24 @@ def write_tounicode(
     return dst
 
 
+def is_earlier_output(src: str | Path, dst: str | Path) -> bool:
+    """``dst`` is a file this module wrote from ``src``: ``src``'s bytes, then more (an update).
+
+    So ``repair IN OUT`` may replace it; any other existing OUT is someone's own file.
+    """
+    src, dst = Path(src), Path(dst)
+    try:
+        if not dst.is_file() or dst.stat().st_size <= src.stat().st_size:
+            return False
+        with open(src, "rb") as a, open(dst, "rb") as b:
+            while chunk := a.read(1 << 20):
+                if b.read(len(chunk)) != chunk:
+                    return False
+    except OSError:
+        return False
+    return True
+
+
 def _get(pdf: pikepdf.Pdf, num: int, gen: int):
     try:
         return pdf.get_object(num, gen)
