@@ -3,8 +3,8 @@
 ``check IN.pdf`` lists every font the pages use (type, subset or not, embedded program, codes
 shown, ToUnicode or not) and, where a ToUnicode map exists, the codes whose declared text
 disagrees with what the glyph shows. ``repair IN.pdf OUT.pdf`` writes OUT.pdf: IN.pdf byte for
-byte plus an incremental update giving each font without a map (with ``--replace-suspect``:
-or with a suspect one) a ToUnicode map built from the identified glyphs.
+byte plus an incremental update giving each font without a map, or with one its glyphs clearly
+contradict (``--keep-declared`` keeps those), a ToUnicode map built from the identified glyphs.
 ``repair IN.pdf|FOLDER ... --out-dir DIR`` repairs many files with the model loaded once, one
 line per file (``--jobs`` files at a time).
 """
@@ -101,11 +101,15 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="overwrite an existing output that is not an earlier repair of its input",
     )
-    p.add_argument(
-        "--replace-suspect",
+    keep = p.add_mutually_exclusive_group()
+    keep.add_argument(
+        "--keep-declared",
         action="store_true",
-        help="also replace maps that disagree with the glyphs (see --suspect-share)",
+        help="keep every declared map, even one the glyphs clearly contradict (by default "
+        "such a map is replaced, see --suspect-share)",
     )
+    # the older spelling of what is now the default: accepted, hidden
+    keep.add_argument("--replace-suspect", action="store_true", help=argparse.SUPPRESS)
     p.add_argument(
         "--clusters",
         action=argparse.BooleanOptionalAction,
@@ -158,7 +162,7 @@ def _repair_many(args, identifier) -> int:
         jobs=args.jobs or 1,
         on_done=lambda r: print(r.line(), flush=True),
         min_confidence=args.min_confidence,
-        replace_suspect=args.replace_suspect,
+        keep_declared=args.keep_declared,
         suspect_share=args.suspect_share,
         context=args.context,
         language=_language(args),
@@ -221,7 +225,7 @@ def _run(args, notes: list[str]) -> tuple[list[FontReport], bool] | int:
         args.out,
         identifier,
         min_confidence=args.min_confidence,
-        replace_suspect=args.replace_suspect,
+        keep_declared=args.keep_declared,
         suspect_share=args.suspect_share,
         context=args.context,
         answers=answers,
@@ -252,7 +256,9 @@ def _print_repair(args, reports: list[FontReport], written: bool) -> None:
     elif unreadable:
         print(f"nothing written: {unreadable} font(s) could not be read (see below)")
     else:
-        print(f"nothing to repair: every font has a map; {args.out} not written")
+        kept = sum(r.action == "kept" and r.suspect(args.suspect_share) for r in reports)
+        why = f" ({kept} suspect map(s) kept: --keep-declared)" if kept else ""
+        print(f"nothing to repair: every font has a map{why}; {args.out} not written")
 
 
 @cli.command("raster.pdf")

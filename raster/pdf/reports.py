@@ -96,6 +96,7 @@ def json_report(reports: list[FontReport], extra: dict) -> dict:
                 "pages": sorted(f.pages),
                 "error": r.error,
                 "action": r.action,
+                "replaced_because": r.replaced or None,
                 "compared": r.compared,
                 "expected_agreement": round(r.expected_agreement, 2),
                 "disagreements": r.disagreements,
@@ -119,7 +120,8 @@ def json_report(reports: list[FontReport], extra: dict) -> dict:
 
 
 def repair_lines(reports: list[FontReport]) -> list[str]:
-    """One line per repaired font: codes mapped, from answers, and those left unmapped."""
+    """One line per repaired font: codes mapped, from answers, those left unmapped, and why
+    a declared map was replaced."""
     return [
         f"{r.font.label}: mapped {len(r.guesses) - len(r.unmapped)} of "
         f"{len(r.guesses)} codes"
@@ -127,6 +129,7 @@ def repair_lines(reports: list[FontReport]) -> list[str]:
         + "; unmapped (below --min-confidence or unknown): "
         + (" ".join(str(c) for c in r.unmapped) or "none")
         + (f"; {r.spans} skeleton + dots letters written as /ActualText" if r.spans else "")
+        + (f"; replaced the declared map: {r.replaced}" if r.replaced else "")
         for r in reports
         if r.action == "repaired"
     ]

@@ -199,6 +199,6 @@ def test_repaired_sample_pdf_is_valid(samples, which, tmp_path):
     assert_qpdf_clean(src)
     ident = oracle_identifier(truth_by_gid(original))
     out = tmp_path / "fixed.pdf"
-    reports, written = repair_pdf(src, out, ident, replace_suspect=True)
+    reports, written = repair_pdf(src, out, ident)
     assert written and [r.action for r in reports] == ["repaired"]
     assert_valid_and_read_alike(src, out, ident)
