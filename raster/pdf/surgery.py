@@ -153,7 +153,7 @@ def incremental_update(original: bytes, trailer: pikepdf.Dictionary, objects: li
     )
     size = max(int(trailer.get("/Size", 0)), max(offsets) + 1)
     xref_at = len(original) + len(out)
-    if original[prev : prev + 4] == b"xref":
+    if original[prev : prev + 64].lstrip().startswith(b"xref"):
         out += b"xref\n"
         for start, nums in _runs(sorted(offsets)):
             out += b"%d %d\n" % (start, len(nums))
