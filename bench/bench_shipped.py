@@ -53,7 +53,8 @@ t7 = time.perf_counter()
 print(json.dumps({"import_raster": t1 - t0, "import_runtime": t2 - t1, "sha256": t3 - t2,
                   "model": t4 - t3, "index": t5 - t4, "api_load_model": t6 - t5,
                   "files": t5 - t2, "import_torch": t7 - t6, "rows": len(index),
-                  "labels": len(m.labels), "runtime": type(model).__name__,
+                  "labels": len(m.labels), "classifier_labels": len(model.index_to_label),
+                  "runtime": type(model).__name__,
                   "torch_imported": torch_before,
                   "cpu_s": ru.ru_utime + ru.ru_stime, "peak_rss_mb": rss}))
 """
@@ -74,7 +75,11 @@ def main(argv: list[str] | None = None) -> int:
             [sys.executable, "-c", _CHILD], capture_output=True, text=True, check=True
         )
         runs.append(json.loads(t.stdout.strip().splitlines()[-1]))
-    keys = [k for k in runs[0] if k not in ("rows", "labels", "runtime", "torch_imported")]
+    keys = [
+        k
+        for k in runs[0]
+        if k not in ("rows", "labels", "classifier_labels", "runtime", "torch_imported")
+    ]
     med = {k: statistics.median(r[k] for r in runs) for k in keys}
     out = {
         "release": info["release"],
@@ -82,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         "total_mb": sum(f["bytes"] for f in info["files"].values()) / 2**20,
         "rows": runs[0]["rows"],
         "labels": runs[0]["labels"],
+        "classifier_labels": runs[0].get("classifier_labels"),
         "runtime": runs[0]["runtime"],
         "torch_imported": any(r["torch_imported"] for r in runs),
         "repeats": args.repeats,

@@ -29,7 +29,7 @@ IDENTIFY_WORK = "artifacts/bench_identify"
 DEMO_RUN = "runs/demo"  # `make demo`'s model: timed when bench_identify has not trained one
 NAMES = (
     "ingest", "rasterize", "cache", "train", "embed", "identify", "review", "shipped", "answers",
-    "scale",
+    "scale", "batch",
 )  # fmt: skip
 # Targets the figures are read against (from the issues), not measurements.
 RASTER_FLOOR, RASTER_AMBITION = 5_000, 15_000
@@ -148,6 +148,15 @@ def plan(name: str, quick: bool, root: Path = ROOT, scratch: Path | None = None)
         return Plan(name, [Job(name, "bench.bench_answers", sizes.split())])
     if name == "scale":
         return Plan(name, [Job(name, "bench.bench_scale", ["--quick"] if quick else [])])
+    if name == "batch":
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            return Plan(name, skip="Dask distributed is not installed (the `[dask]` extra)")
+        if not any((root / "raster" / "weights").glob("*.json")):
+            return Plan(name, skip="no shipped model in `raster/weights/`")
+        sizes = ["--copies", "1", "--workers", "1"] if quick else ["--copies", "2"]
+        return Plan(name, [Job(name, "bench.bench_batch", sizes)])
     raise ValueError(f"unknown bench {name!r}; choose from {', '.join(NAMES)}")
 
 
@@ -606,6 +615,15 @@ def _review(res: dict) -> list[str]:
     ]
 
 
+def _label_count(d: dict) -> str:
+    """The shipped model's labels as the model card counts them: the classifier's, and the
+    ligature labels only its index holds."""
+    cls = d.get("classifier_labels")
+    if not cls or cls == d["labels"]:
+        return f"{_n(d['labels'])} labels"
+    return f"{_n(cls)} labels (and {d['labels'] - cls} ligature labels that only its index holds)"
+
+
 def _shipped(res: dict) -> list[str]:
     d = res["data"].get("shipped")
     if d is None:
@@ -614,7 +632,7 @@ def _shipped(res: dict) -> list[str]:
     files = ", ".join(f"`{n}` {mb:.1f} MB" for n, mb in d["files_mb"].items())
     lines = [
         f"(the release `{d['release']}`: {files}, {d['total_mb']:.1f} MB in all; "
-        f"{_n(d['labels'])} labels, an index of {_n(d['rows'])} glyphs; each of "
+        f"{_label_count(d)}, an index of {_n(d['rows'])} glyphs; each of "
         f"{_plural(d['repeats'], 'repeat')} a fresh interpreter, median (min))",
         "",
         "| stage | seconds |",
@@ -794,6 +812,31 @@ def _scale(res: dict) -> list[str]:
     return lines
 
 
+def _batch(res: dict) -> list[str]:
+    d = res["data"].get("batch")
+    if d is None:
+        return []
+    lines = [
+        f"(`raster.batch text`, jsonl, the shipped model, on a `LocalCluster` of single-threaded "
+        f"worker processes; the {d['fixtures']} one-page fixture PDFs of `tests/pdf/fixtures`, "
+        f"{d['copies']} {'copy' if d['copies'] == 1 else 'copies'} each; the clock from submission to the last manifest "
+        f"row, each worker's model load included, cluster start-up not; {d['cores']} cores, "
+        f"load average {d['load_avg_1m_at_start']} at the start, {d['load_avg_1m_at_end']} at "
+        "the end)",
+        "",
+        "| workers | pages | wall | pages/s | pages/s per worker | CPU s per page | a worker's "
+        "peak RSS |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in d["runs"]:
+        lines.append(
+            f"| {r['workers']} | {r['pages']} | {r['seconds']:.1f} s | {r['pages_per_s']:.2f} | "
+            f"{r['pages_per_s_per_worker']:.2f} | {r['cpu_s_per_page']:.2f} | "
+            f"{_n(r['worker_peak_rss_mb'])} MB |"
+        )
+    return [*lines, ""]
+
+
 SECTIONS = {  # name: (heading, body renderer)
     "ingest": ("Ingest: fonts → glyph database", _ingest),
     "rasterize": ("Rasterizer", _rasterize),
@@ -805,6 +848,7 @@ SECTIONS = {  # name: (heading, body renderer)
     "shipped": ("Loading the shipped model", _shipped),
     "answers": ("Answers in seconds: identify and repair, one file and several", _answers),
     "scale": ("Scale: reference index rows and fonts", _scale),
+    "batch": ("Batches on Dask: pages per second per worker", _batch),
 }
 
 
@@ -865,7 +909,11 @@ def render(results: dict[str, dict], machine: dict, quick: bool = False) -> str:
     )
     total = sum(results[n]["seconds"] for n in ran) / 60
     lines += [f"Run time: {timing}; {total:.1f} min in all.", ""]
-    for name in ran:
+    skipped = [n for n in ran if results[n]["status"] == "skipped"]
+    lines += [
+        f"Not measured this time: {SECTIONS[n][0]} ({results[n]['reason']})." for n in skipped
+    ] + ([""] if skipped else [])
+    for name in (n for n in ran if n not in skipped):
         heading, body = SECTIONS[name]
         res = results[name]
         lines += [f"## {heading}", ""]

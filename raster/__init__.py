@@ -5,6 +5,7 @@ The Python API (:mod:`raster.api`), loaded on first use so that ``import raster`
     import raster
     predictions = raster.identify_font("Font.ttf")        # the model shipped in the package
     raster.repair_pdf("broken.pdf", "fixed.pdf")
+    print(raster.extract_text("broken.pdf").text)         # its text, read as repair reads it
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ __all__ = [
     "PdfFontCheck",
     "RepairResult",
     "check_pdf",
+    "extract_text",
     "identify_font",
     "identify_outline",
     "identify_outlines",

@@ -11,12 +11,15 @@ model from :func:`load_model` (your checkpoint and index; reuse it across calls)
     model = raster.load_model("runs/x/best.pt", index="runs/x/ref")  # your own model
 
 The commands (``python -m raster.identify``, ``python -m raster.pdf``) call these same
-functions. Errors on bad input are :class:`~raster.inference.checkpoint_loader.CheckpointError`,
-:class:`~raster.data.fonts.FontLoadError`, ``PdfInputError`` (one-line messages).
+functions. Every error on bad input is a :class:`raster.errors.RasterError` whose one-line
+message names the file: ``CheckpointError``, ``FontLoadError``, ``PdfInputError``,
+``OutputPathError`` (an output that cannot be written), ``InputError`` (a bad value).
 """
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import json
 import logging
 import threading
@@ -26,6 +29,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from raster.errors import InputError, RasterError
 
 log = logging.getLogger(__name__)
 
@@ -164,6 +169,22 @@ def _model(model: Model | None) -> Model:
     return model if model is not None else default_model()
 
 
+@contextlib.contextmanager
+def _naming(path: str | Path):
+    """Errors raised inside name ``path``: a :class:`RasterError` whose message lacks it gets it
+    as a prefix (same class); an ``OSError`` becomes an :class:`InputError` naming its file."""
+    try:
+        yield
+    except RasterError as exc:
+        if str(path) in str(exc):
+            raise
+        named = copy.copy(exc)
+        named.args = (f"{path}: {exc}",)
+        raise named from exc
+    except OSError as exc:
+        raise InputError(f"{exc.filename or path}: {exc.strerror or exc}") from exc
+
+
 def _predictions(
     probs: np.ndarray,
     labels: list[str],
@@ -171,9 +192,8 @@ def _predictions(
     gids: Sequence[int | None],
     names: Sequence[str],
 ) -> list[GlyphPrediction]:
-    from raster.inference.predict import split_label
     from raster.inference.predict import top_k as best
-    from raster.pdf.glyph_text import label_text
+    from raster.labels import label_text, split_label
 
     idx, p = best(probs, max(1, top_k))
     out = []
@@ -225,8 +245,9 @@ def identify_font(
     from raster.inference.pipeline import identify_font as run
 
     m = _model(model)
-    glyphs = read_font_glyphs(path, face_index)
-    ident = run(path, m.predictor, glyphs=glyphs, top=top_k, charset=charset)
+    with _naming(path):
+        glyphs = read_font_glyphs(path, face_index)
+        ident = run(path, m.predictor, glyphs=glyphs, top=top_k, charset=charset)
     return _predictions(ident.probs, ident.labels, top_k, list(glyphs.gids), glyphs.names)
 
 
@@ -246,7 +267,7 @@ def _recording(outline: Any) -> list:
     for item in outline:
         op, args = str(item[0]), tuple(item[1]) if len(item) > 1 else ()
         if op not in _PEN_OPS:
-            raise ValueError(
+            raise InputError(
                 f"pen command {op!r} is not an outline operator ({', '.join(_PEN_OPS)}); "
                 "decompose components first (fontTools' DecomposingRecordingPen) or pass the "
                 "glyph-set glyph itself"
@@ -270,7 +291,7 @@ def identify_outlines(
     from raster.inference.charsets import allowed_labels, restrict
 
     if not units_per_em or units_per_em <= 0:
-        raise ValueError(f"units_per_em must be positive, got {units_per_em!r}")
+        raise InputError(f"units_per_em must be positive, got {units_per_em!r}")
     m = _model(model)
     parsed = []
     for i, outline in enumerate(outlines):
@@ -362,7 +383,8 @@ def check_pdf(
     from raster.pdf.repair import analyse_fonts
 
     ident = pdf_identifier(_model(model), charset)
-    reports = analyse_fonts(path, ident, min_confidence)
+    with _naming(path):
+        reports = analyse_fonts(path, ident, min_confidence)
     return [_font_check(r, suspect_share) for r in reports]
 
 
@@ -385,16 +407,55 @@ def repair_pdf(
 
     Raises:
         PdfInputError: the PDF cannot be read, or the update failed its read-back check.
+        OutputPathError: ``dst`` is a folder, a symbolic link loop, the input, or in a folder
+            that cannot be written.
     """
+    from raster.paths import check_outputs
     from raster.pdf.repair import repair_pdf as run
 
+    if Path(src).exists() and not Path(src).is_dir():  # else the PDF reader names what it is
+        check_outputs({"dst": dst}, [src])
     ident = pdf_identifier(_model(model), charset)
-    reports, written = run(
-        src,
-        dst,
-        ident,
+    with _naming(src):
+        reports, written = run(
+            src,
+            dst,
+            ident,
+            min_confidence=min_confidence,
+            keep_declared=not replace_suspect,
+            suspect_share=suspect_share,
+        )
+    return RepairResult(written, [_font_check(r, suspect_share) for r in reports])
+
+
+def extract_text(
+    path: str | Path,
+    *,
+    model: Model | None = None,
+    charset: str = "ar",
+    replace_suspect: bool = True,
+    min_confidence: float = 0.3,
+    suspect_share: float = 0.5,
+):
+    """The text of a PDF in reading order, each font read as ``python -m raster.pdf repair``
+    would leave it (the same maps, decoding and clusters; no PDF written).
+
+    Returns:
+        :class:`~raster.pdf.text.DocumentText`: ``.text`` (pages by form feeds), ``.pages``
+        (lines with boxes and per-character confidences, a verdict ``ok``/``degraded``/
+        ``needs_ocr`` with its reasons), ``.fonts`` (which were read from their glyphs),
+        ``.render("txt"|"jsonl"|"md")``. Arguments as :func:`repair_pdf`.
+
+    Raises:
+        PdfInputError: the PDF cannot be read or laid out.
+    """
+    from raster.pdf.language import decoding_language
+    from raster.pdf.text import TextOptions, read_text
+
+    options = TextOptions(
         min_confidence=min_confidence,
         keep_declared=not replace_suspect,
         suspect_share=suspect_share,
+        language=decoding_language("auto", charset),
     )
-    return RepairResult(written, [_font_check(r, suspect_share) for r in reports])
+    return read_text(path, pdf_identifier(_model(model), charset), options)

@@ -13,6 +13,7 @@ import contextlib
 import copy
 import functools
 import logging
+import math
 import os
 import sqlite3
 import sys
@@ -52,6 +53,17 @@ __all__ = [
     "add_progress_arg",
     "add_threads_arg",
     "apply_threads",
+    "NumberRange",
+    "fold_list",
+    "fraction",
+    "int_at_least",
+    "non_negative_float",
+    "non_negative_int",
+    "positive_float",
+    "positive_int",
+    "probability",
+    "seed_int",
+    "set_ranges",
     "command",
     "error_line",
     "input_errors",
@@ -61,8 +73,8 @@ __all__ = [
 ]
 
 #: libraries that narrate at INFO (faiss's loader probes CPU features, fontTools' instancer
-#: each table, matplotlib its font cache): kept to warnings and errors
-QUIET_LOGGERS = ("faiss", "faiss.loader", "fontTools", "matplotlib", "PIL", "numexpr")
+#: each table, matplotlib its font cache, pikepdf its "logger bridge"): kept to warnings and errors
+QUIET_LOGGERS = ("faiss", "faiss.loader", "fontTools", "matplotlib", "PIL", "numexpr", "pikepdf")
 
 
 #: the one default of every ``--seed`` (the user's own system uses 42)
@@ -70,8 +82,24 @@ DEFAULT_SEED = 42
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
-    """Every command's ``--help``: defaults shown; old flag spellings (:func:`add_flag`'s
-    ``aliases``) still parse but are not listed."""
+    """Every command's ``--help``: defaults shown once; old flag spellings (:func:`add_flag`'s
+    ``aliases``) still parse but are not listed.
+
+    ``(default: X)`` is added only where it tells something: not for a default of None (a
+    required option, or one whose default the help explains), not for an on/off flag that is
+    off, and not when the help text already says its default.
+    """
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if (
+            action.default is None
+            or action.default is argparse.SUPPRESS
+            or (action.nargs == 0 and action.default is False and action.const is True)
+            or "default" in text.lower()
+        ):
+            return text
+        return super()._get_help_string(action)
 
     def _format_action_invocation(self, action: argparse.Action) -> str:
         hidden = getattr(action, "hidden_aliases", ())
@@ -107,6 +135,78 @@ def add_flag(group, *names: str, aliases: tuple[str, ...] = (), **kwargs) -> arg
     action = group.add_argument(*names, *aliases, **kwargs)
     action.hidden_aliases = tuple(aliases)
     return action
+
+
+class NumberRange:
+    """An argparse ``type`` for a number flag: parses it and checks its range at parse time, so
+    ``--batch-size 0`` or ``--jobs -3`` is one argparse error line (exit 2), not a traceback
+    later. Every numeric flag of every command uses one of these (``tests/test_flags.py``).
+
+    Args:
+        kind: ``int`` or ``float`` (a float must be finite).
+        low, high: the bounds (None = unbounded); ``low_open``/``high_open`` leave them out.
+        words: what the value must be, for the error (``a positive integer``).
+    """
+
+    def __init__(
+        self, kind: type, low: float | None, high: float | None = None, *, words: str,
+        low_open: bool = False, high_open: bool = False,
+    ) -> None:  # fmt: skip
+        self.kind, self.low, self.high, self.words = kind, low, high, words
+        self.low_open, self.high_open = low_open, high_open
+        self.__name__ = kind.__name__  # argparse's "invalid int value" names the kind
+
+    def __repr__(self) -> str:
+        return f"NumberRange({self.words})"
+
+    def check(self, value: float) -> float:
+        """``value`` when it lies in the range, else ``argparse.ArgumentTypeError``."""
+        ok = math.isfinite(value)
+        if ok and self.low is not None:
+            ok = value > self.low if self.low_open else value >= self.low
+        if ok and self.high is not None:
+            ok = value < self.high if self.high_open else value <= self.high
+        if not ok:
+            raise argparse.ArgumentTypeError(f"must be {self.words}, got {value}")
+        return value
+
+    def __call__(self, text: str) -> float:
+        try:
+            value = self.kind(text)
+        except (TypeError, ValueError):
+            raise argparse.ArgumentTypeError(f"must be {self.words}, got {text!r}") from None
+        return self.check(value)
+
+
+class _NumberList(NumberRange):
+    """A comma-separated list of numbers, each in the range (``--folds-to-run 0,2``)."""
+
+    def __call__(self, text: str) -> list:
+        return [super(_NumberList, self).__call__(x.strip()) for x in text.split(",") if x.strip()]
+
+
+def int_at_least(low: int, words: str | None = None) -> NumberRange:
+    """An integer flag of at least ``low`` (``crossval --folds``: 2)."""
+    return NumberRange(int, low, words=words or f"an integer of at least {low}")
+
+
+positive_int = int_at_least(1, "a positive integer")
+non_negative_int = int_at_least(0, "an integer >= 0")
+#: numpy's seeds are unsigned 32-bit integers
+seed_int = NumberRange(int, 0, 2**32 - 1, words="an integer in [0, 2**32 - 1]")
+positive_float = NumberRange(float, 0.0, low_open=True, words="a positive number")
+non_negative_float = NumberRange(float, 0.0, words="a number >= 0")
+fraction = NumberRange(float, 0.0, 1.0, high_open=True, words="a fraction in [0, 1)")
+probability = NumberRange(float, 0.0, 1.0, words="a number in [0, 1]")
+fold_list = _NumberList(int, 0, words="comma-separated integers >= 0")
+
+
+def set_ranges(parser: argparse.ArgumentParser, **types: NumberRange) -> None:
+    """Give flags added by a library (``raster.data.pipeline.add_data_args``, which may not
+    import this module) their range types, by destination: ``set_ranges(p, val_frac=fraction)``."""
+    actions = {a.dest: a for a in parser._actions}
+    for dest, kind in types.items():
+        actions[dest].type = kind
 
 
 class _Formatter(logging.Formatter):
@@ -229,7 +329,7 @@ def add_threads_arg(group, default: int = 0) -> None:
     """``--threads N``: torch CPU threads (0 = the CPUs this process may use)."""
     from raster.engine.threads import THREADS_HELP
 
-    group.add_argument("--threads", type=int, default=default, help=THREADS_HELP)
+    group.add_argument("--threads", type=non_negative_int, default=default, help=THREADS_HELP)
 
 
 def apply_threads(threads: int) -> int:
@@ -253,14 +353,14 @@ def add_workers_arg(
     """``--num-workers``: worker processes (the user's guide's spelling; ``--workers`` still
     parses)."""
     add_flag(
-        group, "--num-workers", aliases=("--workers",), dest=dest, type=int, default=default,
+        group, "--num-workers", aliases=("--workers",), dest=dest, type=positive_int, default=default,
         help=help,
     )  # fmt: skip
 
 
 def add_seed_arg(group, help: str = "random seed") -> None:
     """``--seed``, default :data:`DEFAULT_SEED` everywhere."""
-    group.add_argument("--seed", type=int, default=DEFAULT_SEED, help=help)
+    group.add_argument("--seed", type=seed_int, default=DEFAULT_SEED, help=help)
 
 
 def add_checkpoint_arg(group, default: Path | None = None) -> None:
@@ -278,7 +378,9 @@ def add_model_args(
     group,
     *,
     checkpoint_default: Path | None = None,
-    method_help: str = "default: both with --index, else classifier",
+    method_help: str = "classifier, knn (the index's neighbours' vote) or both (their mean); "
+    "default: both when there is an index (the shipped model's own, or --index), else "
+    "classifier",
     no_label_prob_help: str = "a glyph stays unlabelled unless a label beats this probability",
     charset_help: str = "only labels of this language's characters (ar, fa, ur; all = no "
     "restriction)",
@@ -296,17 +398,23 @@ def add_model_args(
     from raster.inference.predict import DEFAULT_PRIOR, METHODS
 
     add_checkpoint_arg(group, default=checkpoint_default)
-    group.add_argument("--index", type=Path, default=None, help="reference index directory")
+    group.add_argument(
+        "--index",
+        type=Path,
+        default=None,
+        help="reference index directory (index build); default: the shipped model's own, "
+        "none with --checkpoint",
+    )
     group.add_argument("--method", choices=METHODS, default=None, help=method_help)
     group.add_argument(
-        "--no-label-prob", type=float, default=NO_LABEL_PROB, help=no_label_prob_help
+        "--no-label-prob", type=probability, default=NO_LABEL_PROB, help=no_label_prob_help
     )
     group.add_argument(
         "--charset", choices=sorted(CHARSETS), default=charset_default, help=charset_help
     )
     group.add_argument(
         "--prior",
-        type=float,
+        type=non_negative_float,
         default=DEFAULT_PRIOR,
         metavar="S",
         help="label prior strength: probabilities times (the index's share of glyphs per "
@@ -355,8 +463,16 @@ def parse_with_config(
             raise error(f"{cfg}: not valid YAML{at} ({why})") from exc
         if not isinstance(values, dict):
             raise error(f"{cfg}: must map flag names to values, not a {type(values).__name__}")
-        unknown = set(values) - {a.dest for a in parser._actions}
+        actions = {a.dest: a for a in parser._actions}
+        unknown = set(values) - set(actions)
         if unknown:
             raise error(f"{cfg}: unknown keys {sorted(unknown)}")
+        for key, value in values.items():  # a default skips argparse's type: check the range
+            kind = actions[key].type
+            if isinstance(kind, NumberRange) and isinstance(value, int | float):
+                try:
+                    kind.check(value)
+                except argparse.ArgumentTypeError as exc:
+                    raise error(f"{cfg}: {key} {exc}") from exc
         parser.set_defaults(**values)
     return parser.parse_args(argv)

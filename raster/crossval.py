@@ -22,6 +22,7 @@ from raster.evaluation.crossval import (
     run_crossval,
     score_trained_run,
 )
+from raster.paths import check_outputs
 
 log = logging.getLogger("raster.crossval")
 
@@ -51,24 +52,40 @@ def build_parser() -> argparse.ArgumentParser:
         default=Path("runs/cv"),
         help="run folder (resumable)",
     )
-    p.add_argument("--folds", type=int, default=5, help="k")
+    p.add_argument("--folds", type=cli.int_at_least(2), default=5, help="k")
     cli.add_seed_arg(p, help="fold split and training seed")
-    p.add_argument("--time-budget", type=float, default=20.0, help="training minutes per fold")
-    p.add_argument("--epochs", type=int, default=1000, help="epoch cap per fold")
-    p.add_argument("--img-size", type=int, default=64)
+    p.add_argument(
+        "--time-budget", type=cli.non_negative_float, default=20.0, help="training minutes per fold"
+    )
+    p.add_argument("--epochs", type=cli.positive_int, default=1000, help="epoch cap per fold")
+    p.add_argument(
+        "--img-size",
+        type=cli.positive_int,
+        default=64,
+        help="image side in pixels, a multiple of 16",
+    )
     p.add_argument(
         "--folds-to-run",
-        type=lambda s: [int(x) for x in s.split(",") if x.strip()],
+        type=cli.fold_list,
         default=None,
         metavar="I,J,...",
         help="only these folds (others already in OUT are kept in the summary)",
     )
-    p.add_argument("--max-fonts", type=int, default=0, help="test faces per fold, 0 = all")
-    p.add_argument("--limit", type=int, default=0, help="training rows cap, 0 = all")
-    p.add_argument("--method", choices=["classifier", "knn", "both"], default="both")
+    p.add_argument(
+        "--max-fonts", type=cli.non_negative_int, default=0, help="test faces per fold, 0 = all"
+    )
+    p.add_argument(
+        "--limit", type=cli.non_negative_int, default=0, help="training rows cap, 0 = all"
+    )
+    p.add_argument(
+        "--method",
+        choices=["classifier", "knn", "both"],
+        default="both",
+        help="how identify scores each test glyph: classifier, kNN vote, or their mean",
+    )
     p.add_argument(
         "--prior",
-        type=float,
+        type=cli.non_negative_float,
         default=None,
         metavar="S",
         help="identify's label-prior strength (default: identify's); the decision ablation "
@@ -76,11 +93,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--pixel-per-label",
-        type=int,
+        type=cli.non_negative_int,
         default=40,
         help="reference glyphs per label of the raw-pixel baseline (0: no baseline)",
     )
-    p.add_argument("--pixel-size", type=int, default=32, help="the baseline's render size")
+    p.add_argument(
+        "--pixel-size", type=cli.positive_int, default=32, help="the baseline's render size"
+    )
     p.add_argument(
         "--model-dir",
         type=Path,
@@ -125,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.db.exists():
         log.error("%s: no such glyph database (make corpus builds it)", args.db)
         return cli.EXIT_INPUT
+    check_outputs({}, [args.db, args.train_db, args.model_dir], folders={"--out-dir": args.out})
     cfg = CrossvalConfig(
         db=args.db,
         out=args.out,

@@ -26,8 +26,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     out = parser.add_argument_group("output")
     out.add_argument("--json", action="store_true", help="print the full statistics as JSON")
-    out.add_argument("--top", type=int, default=15, help="items shown per list in text output")
-    out.add_argument("--fewest", type=int, default=10, help="fonts listed under 'fewest labels'")
+    out.add_argument(
+        "--top", type=cli.non_negative_int, default=15, help="items shown per list in text output"
+    )
+    out.add_argument(
+        "--fewest", type=cli.non_negative_int, default=10, help="fonts listed under 'fewest labels'"
+    )
     return parser
 
 

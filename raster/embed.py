@@ -26,14 +26,18 @@ def build_parser() -> argparse.ArgumentParser:
     g = parser.add_argument_group("input")
     g.add_argument("--db", type=Path, required=True, help="glyph database (SQLite)")
     cli.add_checkpoint_arg(g)
-    g.add_argument("--limit", type=int, default=0, help="seeded sample of N glyphs; 0 = all")
+    g.add_argument(
+        "--limit", type=cli.non_negative_int, default=0, help="seeded sample of N glyphs; 0 = all"
+    )
     g = parser.add_argument_group("output")
     g.add_argument("--out-embeds", type=Path, required=True, help="(N, D) float32 .npy")
     g.add_argument(
         "--out-meta", type=Path, required=True, help="JSONL, one {glyph_id, f_id, label} per row"
     )
     g = parser.add_argument_group("run")
-    g.add_argument("--batch-size", type=int, default=256)
+    g.add_argument(
+        "--batch-size", type=cli.positive_int, default=256, help="glyphs per forward pass"
+    )
     cli.add_device_arg(g)
     cli.add_progress_arg(g)
     return parser

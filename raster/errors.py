@@ -102,3 +102,8 @@ class PdfFontError(RasterError):
 
 class AnswersError(RasterError, ValueError):
     """A review answers file is unreadable, malformed, or made for another file (one line)."""
+
+
+class LabelError(RasterError, ValueError):
+    """A label or text names no character a map can hold (a surrogate, U+0000, a
+    noncharacter); the message names the label and the reason."""

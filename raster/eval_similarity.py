@@ -32,13 +32,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     g = parser.add_argument_group("selection")
     g.add_argument(
-        "--limit", type=int, default=0, help="evaluate a seeded sample of N rows (0 = all)"
+        "--limit",
+        type=cli.non_negative_int,
+        default=0,
+        help="evaluate a seeded sample of N rows (0 = all)",
     )
     g.add_argument("--label-regex", default=None, help="keep rows whose label matches")
-    g.add_argument("--min-cluster", type=int, default=2, help="drop labels with fewer rows")
+    g.add_argument(
+        "--min-cluster", type=cli.non_negative_int, default=2, help="drop labels with fewer rows"
+    )
     cli.add_seed_arg(g, help="seed of the query sample")
     g = parser.add_argument_group("metrics")
-    g.add_argument("--k", type=int, default=10)
+    g.add_argument("--k", type=cli.positive_int, default=10, help="neighbours searched per query")
     g.add_argument(
         "--by-font", action="store_true", help="exclude neighbours from the query's font"
     )
@@ -47,8 +52,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="search max-R neighbours so R-precision and MAP@R are exact",
     )
-    g.add_argument("--backend", choices=["torch", "faiss", "auto"], default="auto")
-    g.add_argument("--json-out", type=Path, default=None)
+    g.add_argument(
+        "--backend",
+        choices=["torch", "faiss", "auto"],
+        default="auto",
+        help="exact search in torch or faiss; auto: faiss when installed",
+    )
+    g.add_argument("--json-out", type=Path, default=None, help="the metrics as JSON")
     return parser
 
 

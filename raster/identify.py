@@ -29,8 +29,9 @@ from raster.inference.pipeline import (
     write_rows,
 )
 from raster.inference.predict import load_predictor
+from raster.inference.scripts import SCRIPT_CHOICES
 from raster.inference.shipped import model_name
-from raster.inference.timing import Phases, since_process_start
+from raster.inference.timing import Phases, format_seconds, since_process_start
 from raster.paths import check_outputs
 
 log = logging.getLogger("raster.identify")
@@ -39,7 +40,7 @@ log = logging.getLogger("raster.identify")
 def _add_output_args(parser: argparse.ArgumentParser) -> None:
     """The ``output`` flags."""
     g = parser.add_argument_group("output")
-    g.add_argument("--top-k", type=int, default=5, help="labels reported per glyph")
+    g.add_argument("--top-k", type=cli.positive_int, default=5, help="labels reported per glyph")
     g.add_argument(
         "--out", type=Path, default=None, help="result.csv or result.json (one font only)"
     )
@@ -60,7 +61,7 @@ def _add_output_args(parser: argparse.ArgumentParser) -> None:
     )
     g.add_argument(
         "--min-confidence",
-        type=float,
+        type=cli.probability,
         default=0.5,
         help="--write-cmap maps only predictions at least this confident",
     )
@@ -99,7 +100,9 @@ def _add_evaluation_args(parser: argparse.ArgumentParser) -> None:
 def _add_run_args(parser: argparse.ArgumentParser) -> None:
     """The ``run`` flags."""
     g = parser.add_argument_group("run")
-    g.add_argument("--batch-size", type=int, default=256)
+    g.add_argument(
+        "--batch-size", type=cli.positive_int, default=256, help="glyphs per forward pass"
+    )
     cli.add_threads_arg(g)
     g.add_argument(
         "--timings",
@@ -122,8 +125,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     g = parser.add_argument_group("model")
     cli.add_model_args(g)  # --checkpoint --index --method --no-label-prob --charset --device
-    g.add_argument("--k", type=int, default=None, help="kNN neighbours (default: the index's)")
-    g.add_argument("--face-index", type=int, default=0, help="face of a font collection")
+    g.add_argument(
+        "--k", type=cli.positive_int, default=None, help="kNN neighbours (default: the index's)"
+    )
+    g.add_argument(
+        "--face-index", type=cli.non_negative_int, default=0, help="face of a font collection"
+    )
     g = parser.add_argument_group("evidence besides the outline")
     g.add_argument(
         "--names",
@@ -137,6 +144,14 @@ def build_parser() -> argparse.ArgumentParser:
         choices=EVIDENCE_CHOICES,
         default="use",
         help="the GSUB's form links, ligatures and skeleton + dots decompositions",
+    )
+    g.add_argument(
+        "--scripts",
+        choices=SCRIPT_CHOICES,
+        default="cmap",
+        help="cmap: a glyph the font's cmap maps to a script the model never learned (Greek, "
+        "Cyrillic, ...) stays unlabelled, one mapped to Latin takes only Latin or common labels; "
+        "ignore: the cmap is not read (a cmap scrambled across scripts)",
     )
     g = parser.add_argument_group("assignment")
     g.add_argument(
@@ -231,20 +246,23 @@ def _write_cmap(args, font: Path, rows: list[dict]) -> int:
             args.min_confidence,
         )
         return cli.EXIT_PARTIAL
-    bad = [c for c in checks if not c.ok]
+    same = sum(c.as_the_font_does for c in checks)
+    bad = [c for c in checks if not (c.ok or c.as_the_font_does)]
     print(
         f"wrote {args.write_cmap}: {len(entries)} cmap entries; HarfBuzz shapes "
-        f"{len(checks) - len(bad)}/{len(checks)} to the predicted glyph"
+        f"{sum(c.ok for c in checks)}/{len(checks)} to the predicted glyph"
+        + (f", {same} to the glyphs the font itself draws for that text" if same else "")
     )
-    for c in bad[:20]:
-        log.warning(
-            "U+%04X (%s %s): expected gid %d, HarfBuzz gave %s",
-            c.entry.codepoint,
-            c.entry.name,
-            c.entry.form,
-            c.entry.gid,
-            list(c.got),
+    if bad:
+        shown = "; ".join(
+            f"U+{c.entry.codepoint:04X} {c.entry.form} gid {c.entry.gid} -> {list(c.got)}"
+            for c in bad[:5]
         )
+        more = f" (and {len(bad) - 5} more)" if len(bad) > 5 else ""
+        log.warning(
+            "%s: %d cmap entries shape to other glyphs than predicted: %s%s",
+            args.write_cmap, len(bad), shown, more,
+        )  # fmt: skip
     return cli.EXIT_OK
 
 
@@ -268,6 +286,7 @@ def _identify(args, font: Path, predictor, phases: Phases):
         charset=args.charset,
         names=args.names,
         gsub=args.gsub,
+        scripts=args.scripts,
     )
     phases.add(
         {k: v for k, v in ident.seconds.items() if k != "read"},
@@ -288,12 +307,14 @@ def _finish_font(args, font: Path, ident, predictor, answers) -> tuple[int, dict
     if not args.quiet:
         print(format_table(ident.rows))
     log.info(
-        "%d glyphs identified with %s (temperature %.3f) in %s s",
+        "%d glyphs identified with %s (temperature %.3f) in %s",
         len(ident.rows),
         ident.method,
         predictor.temperature,
-        ident.seconds,
+        format_seconds(ident.seconds),
     )
+    if ident.scripts is not None:
+        log.info("%s: %s", font.name, ident.scripts.line())
     if ident.assigned is not None:
         print(f"assignment changed {ident.changed} of {len(ident.rows)} predictions")
     outs = [args.out, args.out_dir / f"{font.stem}.json" if args.out_dir else None]

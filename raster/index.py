@@ -43,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli.add_checkpoint_arg(g)
     g.add_argument(
         "--limit",
-        type=int,
+        type=cli.non_negative_int,
         default=None,
         help="row limit (default: the run's own, so its val split calibrates)",
     )
@@ -53,7 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="index directory",
     )  # fmt: skip
     g = b.add_argument_group("run")
-    g.add_argument("--k", type=int, default=DEFAULT_KNN_K, help="neighbours per kNN vote")
+    g.add_argument(
+        "--k", type=cli.positive_int, default=DEFAULT_KNN_K, help="neighbours per kNN vote"
+    )
     g.add_argument(
         "--ligatures",
         action=argparse.BooleanOptionalAction,
@@ -61,7 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="add the lam-alef ligature glyphs of the DB's fonts (reopens the font files); "
         "--no-ligatures leaves them out",
     )
-    g.add_argument("--batch-size", type=int, default=256)
+    g.add_argument(
+        "--batch-size", type=cli.positive_int, default=256, help="glyphs per forward pass"
+    )
     cli.add_device_arg(g)
     cli.add_progress_arg(g)
     li = cli.add_subcommand(
@@ -71,8 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
         "large index (as the shipped model's)",
     )
     li.add_argument("--index", type=Path, required=True, help="index directory (build)")
-    li.add_argument("--lists", type=int, default=0, help="lists (0: rows / 192, at most 1,024)")
-    li.add_argument("--nprobe", type=int, default=DEFAULT_NPROBE, help="lists a query visits")
+    li.add_argument(
+        "--lists", type=cli.non_negative_int, default=0, help="lists (0: rows / 192, at most 1,024)"
+    )
+    li.add_argument(
+        "--nprobe", type=cli.positive_int, default=DEFAULT_NPROBE, help="lists a query visits"
+    )
     return parser
 
 

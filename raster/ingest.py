@@ -84,8 +84,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     cli.setup_logging(logging.INFO if args.verbose else logging.WARNING)
     cli.apply_progress(args)
-    if args.workers < 1:
-        parser.error("--num-workers must be >= 1")
     if args.add_outlines and not (args.paths or args.bundled):
         filled, bad, seconds = add_outline_column(args.db)
         print(

@@ -8,9 +8,12 @@ refused before the input is touched.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
-from collections.abc import Iterable, Mapping
+import stat
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from raster.errors import OutputPathError  # noqa: F401  (re-exported)
@@ -58,6 +61,12 @@ def check_outputs(
     files = {flag: Path(p) for flag, p in outputs.items() if p is not None}
     dirs = {flag: Path(p) for flag, p in (folders or {}).items() if p is not None}
     for flag, out in {**files, **dirs}.items():
+        try:
+            out.resolve()
+        except RuntimeError:  # Path.resolve's "Symlink loop"
+            raise OutputPathError(
+                f"{out}: cannot write {flag} (a symbolic link loop: it points back to itself)"
+            ) from None
         for src in ins:
             if _same(out, src):
                 raise OutputPathError(
@@ -83,6 +92,54 @@ def check_outputs(
         why = _writable_folder(out)
         if why:
             raise OutputPathError(f"{out}: cannot write {flag} ({why})")
+
+
+#: bytes of the output's name kept in its temporary name (a name may be 255 bytes in all)
+TEMP_NAME_BYTES = 64
+
+
+def temp_path(out: str | Path, suffix: str = ".part") -> Path:
+    """A new empty file beside ``out`` to write it whole before :func:`os.replace`.
+
+    Its name is short whatever ``out``'s is (a leading dot, at most :data:`TEMP_NAME_BYTES` of
+    ``out``'s name, 8 random characters, ``suffix``), so any legal ``out`` name works.
+    """
+    out = Path(out)
+    stem = os.fsencode(out.name)[:TEMP_NAME_BYTES].decode("utf-8", "ignore")
+    fd, name = tempfile.mkstemp(prefix=f".{stem}.", suffix=suffix, dir=out.parent)
+    os.close(fd)
+    return Path(name)
+
+
+def _new_file_mode() -> int:
+    """The permission bits ``open(path, "w")`` gives a new file (0o666 less the umask)."""
+    mask = os.umask(0o022)  # the only way to read the umask is to set it, then restore it
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+@contextlib.contextmanager
+def atomic_output(
+    out: str | Path, mode_of: str | Path | None = None, suffix: str = ".part"
+) -> Iterator[Path]:
+    """Yield a temporary path (:func:`temp_path`) to write; moved onto ``out`` when the block
+    ends without an error, removed otherwise: ``out`` is never seen half-written.
+
+    Args:
+        out: the file to make (its folder is created).
+        mode_of: give the file this file's permission bits (default: what a new file gets
+            under the umask; a temporary file starts as 0600).
+        suffix: the temporary name's ending (``.npz`` for numpy's savez, which adds it).
+    """
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temp_path(out, suffix)
+    try:
+        tmp.chmod(stat.S_IMODE(Path(mode_of).stat().st_mode) if mode_of else _new_file_mode())
+        yield tmp
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def file_sha256(path: str | Path) -> str:

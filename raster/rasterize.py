@@ -24,14 +24,25 @@ def build_parser() -> argparse.ArgumentParser:
     p = cli.new_parser("raster.rasterize", __doc__)
     g = p.add_argument_group("input")
     g.add_argument("--db", type=Path, required=True, help="glyph database")
-    g.add_argument("--limit", type=int, default=100, help="seeded sample of N glyphs; 0 = all")
+    g.add_argument(
+        "--limit", type=cli.non_negative_int, default=100, help="seeded sample of N glyphs; 0 = all"
+    )
     cli.add_seed_arg(g, help="sample seed")
-    g.add_argument("--glyph-ids", type=int, nargs="+", default=None, help="only these glyphs")
+    g.add_argument(
+        "--glyph-ids", type=cli.non_negative_int, nargs="+", default=None, help="only these glyphs"
+    )
     g.add_argument("--label-regex", default=None, help="only labels matching (re.search)")
     o = p.add_argument_group("output")
     o.add_argument("--out-dir", type=Path, required=True, help="directory for the PNGs")
-    o.add_argument("--img-size", type=int, default=128, help="image side, a multiple of 16")
-    o.add_argument("--normalization", choices=NORMALIZATIONS, default="em")
+    o.add_argument(
+        "--img-size", type=cli.positive_int, default=128, help="image side, a multiple of 16"
+    )
+    o.add_argument(
+        "--normalization",
+        choices=NORMALIZATIONS,
+        default="em",
+        help="em: one fixed scale (1.5 em across); fit: per-glyph fit",
+    )
     o.add_argument("--black-on-white", action="store_true", help="invert for viewing")
     cli.add_progress_arg(o)
     return p
@@ -56,6 +67,9 @@ def main(argv: list[str] | None = None) -> int:
         missing = missing_glyph_ids(args.glyph_ids, table)
         if missing:
             log.warning("glyph_ids not rendered (absent, no contours or malformed): %s", missing)
+    if len(table) == 0:
+        log.error("%s: no glyph selected (see the filters above): 0 PNGs written", args.db)
+        return cli.EXIT_PARTIAL
     n_shrunk = write_glyph_pngs(table, cfg, args.out_dir, black_on_white=args.black_on_white)
     log.info("wrote %d PNGs to %s (%d shrunk to fit)", len(table), args.out_dir, n_shrunk)
     return cli.EXIT_OK

@@ -30,8 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = cli.new_parser("raster.release", __doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     p = cli.add_subcommand(sub, "half", "checkpoint -> inference checkpoint with fp16 weights")
-    p.add_argument("checkpoint", type=Path)
-    p.add_argument("out", type=Path)
+    p.add_argument("checkpoint", type=Path, help="a training checkpoint (.pt)")
+    p.add_argument("out", type=Path, help="the inference checkpoint to write (.pt)")
     p = cli.add_subcommand(
         sub, "pack", "write the release files (checkpoint, packed index, sidecar)"
     )
@@ -51,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--manifest", type=Path, default=None, help="the corpus manifest JSON")
     p = cli.add_subcommand(sub, "verify", "check sha256s and load a release")
     p.add_argument("--dir", type=Path, default=None, help="release folder (default: the package's)")
-    p.add_argument("--release", default=RELEASE)
+    p.add_argument("--release", default=RELEASE, help="release name (file name stem)")
     return parser
 
 

@@ -43,16 +43,25 @@ def build_parser() -> argparse.ArgumentParser:
         help="folder of identify --evaluate JSON files; None: RUN_DIR/identify",
     )
     g = parser.add_argument_group("sections")
-    g.add_argument("--map-glyphs", type=int, default=2000, help="DB glyphs in the embedding map")
-    g.add_argument("--map-groups", type=int, default=12, help="joining groups coloured")
+    g.add_argument(
+        "--map-glyphs",
+        type=cli.non_negative_int,
+        default=2000,
+        help="DB glyphs in the embedding map",
+    )
+    g.add_argument(
+        "--map-groups", type=cli.non_negative_int, default=12, help="joining groups coloured"
+    )
     cli.add_seed_arg(g, help="sample of the embedding map")
-    g.add_argument("--gallery", type=int, default=24, help="wrong identifications shown")
+    g.add_argument(
+        "--gallery", type=cli.non_negative_int, default=24, help="wrong identifications shown"
+    )
     cli.add_flag(
         g,
         "--k",
         aliases=("--neighbours",),
         dest="neighbours",
-        type=int,
+        type=cli.positive_int,
         default=3,
         help="reference glyphs per gallery item",
     )
@@ -60,7 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--out", type=Path, default=None, help="None: RUN_DIR/report.html")
     g = parser.add_argument_group("run")
     cli.add_device_arg(g)
-    g.add_argument("--batch-size", type=int, default=256)
+    g.add_argument(
+        "--batch-size", type=cli.positive_int, default=256, help="glyphs per forward pass"
+    )
     return parser
 
 

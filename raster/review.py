@@ -26,11 +26,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", type=Path, required=True, help="the page to write (.html)")
     g = parser.add_argument_group("model")
     cli.add_model_args(g)
-    g.add_argument("--face-index", type=int, default=0, help="face of a font collection")
+    g.add_argument(
+        "--face-index", type=cli.non_negative_int, default=0, help="face of a font collection"
+    )
     g = parser.add_argument_group("page")
     g.add_argument(
         "--threshold",
-        type=float,
+        type=cli.probability,
         default=None,
         help="guesses less confident are 'unsure' (default: 0.5 for a font, as identify "
         "--min-confidence; 0.3 for a PDF, as pdf repair --min-confidence)",
@@ -41,13 +43,15 @@ def build_parser() -> argparse.ArgumentParser:
 @cli.command("raster.review")
 def main(argv: list[str] | None = None) -> int:
     args = cli.parse_args(build_parser(), argv)
+    from raster.errors import InputError
     from raster.inference.predict import load_predictor
     from raster.paths import check_outputs
-    from raster.reviewing.build import review_source
+    from raster.reviewing.build import review_source, source_problem
     from raster.reviewing.page import write_page
 
-    if not args.source.is_file():
-        raise FileNotFoundError(2, "no such file", str(args.source))
+    why = source_problem(args.source)
+    if why:  # before the model is loaded
+        raise InputError(f"{args.source}: {why}")
     check_outputs({"--out": args.out}, [args.source, args.checkpoint, args.index])
     predictor = load_predictor(
         args.checkpoint, args.index, args.device, args.method, prior=args.prior

@@ -26,13 +26,22 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--db", type=Path, required=True, help="glyph database")
     cli.add_seed_arg(g, help="sample seed")
     g.add_argument("--label-regex", default=None, help="only labels matching (re.search)")
-    g.add_argument("--glyph-ids", type=int, nargs="+", default=None, help="only these glyphs")
+    g.add_argument(
+        "--glyph-ids", type=cli.non_negative_int, nargs="+", default=None, help="only these glyphs"
+    )
     o = p.add_argument_group("grid")
-    o.add_argument("--rows", type=int, default=6)
-    o.add_argument("--cols", type=int, default=8)
+    o.add_argument("--rows", type=cli.positive_int, default=6, help="grid rows")
+    o.add_argument("--cols", type=cli.positive_int, default=8, help="grid columns")
     o.add_argument("--out", type=Path, required=True, help="PNG file")
-    o.add_argument("--img-size", type=int, default=128, help="image side, a multiple of 16")
-    o.add_argument("--normalization", choices=NORMALIZATIONS, default="em")
+    o.add_argument(
+        "--img-size", type=cli.positive_int, default=128, help="image side, a multiple of 16"
+    )
+    o.add_argument(
+        "--normalization",
+        choices=NORMALIZATIONS,
+        default="em",
+        help="em: one fixed scale (1.5 em across); fit: per-glyph fit",
+    )
     return p
 
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The full development corpus in one command (`make corpus`): install DEVELOPERS.md's Debian
-# font packages, fetch its @fontsource packages, ingest everything (bundled fonts included,
+# The full development corpus in one command (`make corpus`): install the Debian
+# font packages and fetch the @fontsource packages of raster/data/corpus.py, ingest everything (bundled fonts included,
 # variable fonts with their named instances) and write the manifest.
 #
 #   bash scripts/build_corpus.sh [DATASET_DIR] [FONTS_DIR]

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fetch the @fontsource Arabic families (DEVELOPERS.md's npm list) with `npm pack` and keep the
+# Fetch the @fontsource Arabic families (raster.data.corpus.FONTSOURCE_FAMILIES) with `npm pack` and keep the
 # `arabic` subset files (which keep their GSUB forms) under DEST/<family>/, with the package's
 # package.json beside them (its version goes into the corpus manifest).
 # Usage: bash scripts/fetch_fontsource_fonts.sh [DEST] [FAMILY...]

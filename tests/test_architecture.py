@@ -13,24 +13,28 @@ MAY_IMPORT: dict[str, set[str]] = {
     "errors": set(),
     "progress": set(),
     "paths": {"errors"},
-    "data": {"errors", "paths", "progress"},
+    "labels": {"errors"},
+    "data": {"errors", "paths", "progress", "labels"},
     "metrics": set(),
     "losses": {"metrics"},
     "models": {"metrics"},
-    "engine": {"data", "models", "losses", "metrics", "errors", "paths", "progress"},
-    "inference": {"data", "engine", "models", "metrics", "errors", "paths", "progress"},
-    "evaluation": {"api", "data", "engine", "inference", "metrics", "pdf", "errors", "progress"},
-    "reporting": {"data", "inference", "metrics", "errors", "paths", "progress"},
-    "pdf": {"data", "inference", "reviewing", "errors", "paths", "progress"},
-    "reviewing": {"data", "inference", "pdf", "errors", "paths", "progress"},
+    "engine": {"data", "models", "losses", "metrics", "errors", "paths", "progress", "labels"},
+    "inference": {"data", "engine", "models", "metrics", "errors", "paths", "progress", "labels"},
+    "evaluation": {
+        *("api", "data", "engine", "inference", "metrics", "pdf", "errors", "progress", "labels"),
+    },
+    "reporting": {"data", "inference", "metrics", "errors", "paths", "progress", "labels"},
+    "pdf": {"data", "inference", "reviewing", "errors", "paths", "progress", "labels"},
+    "reviewing": {"data", "inference", "pdf", "errors", "paths", "progress", "labels"},
     "weights": set(),
     "debug": set(),  # its package marker; the tool itself is a command
-    "api": {"__init__", "data", "inference", "pdf", "errors", "paths", "progress"},
+    "api": {"__init__", "data", "inference", "pdf", "errors", "paths", "progress", "labels"},
+    "jobs": {"api", "inference", "pdf", "errors", "paths", "labels"},
     "__init__": {"api"},
     "dataset": {"data"},  # compatibility re-export for the user's guide
     "model": {"models"},  # compatibility re-export for the user's guide
     # the commands' shared layer (logging, flags, exit codes): libraries only
-    "cli": {"engine", "inference", "errors", "progress"},
+    "cli": {"engine", "inference", "errors", "progress", "labels"},
 }
 
 

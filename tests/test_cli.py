@@ -83,6 +83,21 @@ def test_setup_logging_one_format_and_quiet_libraries(monkeypatch):
     assert stream.getvalue() == "raster.x: hello 1\nraster.x: error: bad.ttf: broken\n"
 
 
+def test_pikepdf_says_nothing_on_import():
+    # pikepdf logs "pikepdf C++ to Python logger bridge initialized" at INFO on import
+    code = "from raster.cli import setup_logging; setup_logging(); import pikepdf"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and proc.stderr == ""
+
+
+def test_timings_are_said_as_a_person_reads_them():
+    from raster.inference.timing import format_seconds
+
+    line = format_seconds({"read": 0.0, "render": 0.026, "forward": 0.498})
+    assert line == "0.52 s (read 0.00 s, render 0.03 s, forward 0.50 s)"
+    assert "{" not in line
+
+
 @pytest.mark.parametrize("name", COMMANDS)
 def test_every_command_goes_through_the_wrapper(name):
     mod = importlib.import_module(f"raster.{name}")

@@ -263,7 +263,7 @@ def test_ctrl_c_keeps_the_last_clean_checkpoint_and_exits_130(db, tmp_path, monk
 
 
 def test_every_flag_of_the_users_system_parses():
-    # anchor-facts.md, "Their train flags".
+    # the flags of the user's own train command
     args = train.parse_args(
         [
             "--db",
@@ -383,3 +383,19 @@ def test_epochs_without_budget_keep_the_step_schedule(db, tmp_path):
     records = _log(tmp_path / "run" / "train_log.jsonl")
     assert [r["progress"] for r in records] == [0.5, 1.0]
     assert records[-1]["lr_backbone"] == pytest.approx(0.003 * 0.01)  # cosine floor, as before
+
+
+@pytest.mark.parametrize("mode", ["batch", "dataset"])
+def test_augment_warmup_ramps_the_strength_per_epoch(db, tmp_path, mode):
+    out = tmp_path / mode
+    argv = _args(db, out, 4, "--augment-warmup", "0.5", "--augment-mode", mode)
+    assert train.main(argv) == 0
+    strengths = [r["augment_strength"] for r in _log(out / "train_log.jsonl")]
+    assert strengths == pytest.approx([0.0, 0.5, 1.0, 1.0])  # progress 0, 1/4, 1/2, 3/4
+    assert "augment_strength" not in _log(_train_default(db, tmp_path))[0]
+
+
+def _train_default(db: Path, tmp_path: Path) -> Path:
+    out = tmp_path / "default"
+    assert train.main(_args(db, out, 1)) == 0
+    return out / "train_log.jsonl"

@@ -100,13 +100,16 @@ def draw_params(
     indices: Sequence[int] | np.ndarray | torch.Tensor,
     mild: bool = False,
     design: bool = False,
+    strength: float = 1.0,
 ) -> np.ndarray:
-    """Per-sample augmentation parameters, a pure function of (seed, epoch, index).
+    """Per-sample augmentation parameters, a pure function of (seed, epoch, index, strength).
 
     Args:
         seed: run seed; epoch: training epoch; indices: (B,) dataset indices (>= 0).
         mild: use :data:`MILD` ranges.
         design: use :data:`DESIGN` ranges (wins over ``mild``).
+        strength: in [0, 1]; every draw's distance from "no change" is scaled by it (0: the
+            identity, 1: the ranges as they are): ``--augment-warmup``'s ramp.
 
     Returns:
         float64 (B, N_PARAMS): translate x, y (fraction of side), log scale, rotation (rad),
@@ -136,6 +139,10 @@ def draw_params(
     out[:, 8] = np.where(u[:, 9] < r.blur_prob, lo + (hi - lo) * u[:, 10], 0.0)
     out[:, 9] = (2 * u[:, 11] - 1) * r.width
     out[:, 10] = (2 * u[:, 12] - 1) * r.height
+    if strength != 1.0:
+        identity = np.zeros(N_PARAMS)
+        identity[7] = 1.0  # full ink
+        out = identity + strength * (out - identity)
     return out
 
 
@@ -234,6 +241,7 @@ def augment_batch(
     indices: Sequence[int] | np.ndarray | torch.Tensor,
     mild: bool = False,
     design: bool = False,
+    strength: float = 1.0,
 ) -> torch.Tensor:
     """Augment a batch on its own device (``--augment-mode batch``).
 
@@ -243,6 +251,7 @@ def augment_batch(
         indices: (B,) dataset indices of the samples (the ``index`` field of the items).
         mild: smaller ranges (``--mild-augment``).
         design: design-variation ranges (``--design-augment``).
+        strength: scales every draw towards no change (see :func:`draw_params`).
 
     Returns:
         float (B, 1, S, S); sample j depends only on (seed, epoch, indices[j], images[j]), so
@@ -250,7 +259,7 @@ def augment_batch(
     """
     if len(indices) != images.shape[0]:
         raise ValueError(f"{len(indices)} indices for {images.shape[0]} images")
-    return apply_params(images, draw_params(seed, epoch, indices, mild, design))
+    return apply_params(images, draw_params(seed, epoch, indices, mild, design, strength))
 
 
 def augment_image(
@@ -260,6 +269,8 @@ def augment_image(
     index: int,
     mild: bool = False,
     design: bool = False,
+    strength: float = 1.0,
 ) -> torch.Tensor:
     """Augment one image ``(1, S, S)`` (dataset mode); same result as :func:`augment_batch`."""
-    return apply_params(image.unsqueeze(0), draw_params(seed, epoch, [index], mild, design))[0]
+    params = draw_params(seed, epoch, [index], mild, design, strength)
+    return apply_params(image.unsqueeze(0), params)[0]

@@ -1,6 +1,6 @@
 """Parse and validate a glyph's ``contours`` JSON into a compact outline, and its binary form.
 
-The JSON is the fontTools pen protocol recorded per subpath (see anchor-facts.md). TrueType
+The JSON is the fontTools pen protocol recorded per subpath (the user's database format). TrueType
 ``qCurveTo`` runs are expanded here into plain quadratic segments (implied on-curve midpoints,
 all-off-curve contours), so the rasterizer only sees move/line/quad/cubic/close verbs.
 

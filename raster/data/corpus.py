@@ -1,6 +1,6 @@
 """The development font corpus: where its files come from, and each family's key and design class.
 
-The only fonts the project may use are DEVELOPERS.md's "Font data": the bundled ``fontpkg-*``
+The only fonts the project may use are the project's font list: the bundled ``fontpkg-*``
 packages, the Debian packages of :data:`DEBIAN_PACKAGES` and the @fontsource npm packages of
 :data:`FONTSOURCE_FAMILIES`. :data:`FAMILY_TABLE` is the one place that says which families are
 relatives (one *family key*: a fold of the cross-validation never trains on a relative of what it
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from raster.data.bundled import BUNDLED_PACKAGES, bundled_font_paths
-from raster.paths import file_sha256
+from raster.paths import atomic_output, file_sha256
 
 DEBIAN_PACKAGES = (
     "fonts-noto-core",
@@ -73,6 +73,9 @@ FONTSOURCE_FAMILIES = (
     "playpen-sans-arabic",
     "ruwudu",
     "vibes",
+    "rubik",
+    "estedad",
+    "blaka-hollow",
 )
 
 DESIGN_CLASSES = ("naskh", "kufi", "sans", "display", "nastaliq", "ruqaa", "mono", "latin")
@@ -109,13 +112,15 @@ FAMILY_TABLE: tuple[tuple[str, str, str], ...] = (
     (r"Readex Pro", "readex-pro", "sans"),
     (r"Zain", "zain", "sans"),
     (r"Beiruti", "beiruti", "sans"),
+    (r"Rubik", "rubik", "sans"),
+    (r"Estedad", "estedad", "sans"),
     (r"Changa", "changa", "kufi"),
     (r"Kufam", "kufam", "kufi"),
     (r"Baloo Bhaijaan 2", "baloo-bhaijaan-2", "display"),
     (r"El Messiri", "el-messiri", "display"),
     (r"Handjet", "handjet", "display"),
     (r"Badeen Display", "badeen-display", "display"),
-    (r"Blaka", "blaka", "display"),
+    (r"Blaka( Hollow)?", "blaka", "display"),  # the hollow cut is the same design outlined
     (r"Jomhuria", "jomhuria", "display"),
     (r"Katibeh", "katibeh", "display"),
     (r"Marhey", "marhey", "display"),
@@ -319,9 +324,8 @@ def summarize_manifest(entries: list[dict]) -> dict:
 def write_manifest(manifest: dict, out: str | Path) -> Path:
     """Write the manifest JSON to ``out`` atomically (a temporary file moved into place)."""
     out = Path(out)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
-    tmp.replace(out)
+    with atomic_output(out) as tmp:
+        tmp.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
     return out
 
 

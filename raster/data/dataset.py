@@ -73,6 +73,7 @@ class GlyphDataset(Dataset):
         self.seed = int(seed)
         # Shared memory so that DataLoader workers (persistent ones too) see set_epoch.
         self._epoch = torch.zeros(1, dtype=torch.int64).share_memory_()
+        self._strength = torch.ones(1, dtype=torch.float64).share_memory_()
 
     @property
     def glyph_ids(self) -> np.ndarray:
@@ -83,9 +84,15 @@ class GlyphDataset(Dataset):
     def epoch(self) -> int:
         return int(self._epoch[0])
 
-    def set_epoch(self, epoch: int) -> None:
-        """Select the augmentation draw of ``epoch``; call before iterating each epoch."""
+    @property
+    def strength(self) -> float:
+        return float(self._strength[0])
+
+    def set_epoch(self, epoch: int, strength: float = 1.0) -> None:
+        """Select the augmentation draw of ``epoch`` at ``strength`` (see
+        :func:`~raster.data.augment.draw_params`); call before iterating each epoch."""
         self._epoch[0] = int(epoch)
+        self._strength[0] = float(strength)
 
     def __len__(self) -> int:
         return len(self.table)
@@ -116,7 +123,9 @@ class GlyphDataset(Dataset):
             raise IndexError(i)
         img = self.image_tensor(i)
         if self.augment:
-            img = augment_image(img, self.seed, self.epoch, i, self.mild, self.design)
+            img = augment_image(
+                img, self.seed, self.epoch, i, self.mild, self.design, self.strength
+            )
         return {
             "image": img,
             "label": int(self.labels[i]),

@@ -7,9 +7,11 @@ the instance location when either is not the default, so every face/instance get
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import logging
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,9 +111,9 @@ def find_font_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple
                 if child.is_file() and child.suffix.lower() in FONT_SUFFIXES:
                     add(child)
                 elif child.is_symlink() and not child.exists():
-                    problems.append((child, _dangling(child)))
+                    problems.append((child, _broken_link(child)))
         elif p.is_symlink() and not p.exists():
-            problems.append((p, _dangling(p)))
+            problems.append((p, _broken_link(p)))
         elif p.is_file():
             if p.suffix.lower() in FONT_SUFFIXES:
                 add(p)
@@ -122,11 +124,17 @@ def find_font_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple
     return fonts, problems
 
 
-def _dangling(link: Path) -> str:
+def _broken_link(link: Path) -> str:
+    """Why the symbolic link ``link`` leads nowhere: its target is gone, or links loop."""
     try:
         target = link.readlink()
     except OSError:
         return "dangling symbolic link"
+    try:
+        os.stat(link)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return f"symlink loop (following its target {target} never reaches a file)"
     return f"dangling symbolic link (its target {target} does not exist)"
 
 

@@ -20,6 +20,7 @@ from raster.data.fonts import FontFace, face_label, font_metrics, font_names
 from raster.data.schema import FORMS
 from raster.data.shaping import ShapedForm, Shaper, shape_forms
 from raster.data.unicode_tables import char_class, is_presentation_form, joining_group
+from raster.labels import make_label
 
 # Arabic, Arabic Supplement, Arabic Extended-A, then printable ASCII (letters, digits,
 # punctuation and symbols; space has no outline).
@@ -272,7 +273,7 @@ def face_rows(face: FontFace, codepoints: Sequence[int], skip_composed: bool = F
             parsed.rows.append(
                 {
                     "f_id": face.file_hash,
-                    "label": f"{cp}_{form}",
+                    "label": make_label(cp, form),
                     "joining_group": group,
                     "char_class": cls,
                     "codepoint": cp,

@@ -5,9 +5,14 @@ No database access here: :mod:`raster.data.ingest` is the one writer.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
+import os
 import signal
+import sys
+import threading
+import time
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import CancelledError, ProcessPoolExecutor
@@ -38,9 +43,38 @@ class Outcome:
 _WORKER: dict = {}
 
 
+#: prctl(2) option: the signal this process gets when its parent dies (linux/prctl.h)
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent_pid: int, poll_s: float = 1.0) -> None:
+    """End this (worker) process when ``parent_pid`` dies, even by SIGKILL, which leaves the
+    parent no chance to stop its workers (they would go on for minutes, holding files open).
+    Linux: ``prctl(PR_SET_PDEATHSIG, SIGKILL)``; elsewhere a daemon thread that watches the
+    parent. A parent that died before this call ends the process at once."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0:
+            if os.getppid() != parent_pid:  # it died between the fork and the prctl
+                os._exit(1)
+            return
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(poll_s)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 def _init_worker(
-    instances: str, codepoints: list[int], skip_composed: bool, known: frozenset[str]
+    parent_pid: int,
+    instances: str,
+    codepoints: list[int],
+    skip_composed: bool,
+    known: frozenset[str],
 ) -> None:
+    die_with_parent(parent_pid)
     # Ctrl-C reaches the whole process group: the parent stops the run (and says so once);
     # a worker that took it too would print its own traceback
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -108,7 +142,7 @@ def parse_in_workers(
     todo = deque(files)
     while todo:
         inflight: deque[tuple[Path, object]] = deque()
-        pool = ProcessPoolExecutor(workers, ctx, _init_worker, initargs)
+        pool = ProcessPoolExecutor(workers, ctx, _init_worker, (os.getpid(), *initargs))
         try:
             broken = False
             while (todo or inflight) and not broken:
@@ -133,7 +167,7 @@ def parse_in_workers(
 
 
 def _parse_alone(path: Path, ctx, initargs: tuple) -> list[Outcome]:
-    with ProcessPoolExecutor(1, ctx, _init_worker, initargs) as pool:
+    with ProcessPoolExecutor(1, ctx, _init_worker, (os.getpid(), *initargs)) as pool:
         try:
             return pool.submit(_parse_in_worker, path).result()
         except BrokenProcessPool:

@@ -115,7 +115,12 @@ def _add_cache_args(parser: argparse.ArgumentParser) -> None:
     """The pre-raster cache flags (``--pre-raster-*``)."""
     c = parser.add_argument_group("pre-raster cache")
     _flag(c, "--pre-rasterize", "render every selected glyph once")
-    _flag(c, "--pre-raster-dtype", choices=("uint8", "float32"))
+    _flag(
+        c,
+        "--pre-raster-dtype",
+        "pixel type of the cache: uint8 (4x smaller) or float32",
+        choices=("uint8", "float32"),
+    )
     _flag(
         c, "--pre-raster-mmap", "keep the cache in a fingerprinted memmap file reused by later runs"
     )
@@ -148,6 +153,13 @@ def _add_augment_args(parser: argparse.ArgumentParser) -> None:
         choices=AUGMENT_MODES,
     )
     _flag(a, "--mild-augment", "smaller augmentation ranges")
+    _flag(
+        a,
+        "--augment-warmup",
+        "augmentation strength ramps linearly from none to full over this fraction of the "
+        "run's progress (its epochs or --time-budget), set at each epoch's start; 0: full "
+        "from the first step",
+    )
     _flag(
         a,
         "--design-augment",
@@ -188,6 +200,7 @@ class DataConfig:
     augment_mode: str = DEFAULT_AUGMENT_MODE  # resolved: dataset | batch | none
     mild_augment: bool = False
     design_augment: bool = False
+    augment_warmup: float = 0.0
 
     def __post_init__(self) -> None:
         self.db = Path(self.db)

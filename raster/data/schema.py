@@ -1,7 +1,7 @@
 """The SQLite glyph database: schema, connection, and the user's anchor query.
 
-The schema keeps every table and column of the user's existing ``glyphs.db`` (see
-``shared/reference/anchor-facts.md``) so their database works unchanged; columns this project
+The schema keeps every table and column of the user's existing ``glyphs.db`` (as the
+user's own loader reads it) so their database works unchanged; columns this project
 adds are optional when reading.
 """
 
@@ -14,7 +14,8 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from raster.errors import SchemaError  # noqa: F401  (re-exported)
+from raster.errors import IngestAborted, SchemaError  # noqa: F401  (re-exported)
+from raster.labels import FORMS  # noqa: F401  (re-exported: the label forms)
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +23,6 @@ log = logging.getLogger(__name__)
 #: font was ingested with, so a wider ``--ranges`` adds the missing labels)
 SCHEMA_VERSION = 3  # 3: glyphs.outline (binary outlines)
 
-FORMS = ("isol", "init", "medi", "fina")
 
 # The user's loader runs this query unchanged; every DB this project writes must answer it.
 ANCHOR_QUERY = """
@@ -121,6 +121,20 @@ ANCHOR_COLUMNS = {
     "glyphs": {"glyph_id", "f_id", "label", "contours", "joining_group", "char_class"},
     "fonts": {"file_hash", *FONT_METRIC_COLUMNS},
 }
+
+
+#: the ``fonts`` columns of a font's file path and family name: this project's, then the user's
+#: original schema's (``file_path``, ``family_name``, as their system writes them)
+FONT_PATH_COLUMNS = ("path", "file_path")
+FONT_FAMILY_COLUMNS = ("family", "family_name")
+
+
+def font_source_columns(columns: set[str]) -> tuple[str, str]:
+    """SQL expressions of a font's file path and family name in a ``fonts`` table with
+    ``columns`` (see :data:`FONT_PATH_COLUMNS`); ``NULL`` where the table has neither."""
+    path = next((c for c in FONT_PATH_COLUMNS if c in columns), "NULL")
+    family = next((c for c in FONT_FAMILY_COLUMNS if c in columns), "NULL")
+    return path, family
 
 
 def _open_ro(db_path: Path) -> sqlite3.Connection:
@@ -240,6 +254,40 @@ def migrate(conn: sqlite3.Connection, db_path: Path, info: DbKind, backup: bool 
     return note + (f"; backup: {saved}" if saved else "")
 
 
+def _why_not_writable(path: Path) -> str | None:
+    """Why ``path`` (a folder or file that exists) cannot be written, or None."""
+    if os.access(path, os.W_OK | (os.X_OK if path.is_dir() else 0)):
+        return None
+    try:
+        read_only_fs = bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        read_only_fs = False
+    return "read-only file system" if read_only_fs else "no write permission"
+
+
+def check_writable(db_path: Path) -> None:
+    """Refuse, in one line naming the path, a database that cannot be written: its folder (or
+    the nearest one that exists) is read-only, or the file is. SQLite itself says only "unable
+    to open database file" (it also writes journal files beside the database).
+
+    Raises:
+        IngestAborted: the database or its folder cannot be written.
+    """
+    folder = db_path.absolute().parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    why = _why_not_writable(folder)
+    if why:
+        what = "written" if db_path.exists() else "created"
+        raise IngestAborted(
+            f"{db_path}: the database cannot be {what}: its folder {folder} cannot be written "
+            f"({why}); give a --db in a folder you can write"
+        )
+    why = db_path.is_file() and _why_not_writable(db_path)
+    if why:
+        raise IngestAborted(f"{db_path}: the database file cannot be written ({why})")
+
+
 def connect(db_path: str | Path, create: bool = False, backup: bool = True) -> sqlite3.Connection:
     """Open a glyph database.
 
@@ -258,11 +306,14 @@ def connect(db_path: str | Path, create: bool = False, backup: bool = True) -> s
         FileNotFoundError: ``create`` is false and the file does not exist.
         SchemaError: the file is not a SQLite database, belongs to another application, or
             lacks the tables/columns of the anchor query.
+        IngestAborted: ``create`` and the file or its folder cannot be written.
     """
     db_path = Path(db_path)
     if not create and not db_path.exists():
         raise FileNotFoundError(f"{db_path}: no such glyph database")
     info = inspect_db(db_path)
+    if create and info.kind != "foreign":  # a foreign file is refused as such, below
+        check_writable(db_path)
     if info.kind == "foreign":
         raise SchemaError(
             f"{db_path}: not a glyph database (it holds tables {', '.join(info.tables)}, not "

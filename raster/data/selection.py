@@ -26,6 +26,7 @@ from raster.data.contours import (
     parse_contours,
 )
 from raster.data.render import infer_upem, outline_height
+from raster.labels import label_codepoint
 
 log = logging.getLogger(__name__)
 
@@ -101,9 +102,6 @@ class GlyphTable:
         )
 
 
-MAX_CODEPOINT = 0x10FFFF
-
-
 def upem_problem(upem) -> str | None:
     """Why a ``fonts.upem`` value cannot scale a glyph (not a positive finite number), or None."""
     try:
@@ -113,16 +111,6 @@ def upem_problem(upem) -> str | None:
     if not (math.isfinite(value) and value > 0):
         return f"upem {upem!r} is not a positive number"
     return None
-
-
-def label_codepoint(label: str) -> int | None:
-    """The decimal codepoint prefix of a label (``"1593_init"`` -> 1593), or None (also for a
-    number outside Unicode, U+0000..U+10FFFF)."""
-    head = label.split("_", 1)[0]
-    if not (head.isascii() and head.isdigit()):
-        return None
-    cp = int(head)
-    return cp if cp <= MAX_CODEPOINT else None
 
 
 def is_shaped_label(label: str, codepoint: int | None = None) -> bool:

@@ -11,6 +11,7 @@ import sqlite3
 from pathlib import Path
 
 from raster.data.schema import FORMS, connect, table_columns
+from raster.labels import label_codepoints, label_form
 
 log = logging.getLogger(__name__)
 
@@ -97,8 +98,8 @@ def summarize(db_path: str | Path, fewest: int = 10) -> dict:
 
 
 def _label_key(label: str) -> tuple:
-    cp, _, form = label.partition("_")
-    return (int(cp) if cp.isdigit() else -1, FORMS.index(form) if form in FORMS else 9, label)
+    cps, form = label_codepoints(label), label_form(label)
+    return (cps[0] if cps else -1, FORMS.index(form) if form in FORMS else 9, label)
 
 
 def _font_name(item: dict) -> str:

@@ -95,8 +95,10 @@ def run_checks(
 
 def build_parser() -> argparse.ArgumentParser:
     parser = cli.new_parser("raster.debug.test_gradient_flow", __doc__)
-    parser.add_argument("--backbone", default="levit_128s")
-    parser.add_argument("--img-size", type=int, default=64)
+    parser.add_argument("--backbone", default="levit_128s", help="any timm model name")
+    parser.add_argument(
+        "--img-size", type=cli.positive_int, default=64, help="image side, a multiple of 16"
+    )
     cli.add_seed_arg(parser)
     return parser
 

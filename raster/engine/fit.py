@@ -36,10 +36,11 @@ from raster.engine.checkpoint import (
     set_rng_state,
 )
 from raster.engine.compile import compile_forward
+from raster.engine.device import precision_line
 from raster.engine.distributed import DistContext, barrier, replicas_in_sync
 from raster.engine.loop import LossConfig, evaluate, recalibrate_batchnorm, train_one_epoch
 from raster.engine.optim import ScheduleConfig, build_optimizer, build_scheduler
-from raster.engine.run_dir import check_run_folder, clear_run
+from raster.engine.run_dir import check_run_folder, claim_run_folder, clear_run
 from raster.engine.run_log import append_record, format_epoch, trim_log
 from raster.engine.schedule import (
     CLOCKS,
@@ -196,23 +197,32 @@ def make_train_loader(args, train_ds, device, ctx: DistContext | None = None) ->
     )
 
 
+def check_paths(args: argparse.Namespace) -> None:
+    """The output paths can be written and overwrite no input (before the folder is claimed).
+
+    Raises:
+        OutputPathError: one line naming the path and the flag.
+    """
+    check_outputs(
+        {"--log-file": args.log_file},
+        [args.db, args.resume, args.config, args.init_from],
+        folders={"--out-dir": args.out_dir},
+    )
+
+
 def check_inputs(args: argparse.Namespace, ctx: DistContext) -> tuple[list[Path], dict | None]:
-    """Every check before anything is written: a refused start keeps an old run untouched.
+    """Every check before the run writes (the folder is claimed, see :func:`fit`): a refused
+    start keeps an old run untouched.
 
     Returns:
         (the files of an earlier run that ``--overwrite`` will delete, the ``--resume``
         checkpoint or None).
 
     Raises:
-        RasterError: the run folder, an output path, the resume file or a flag is unusable.
+        RasterError: the run folder, the resume file or a flag is unusable.
     """
     old_run = check_run_folder(
         args.out_dir, resume=args.resume, overwrite=args.overwrite, log_file=args.log_file
-    )
-    check_outputs(
-        {"--log-file": args.log_file},
-        [args.db, args.resume, args.config, args.init_from],
-        folders={"--out-dir": args.out_dir},
     )
     resume_ckpt = load_resume(args.resume, ctx.device) if args.resume is not None else None
     return old_run, resume_ckpt
@@ -332,7 +342,12 @@ def build_run(args: argparse.Namespace, ctx: DistContext, data_cfg: DataConfig) 
         progress_schedule=progress_schedule,
         clock=clock,
         emb_schedule=embedding_weight_schedule(args),
-        saver=CheckpointSaver(args.out_dir, save_every=args.save_every),
+        # without validation glyphs the newest epoch is the best one can tell
+        saver=CheckpointSaver(
+            args.out_dir,
+            save_every=args.save_every,
+            metric="val_top1" if len(bundle.val) else "epoch",
+        ),
         log_file=args.log_file or args.out_dir / "train_log.jsonl",
         db_fingerprint=db_fingerprint(args.db) if ctx.is_main else None,
     )
@@ -407,7 +422,13 @@ def compile_run(run: TrainingRun) -> None:
     run.forward_model, run.compile_seconds = compile_forward(run.forward_model, run.model, example)
 
 
-def _batch_augment(run: TrainingRun, epoch: int):
+def augment_strength(progress: float, warmup: float) -> float:
+    """``--augment-warmup``: the augmentation strength in [0, 1] at ``progress`` (the run's
+    share done) when it ramps linearly from 0 to 1 over the first ``warmup`` of the run."""
+    return 1.0 if warmup <= 0 else min(1.0, max(0.0, progress / warmup))
+
+
+def _batch_augment(run: TrainingRun, epoch: int, strength: float = 1.0):
     """The on-device augmentation of ``--augment-mode batch`` for ``epoch``, or None."""
     cfg, seed = run.data_cfg, run.args.seed
     if not run.bundle.augment_in_batch:
@@ -415,7 +436,13 @@ def _batch_augment(run: TrainingRun, epoch: int):
 
     def batch_augment(images, indices):
         return augment_batch(
-            images, seed, epoch, indices, mild=cfg.mild_augment, design=cfg.design_augment
+            images,
+            seed,
+            epoch,
+            indices,
+            mild=cfg.mild_augment,
+            design=cfg.design_augment,
+            strength=strength,
         )
 
     return batch_augment
@@ -425,9 +452,10 @@ def run_epoch(run: TrainingRun, epoch: int) -> dict:
     """Train one epoch, refresh BatchNorm statistics, evaluate; returns the epoch's record."""
     args, ctx = run.args, run.ctx
     # Fix #2: a new augmentation draw and batch order every epoch, same on a re-run.
-    run.bundle.train.set_epoch(epoch)
+    strength = augment_strength(run.progress(), run.data_cfg.augment_warmup)
+    run.bundle.train.set_epoch(epoch, strength)
     run.train_loader.sampler.set_epoch(epoch)
-    batch_augment = _batch_augment(run, epoch)
+    batch_augment = _batch_augment(run, epoch, strength)
     frozen = epoch < args.freeze_backbone_epochs
     for p in run.model.backbone.parameters():
         p.requires_grad_(not frozen)
@@ -470,24 +498,27 @@ def run_epoch(run: TrainingRun, epoch: int) -> dict:
     do_retrieval = not args.no_retrieval and (
         (epoch + 1) % max(1, args.retrieval_every) == 0 or epoch + 1 == args.epochs
     )
-    val_metrics = evaluate(
-        run.model,
-        run.val_loader,
-        device=ctx.device,
-        loss_cfg=loss_cfg,
-        retrieval_cap=args.retrieval_cap,
-        retrieval=do_retrieval,
-        seed=args.seed,
-        amp=not args.no_amp,
-        dist_ctx=ctx,
-    )
-    if do_retrieval:
+    val_metrics = {}  # no validation glyphs: no val metrics (announced once by fit)
+    if len(run.bundle.val):
+        val_metrics = evaluate(
+            run.model,
+            run.val_loader,
+            device=ctx.device,
+            loss_cfg=loss_cfg,
+            retrieval_cap=args.retrieval_cap,
+            retrieval=do_retrieval,
+            seed=args.seed,
+            amp=not args.no_amp,
+            dist_ctx=ctx,
+        )
+    if "top10" in val_metrics:  # too few validation glyphs for retrieval: no top10
         run.emb_schedule.observe(val_metrics["top10"])
     return {
         "epoch": epoch,
         **train_metrics,
         **val_metrics,
         "emb_weight": loss_cfg.emb_weight,
+        **({"augment_strength": strength} if run.data_cfg.augment_warmup > 0 else {}),
         "grouping": loss_cfg.grouping,
         "backbone_frozen": frozen,
         "progress": run.progress(),
@@ -532,12 +563,16 @@ def _finish(run: TrainingRun, record: dict) -> int:
             log.error("rank %d: model replicas differ after training", ctx.rank)
             return EXIT_OUT_OF_SYNC
         log.info("model replicas identical on all %d ranks", ctx.world_size)
-    if best["epoch"] >= 0:
+    if best["epoch"] >= 0 and "val_top1" in best:
         log.info(
             "best epoch %d: val_top1 %.4f; checkpoints in %s",
             best["epoch"],
             best["val_top1"],
             run.args.out_dir,
+        )
+    elif best["epoch"] >= 0:
+        log.info(
+            "no validation: best.pt is epoch %d; checkpoints in %s", best["epoch"], run.args.out_dir
         )
     if record and not math.isfinite(record.get("train_loss", 0.0)):
         return EXIT_DIVERGED
@@ -548,7 +583,7 @@ def _announce(run: TrainingRun, threads: int) -> None:
     args, ctx = run.args, run.ctx
     log.info(
         "device %s x %d ranks, %d threads, %d train / %d val glyphs, %d classes, "
-        "%d steps/epoch, batch %d per rank = %d global, img %d px, sampler %s",
+        "%d steps/epoch, batch %d per rank = %d global, img %d px, sampler %s, %s",
         ctx.device,
         ctx.world_size,
         threads,
@@ -560,6 +595,7 @@ def _announce(run: TrainingRun, threads: int) -> None:
         args.batch_size * ctx.world_size,
         run.data_cfg.img_size,
         args.sampler,
+        precision_line(ctx.device, not args.no_amp),
     )
 
 
@@ -571,7 +607,27 @@ def fit(args: argparse.Namespace, ctx: DistContext) -> int:
         warnings.filterwarnings("ignore")
     # --threads, else OMP_NUM_THREADS, else the CPUs this process may use (affinity, quota)
     threads = set_torch_threads(getattr(args, "threads", 0))
+    check_paths(args)
+    # One training per folder: the claim comes before the "holds a run" check, so two starts
+    # at once cannot both pass it; it is let go at the end, on an error and on Ctrl-C.
+    take_over = args.resume is not None or args.overwrite
+    with claim_run_folder(args.out_dir, take_over=take_over, enabled=ctx.is_main):
+        return _fit_claimed(args, ctx, threads)
+
+
+def _fit_claimed(args: argparse.Namespace, ctx: DistContext, threads: int) -> int:
+    """:func:`fit` once the run folder is this process's."""
     old_run, resume_ckpt = check_inputs(args, ctx)
+    if resume_ckpt is not None and resume_ckpt["epoch"] + 1 >= args.epochs:
+        # said, not silent; exit 0: the run is complete (demo and crossval resume so)
+        log.warning(
+            "%s: its run already did %d epochs, so --epochs %d leaves nothing to train (give a "
+            "larger --epochs to train on); nothing written",
+            args.resume,
+            resume_ckpt["epoch"] + 1,
+            args.epochs,
+        )
+        return EXIT_OK
     try:
         data_cfg = DataConfig.from_args(args)
     except ValueError as exc:  # DataConfig/RasterConfig: a bad flag value
@@ -584,6 +640,12 @@ def fit(args: argparse.Namespace, ctx: DistContext) -> int:
     if ctx.is_main:  # every check passed: now the run folder is written
         write_run_folder(run, old_run)
     _announce(run, threads)
+    if not len(run.bundle.val):
+        log.warning(
+            "no validation glyphs (--val-frac %s; a label needs a few glyphs to give some to "
+            "validation): no val metrics, and best.pt is simply the last epoch",
+            args.val_frac,
+        )
     if args.compile:
         compile_run(run)
 

@@ -6,7 +6,6 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,6 +14,7 @@ import torch.distributed as dist
 import torch.nn.functional as F
 from torch.optim.swa_utils import update_bn
 
+from raster.engine.device import autocast
 from raster.engine.distributed import (
     DistContext,
     all_gather_cat,
@@ -75,13 +75,6 @@ def class_logits(
         scale=cfg.arcface_scale,
         margin=cfg.arcface_margin if labels is not None else 0.0,
     )
-
-
-def _autocast(device: torch.device, amp: bool):
-    # bf16 autocast on CUDA only: it needs no loss scaling, and CPU autocast is slower here.
-    if amp and device.type == "cuda":
-        return torch.autocast("cuda", dtype=torch.bfloat16)
-    return nullcontext()
 
 
 def _batch_losses(model, out: dict, labels, groups, cfg: LossConfig, ctx, contrastive_local):
@@ -211,7 +204,7 @@ def train_one_epoch(
         if batch_augment is not None:
             images = batch_augment(images, batch["index"])
         groups = labels if loss_cfg.grouping == "label" else batch["group"].to(device)
-        with _autocast(device, amp):
+        with autocast(device, amp):
             out = forward_model(images)
         logits, ce_loss, emb_loss, emb_groups = _batch_losses(
             model, out, labels, groups, loss_cfg, ctx, contrastive_local
@@ -347,7 +340,7 @@ def evaluate(
     for batch in loader:
         images = batch["image"].to(device, non_blocking=True)
         labels = batch["label"].to(device, non_blocking=True)
-        with _autocast(device, amp):
+        with autocast(device, amp):
             out = model(images)
         out = {k: v.float() for k, v in out.items()}
         logits = class_logits(model, out, None, loss_cfg)

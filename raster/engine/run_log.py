@@ -32,10 +32,13 @@ def format_epoch(rec: dict) -> str:
         f"loss {rec['train_loss']:.4f}",
         f"(ce {rec['ce_loss']:.4f} emb {rec['emb_loss']:.4f} x{rec['emb_weight']:.2f})",
         f"acc {rec['train_acc']:.3f}",
-        f"val_loss {rec['val_loss']:.4f}",
-        f"val_top1 {rec['val_top1']:.4f}",
-        f"val_top5 {rec['val_top5']:.4f}",
     ]
+    if "val_loss" in rec:  # a run without validation glyphs has none
+        parts += [
+            f"val_loss {rec['val_loss']:.4f}",
+            f"val_top1 {rec['val_top1']:.4f}",
+            f"val_top5 {rec['val_top5']:.4f}",
+        ]
     if "top10" in rec:
         parts += [
             f"top10 {rec['top10']:.4f}",

@@ -28,7 +28,8 @@ from raster.data.fonts import iter_faces
 from raster.data.render import RasterConfig, render_many
 from raster.data.schema import FORMS, read_rows
 from raster.data.strip import strip_font
-from raster.errors import RasterError
+from raster.data.unicode_tables import char_class
+from raster.errors import MalformedContours, RasterError
 from raster.evaluation.decision import assigned_first, decision_ablation
 from raster.evaluation.folds import (
     CorpusFont,
@@ -41,8 +42,9 @@ from raster.evaluation.holdout_run import holdout_training_argv
 from raster.evaluation.twins import font_twins, twin_classes
 from raster.inference.evaluate import arabic_letters, truth_labels
 from raster.inference.pipeline import identify_font
-from raster.inference.predict import load_predictor, split_label, top_k
+from raster.inference.predict import load_predictor, top_k
 from raster.inference.priors import label_counts
+from raster.labels import split_label
 
 log = logging.getLogger(__name__)
 
@@ -146,8 +148,9 @@ def test_faces(plan: dict, fold: int, max_fonts: int = 0) -> list[CorpusFont]:
     seen: set[str] = set()
     faces = []
     for f in plan["fonts"]:
-        if f["key"] in keys and f["instance"] is None and f["path"] not in seen:
-            seen.add(f["path"])
+        file = f["path"] or f["file_hash"]  # a DB without font paths: one face per hash
+        if f["key"] in keys and f["instance"] is None and file not in seen:
+            seen.add(file)
             faces.append(CorpusFont(**f))
     if max_fonts and len(faces) > max_fonts:
         by_class: dict[str, list[CorpusFont]] = {}
@@ -356,6 +359,68 @@ def font_records(
     return [out[g] for g in keep], {k: v[take].astype(np.float16) for k, v in parts.items()}
 
 
+def db_records(
+    face: CorpusFont, db: Path, predictor, method: str, pixel: tuple | None, size: int
+) -> tuple[list[dict], dict[str, np.ndarray]]:
+    """:func:`font_records` of a face whose font file is gone (or never named, in the user's
+    own DB): its glyph rows in ``db`` are the outlines, their labels the truth (rows of one
+    outline, e.g. an isol glyph reused as fina, are one glyph with both labels). Only the
+    stripped variant (the outline alone) and the raw-pixel baseline can be scored: names and
+    GSUB, which the as-shipped variant adds, live in the file."""
+    rows = read_rows(
+        db,
+        "SELECT g.glyph_id, g.label, g.contours, f.upem FROM glyphs g "
+        "JOIN fonts f ON f.file_hash = g.f_id WHERE g.f_id = ? AND g.contours IS NOT NULL "
+        "AND f.upem > 0 ORDER BY g.glyph_id",
+        (face.file_hash,),
+    )
+    glyphs: dict[str, list[tuple]] = {}  # one outline -> its rows
+    for r in rows:
+        if split_label(r[1])[0] is not None:
+            glyphs.setdefault(r[2], []).append(r)
+    outlines, upems, kept = [], [], []
+    for contours, rs in glyphs.items():
+        try:
+            outlines.append(parse_contours(contours, rs[0][0]))
+        except MalformedContours:
+            continue
+        upems.append(float(rs[0][3]))
+        kept.append(rs)
+    if not kept:
+        return [], {}
+    images, _ = render_many(outlines, np.asarray(upems), predictor.loaded.raster)
+    raw, probs = predictor.predict_images(images, method)
+    idx, _ = top_k(probs, 5)
+    near = pixel_nearest(pixel[0], pixel[1], shrink(images, size)) if pixel else None
+    records = []
+    for n, (rs, top) in enumerate(zip(kept, idx.tolist(), strict=True)):
+        labels = sorted({r[1] for r in rs})
+        cps = sorted({split_label(lab)[0] for lab in labels})
+        rec = {
+            "font": face.path or face.file_hash,
+            "family_key": face.key,
+            "design_class": face.design_class,
+            "gid": rs[0][0],  # the DB's glyph_id: the font's glyph index is not stored
+            "truth": labels,
+            "codepoints": cps,
+            "form": split_label(labels[0])[1],
+            "letter": all(char_class(cp) == "arabic_letter" for cp in cps),
+            "stripped": [predictor.labels[j] for j in top],
+            "stripped_decided_by": "shape",
+        }
+        if near is not None:
+            rec["pixel"] = [near[n]]
+        records.append(rec)
+    parts = {"classifier": predictor.classifier_probs(raw)}
+    if predictor.index is not None:
+        parts["knn"] = predictor.knn_probs(raw)
+    return records, {k: v.astype(np.float16) for k, v in parts.items()}
+
+
+def _font_file_gone(face: CorpusFont) -> bool:
+    return not face.path or not Path(face.path).is_file()
+
+
 # ---------------------------------------------------------------- folds
 
 
@@ -385,12 +450,29 @@ def evaluate_model(
     records: list[dict] = []
     prob_parts: dict[str, list[np.ndarray]] = {}
     skipped: list[list[str]] = []
+    gone = [face for face in faces if _font_file_gone(face)]
+    if gone:
+        log.warning(
+            "%s: as-shipped score skipped for %d of %d faces: their font files are gone (%s%s), "
+            "so names and GSUB cannot be read; scored outline-only from the rows of %s",
+            d.name,
+            len(gone),
+            len(faces),
+            gone[0].path or f"no path in the DB for {gone[0].file_hash[:12]}",
+            ", ..." if len(gone) > 1 else "",
+            cfg.db,
+        )
     with tempfile.TemporaryDirectory(prefix="strip", dir=d) as tmp:
         for n, face in enumerate(faces, start=1):
             try:
-                recs, probs = font_records(
-                    face, predictor, cfg.method, Path(tmp), pixel, cfg.pixel_size
-                )
+                if face in gone:
+                    recs, probs = db_records(
+                        face, cfg.db, predictor, cfg.method, pixel, cfg.pixel_size
+                    )
+                else:
+                    recs, probs = font_records(
+                        face, predictor, cfg.method, Path(tmp), pixel, cfg.pixel_size
+                    )
             except Exception as exc:  # one unreadable font must not lose the fold
                 skipped.append([face.path, f"{type(exc).__name__}: {exc}"])
                 log.warning("%s: %s: skipped (%s)", d.name, face.path, exc)
@@ -398,7 +480,8 @@ def evaluate_model(
             records += recs
             for k, v in probs.items():
                 prob_parts.setdefault(k, []).append(v)
-            log.info("%s: font %d/%d %s: %d glyphs", d.name, n, len(faces), face.path, len(recs))
+            where = face.path or face.file_hash
+            log.info("%s: font %d/%d %s: %d glyphs", d.name, n, len(faces), where, len(recs))
     if prob_parts:
         np.savez_compressed(
             d / "stripped_probs.npz",
@@ -410,13 +493,19 @@ def evaluate_model(
     with open(d / "glyphs.jsonl", "w", encoding="utf-8") as fh:
         for r in records:
             fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+    scores = {}
+    for v in VARIANTS:
+        scored = [r for r in records if v in r]  # outline-only faces have no shipped variant
+        if scored or not records:
+            scores[v] = score(scored, v)
     return {
-        "fonts": [f.path for f in faces],
+        "fonts": [f.path or f.file_hash for f in faces],
+        "outline_only": [f.path or f.file_hash for f in gone],
         "skipped": skipped,
         "checkpoint": str(Path(checkpoint).resolve()),
         "index": str(Path(ref).resolve()),
         "recipe": cfg.recipe_signature(),
-        "scores": {v: score(records, v) for v in VARIANTS if pixel is not None or v != "pixel"},
+        "scores": scores,
         "twins_merged": score(records, "stripped", twins) if twins else None,
         "decision": decision_ablation(d) if prob_parts else {},
         "evidence": evidence_breakdown(records),

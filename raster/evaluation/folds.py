@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from raster.data.corpus import family_info
-from raster.data.schema import read_rows
+from raster.data.schema import font_source_columns, read_rows
 
 
 @dataclass(frozen=True)
@@ -32,14 +32,26 @@ class CorpusFont:
 
 
 def corpus_fonts(db: str | Path) -> list[CorpusFont]:
-    """Every face of the glyph DB ``db`` with its family key and design class."""
+    """Every face of the glyph DB ``db`` with its family key and design class.
+
+    Reads this project's ``fonts`` columns or the user's original ones (``file_path``,
+    ``family_name``, see :func:`~raster.data.schema.font_source_columns`); a DB with no path
+    column gives ``path`` "" (no font file to open), one with no family name keys each face by
+    its file name, else by its hash.
+    """
+    have = {r[1] for r in read_rows(db, "PRAGMA table_info(fonts)")}
+    path, family = font_source_columns(have)
+    instance = "instance" if "instance" in have else "NULL"
     rows = read_rows(
-        db, "SELECT file_hash, path, instance, family FROM fonts ORDER BY path, instance"
+        db,
+        f"SELECT file_hash, {path}, {instance}, {family} FROM fonts "
+        f"ORDER BY {path}, {instance}, file_hash",
     )
     out = []
-    for h, path, inst, fam in rows:
+    for h, p, inst, fam in rows:
+        fam = fam or (Path(p).stem if p else "") or h
         info = family_info(fam)
-        out.append(CorpusFont(h, path, inst, fam or "", info.key, info.design_class))
+        out.append(CorpusFont(h, p or "", inst, fam, info.key, info.design_class))
     return out
 
 

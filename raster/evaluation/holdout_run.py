@@ -1,5 +1,5 @@
 """A family hold-out run (``raster.demo``, ``bench.bench_identify``): its ``raster.train``
-flags and the summary table of the held-out fonts.
+flags and the summary tables of the held-out fonts.
 """
 
 from __future__ import annotations
@@ -53,51 +53,53 @@ def holdout_training_argv(
     return argv
 
 
-def summary_table(reports: list[dict]) -> str:
-    """One Markdown table over the held-out fonts: glyphs, label/char top-1, per form.
+#: the two ways ``raster.demo`` identifies a held-out font: the outline alone, and with what the
+#: font still tells besides (identify's defaults)
+OUTLINE_ONLY_FLAGS = ("--names", "ignore", "--gsub", "ignore")
+
+
+def _weighted(reports: list[dict], part: str, key: str) -> tuple[int, float]:
+    """(glyphs, glyph-weighted mean of ``key``) of ``part`` (plain, letters) over ``reports``."""
+    parts = [rep[part] for rep in reports if rep.get(part, {}).get("glyphs")]
+    n = sum(r["glyphs"] for r in parts)
+    return n, (sum(r[key] * r["glyphs"] for r in parts) / n if n else 0.0)
+
+
+def comparison_table(outline: list[dict], shipped: list[dict]) -> str:
+    """One Markdown table of the held-out fonts identified twice: from the outline alone
+    (``identify --names ignore --gsub ignore``) and as shipped (identify's defaults: the
+    font's glyph names and GSUB used too).
 
     Args:
-        reports: ``identify --evaluate`` JSON of each held-out font (``font``, ``plain``,
-            optionally ``letters``).
+        outline: ``identify --evaluate`` JSON of each font, outline only.
+        shipped: the same fonts, in the same order, with identify's defaults.
 
     Returns:
-        The table; totals weigh each font by its glyph count; a line on Arabic letters only
+        The table (totals weigh each font by its glyph count), then a line on Arabic letters
         when the reports have them.
     """
-    forms = ("isol", "init", "medi", "fina")
     lines = [
-        "| font | glyphs | label top-1 | char top-1 | " + " | ".join(forms) + " |",
-        "|---|---|---|---|" + "---|" * len(forms),
+        "| font | glyphs | label top-1, outline only | label top-1, as shipped "
+        "| char top-1, outline only | char top-1, as shipped |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
-    total = {"n": 0, "label": 0.0, "char": 0.0, **{f: [0, 0.0] for f in forms}}
-    for rep in reports:
-        r = rep["plain"]
-        per = r["per_form"]
-        cells = [f"{per[f]['top1_label']:.1%}" if f in per else "–" for f in forms]
-        lines.append(
-            f"| {Path(rep['font']).name} | {r['glyphs']} | {r['top1_label']:.1%} | "
-            f"{r['top1_char']:.1%} | " + " | ".join(cells) + " |"
-        )
-        total["n"] += r["glyphs"]
-        total["label"] += r["top1_label"] * r["glyphs"]
-        total["char"] += r["top1_char"] * r["glyphs"]
-        for f in forms:
-            if f in per:
-                total[f][0] += per[f]["n"]
-                total[f][1] += per[f]["top1_label"] * per[f]["n"]
-    if total["n"]:
-        cells = [f"{total[f][1] / total[f][0]:.1%}" if total[f][0] else "–" for f in forms]
-        lines.append(
-            f"| **all** | {total['n']} | {total['label'] / total['n']:.1%} | "
-            f"{total['char'] / total['n']:.1%} | " + " | ".join(cells) + " |"
-        )
-    letters = [rep["letters"] for rep in reports if rep.get("letters", {}).get("glyphs")]
-    if letters:
-        n = sum(r["glyphs"] for r in letters)
-        label = sum(r["top1_label"] * r["glyphs"] for r in letters) / n
-        char = sum(r["top1_char"] * r["glyphs"] for r in letters) / n
-        lines += [
-            "",
-            f"Arabic letters only ({n} glyphs): label top-1 {label:.1%}, char top-1 {char:.1%}",
+
+    def row(name: str, a: list[dict], b: list[dict]) -> str:
+        n = _weighted(a, "plain", "top1_label")[0]
+        keys = ("top1_label", "top1_char")
+        cells = [f"{_weighted(r, 'plain', key)[1]:.1%}" for key in keys for r in (a, b)]
+        return f"| {name} | {n} | " + " | ".join(cells) + " |"
+
+    for a, b in zip(outline, shipped, strict=True):
+        lines.append(row(Path(a["font"]).name, [a], [b]))
+    if len(outline) > 1:
+        lines.append(row("**all**", outline, shipped))
+    n, _ = _weighted(outline, "letters", "top1_label")
+    if n:
+        said = [
+            f"{what} label top-1 {_weighted(r, 'letters', 'top1_label')[1]:.1%}, "
+            f"char top-1 {_weighted(r, 'letters', 'top1_char')[1]:.1%}"
+            for what, r in (("outline only", outline), ("as shipped", shipped))
         ]
+        lines += ["", f"Arabic letters only ({n} glyphs): " + "; ".join(said)]
     return "\n".join(lines)

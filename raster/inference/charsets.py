@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from raster.inference.predict import label_codepoints
+from raster.labels import label_codepoints
 
 
 def _span(a: int, b: int) -> set[int]:

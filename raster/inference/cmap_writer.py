@@ -10,8 +10,6 @@ extracted from documents set in the font comes back as real characters.
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +18,8 @@ from fontTools.ttLib.tables._c_m_a_p import CmapSubtable
 
 from raster.data.shaping import Shaper, form_text
 from raster.data.unicode_tables import presentation_forms
+from raster.labels import LabelError, codepoint_problem
+from raster.paths import atomic_output
 
 BMP_LIMIT = 0xFFFF
 COLLECTION_SUFFIXES = (".ttc", ".otc")
@@ -55,6 +55,9 @@ def cmap_entries(predictions: list[dict], min_confidence: float) -> list[CmapEnt
 
     Returns:
         Entries sorted by codepoint.
+
+    Raises:
+        LabelError: a prediction to map names a surrogate, U+0000 or a noncharacter.
     """
     best: dict[int, CmapEntry] = {}
     for p in predictions:
@@ -63,6 +66,12 @@ def cmap_entries(predictions: list[dict], min_confidence: float) -> list[CmapEnt
         cp = encoded_codepoint(int(p["codepoint"]), p["form"])
         if cp is None:
             continue
+        why = codepoint_problem(cp)
+        if why:
+            raise LabelError(
+                f"glyph {p['gid']} ({p['glyph_name']}): label {p.get('label', '')!r}: {why}; "
+                "not written into a cmap"
+            )
         e = CmapEntry(
             cp,
             int(p["gid"]),
@@ -123,55 +132,93 @@ def write_cmap(
         target = TTFont(src, fontNumber=face_index)
         target["cmap"] = cmap
         target.flavor = suffix[1:] if suffix in (".woff", ".woff2") else None
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=out.name + ".", suffix=".part", dir=out.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        tmp.chmod(src.stat().st_mode & 0o777)  # mkstemp makes 0600: keep the input's mode
+    with atomic_output(out, mode_of=src) as tmp:  # keep the input's mode
         target.save(tmp)
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
     return out
 
 
 @dataclass(frozen=True)
 class ShapingCheck:
-    """HarfBuzz's answer for one entry: ``text`` shaped to ``got`` (glyph ids)."""
+    """HarfBuzz's answer for one entry: ``text`` shaped to ``got`` (glyph ids).
+
+    ``font_gives``: the glyphs the original font's own cmap and GSUB shape ``text`` to, when
+    its cmap has this very entry (else None); ``got_labels``: the predicted (codepoint, form)
+    of each glyph in ``got``.
+    """
 
     entry: CmapEntry
     text: str
     got: tuple[int, ...]
+    font_gives: tuple[int, ...] | None = None
+    got_labels: tuple[tuple[int, str] | None, ...] = ()
 
     @property
     def ok(self) -> bool:
+        """The predicted glyph came out alone."""
         return self.got == (self.entry.gid,)
+
+    @property
+    def as_the_font_does(self) -> bool:
+        """Not the predicted glyph, but what the font itself draws for the text: the entry is
+        in the font's own cmap and HarfBuzz gives the glyphs its own cmap and GSUB give (a
+        form glyph of its GSUB that looks like the presentation-form glyph, a letter its
+        ``ccmp`` decomposes), or HarfBuzz gives one glyph predicted as the same character and
+        form. The mapping is right."""
+        if self.ok:
+            return False
+        if self.font_gives is not None and self.got == self.font_gives:
+            return True
+        return len(self.got) == 1 and self.got_labels == ((self.entry.base, self.entry.form),)
+
+
+def _sfnt_bytes(path: Path, face_index: int) -> tuple[TTFont, bytes]:
+    """One face of ``path`` as plain sfnt bytes (HarfBuzz reads neither WOFF2 nor TTC
+    faces by name), with its TTFont."""
+    collection = path.suffix.lower() in COLLECTION_SUFFIXES or path.read_bytes()[:4] == b"ttcf"
+    font = TTFont(path, fontNumber=face_index if collection else -1)
+    font.flavor = None
+    buf = io.BytesIO()
+    font.save(buf)
+    return font, buf.getvalue()
 
 
 def verify_cmap(
-    path: str | Path, entries: list[CmapEntry], face_index: int = 0
+    path: str | Path,
+    entries: list[CmapEntry],
+    face_index: int = 0,
+    *,
+    original: str | Path | None = None,
+    labels: dict[int, tuple[int, str]] | None = None,
 ) -> list[ShapingCheck]:
     """Shape each entry's text with HarfBuzz in the written font.
 
     The text is the base character in its form's joining context (:func:`form_text`) when the
     base codepoint is in the new cmap, else the presentation-form character itself.
 
+    Args:
+        original: the font the copy was made from: its own shaping of each text, when it has
+            a cmap (:attr:`ShapingCheck.as_the_font_does`).
+        labels: ``{gid: (codepoint, form)}`` of the predictions, for a font without a cmap.
+
     Returns:
         One :class:`ShapingCheck` per entry (``ok``: the predicted glyph came out alone).
     """
-    path = Path(path)
-    collection = path.suffix.lower() in COLLECTION_SUFFIXES
-    font = TTFont(path, fontNumber=face_index if collection else -1)
-    font.flavor = None
-    buf = io.BytesIO()
-    font.save(buf)
-    shaper = Shaper(buf.getvalue())
+    shaper = Shaper(_sfnt_bytes(Path(path), face_index)[1])
+    reference, own = None, {}
+    if original is not None:
+        font, data = _sfnt_bytes(Path(original), face_index)
+        own = font.getBestCmap() or {} if "cmap" in font else {}
+        reference = Shaper(data) if own else None
+    labels = labels or {}
     mapped = {e.codepoint for e in entries}
     checks = []
     for e in entries:
         text = form_text(e.base, e.form) if e.base in mapped else chr(e.codepoint)
-        checks.append(ShapingCheck(e, text, tuple(g.gid for g in shaper.shape(text))))
+        got = tuple(g.gid for g in shaper.shape(text))
+        gives = None
+        if reference is not None and own.get(e.codepoint) == e.name:  # the font's own entry
+            gives = tuple(g.gid for g in reference.shape(text))
+        checks.append(ShapingCheck(e, text, got, gives, tuple(labels.get(g) for g in got)))
     return checks
 
 
@@ -183,7 +230,8 @@ def write_checked_cmap(
     face_index: int = 0,
 ) -> tuple[list[CmapEntry], list[ShapingCheck]]:
     """Write ``dst``, a copy of ``src`` with a cmap from the predictions at least
-    ``min_confidence`` sure, and shape each entry back with HarfBuzz (:func:`verify_cmap`).
+    ``min_confidence`` sure, and shape each entry back with HarfBuzz (:func:`verify_cmap`,
+    against ``src``'s own shaping and the predictions).
 
     Returns:
         ``(entries, checks)``; both empty, and nothing written, when no prediction is sure
@@ -193,4 +241,9 @@ def write_checked_cmap(
     if not entries:
         return [], []
     write_cmap(src, dst, entries, face_index)
-    return entries, verify_cmap(dst, entries, face_index)
+    labels = {
+        int(p["gid"]): (int(p["codepoint"]), p["form"])
+        for p in predictions
+        if p.get("codepoint") is not None
+    }
+    return entries, verify_cmap(dst, entries, face_index, original=src, labels=labels)

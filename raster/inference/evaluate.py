@@ -18,7 +18,7 @@ from raster.data.glyph_rows import DEFAULT_RANGES, face_rows, repertoire
 from raster.data.schema import FORMS
 from raster.data.unicode_tables import char_class
 from raster.inference.assign import NO_LABEL
-from raster.inference.predict import split_label
+from raster.labels import split_label
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ trip (the same outline either way), so a glyph renders exactly as its DB row wou
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 from dataclasses import dataclass, replace
@@ -70,6 +71,18 @@ class FontGlyphs:
         """Render every glyph as training does: uint8 (N, S, S), ink = 255."""
         images, _ = render_many(self.outlines, np.full(len(self), self.upem), cfg)
         return images
+
+    def pngs(self, size: int) -> list[bytes]:
+        """PNG per glyph for a person to see (the review page, the run report): black ink on
+        white, ``size`` px, the em scale of training (``em``)."""
+        from PIL import Image  # lazily: identification itself needs no image files
+
+        out = []
+        for img in self.render(RasterConfig(img_size=size)):
+            buf = io.BytesIO()
+            Image.fromarray(255 - img).save(buf, format="PNG", optimize=True)
+            out.append(buf.getvalue())
+        return out
 
 
 def read_font_glyphs(path: str | Path, face_index: int = 0) -> FontGlyphs:

@@ -23,18 +23,15 @@ from raster.data.contours import parse_contours
 from raster.data.fonts import FontLoadError, iter_faces
 from raster.data.glyph_rows import FaceOutlines, recording_to_contours
 from raster.data.render import RasterConfig, render_many
+from raster.data.schema import font_source_columns, table_columns
 from raster.data.shaping import ZWJ, Shaper
+from raster.labels import make_label as ligature_label
 
 LAM = 0x0644
 ALEFS = (0x0627, 0x0622, 0x0623, 0x0625)  # alef, with madda above, hamza above, hamza below
 LIGATURE_GLYPH_ID = -1
 
 log = logging.getLogger(__name__)
-
-
-def ligature_label(codepoints: tuple[int, ...], form: str) -> str:
-    """``(0x644, 0x627), "fina"`` -> ``"1604+1575_fina"``."""
-    return "+".join(str(cp) for cp in codepoints) + "_" + form
 
 
 def face_ligatures(face) -> list[tuple[str, str]]:
@@ -70,16 +67,28 @@ def db_ligatures(db: str | Path, file_hashes: set[str]) -> list[dict]:
     """Ligature rows of the DB's fonts whose ``file_hash`` is in ``file_hashes``.
 
     Each font file is opened again (named instances too); a file that is gone or unreadable is
-    skipped with a warning. Rows: ``{f_id, label, contours, upem}``.
+    skipped with a warning (one for all the files that are gone). Rows: ``{f_id, label, contours, upem}``.
     """
     with sqlite3.connect(db) as conn:
-        fonts = conn.execute("SELECT file_hash, path, upem FROM fonts").fetchall()
+        path_column, _ = font_source_columns(table_columns(conn, "fonts"))
+        fonts = conn.execute(f"SELECT file_hash, {path_column}, upem FROM fonts").fetchall()
     paths: dict[str, list[tuple[str, int]]] = {}
     for file_hash, path, upem in fonts:
-        if file_hash in file_hashes:
+        if file_hash in file_hashes and path:  # no path (the user's DB may have none): no file
             paths.setdefault(path, []).append((file_hash, upem))
+    gone = sorted(p for p in paths if not Path(p).is_file())
+    if gone:  # one line, not one per font: a user's DB may name files long moved
+        log.warning(
+            "%d font files named in %s are gone (%s%s): no ligature references from them",
+            len(gone),
+            db,
+            gone[0],
+            ", ..." if len(gone) > 1 else "",
+        )
     rows = []
     for path, wanted in sorted(paths.items()):
+        if path in gone:
+            continue
         upem_of = dict(wanted)
         try:
             for face in iter_faces(path, "named"):

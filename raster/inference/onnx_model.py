@@ -21,6 +21,7 @@ import numpy as np
 
 from raster.data.render import RasterConfig
 from raster.errors import CheckpointError
+from raster.paths import atomic_output
 
 INPUT_NAME = "images"
 OUTPUT_NAMES = ("logits", "embedding")
@@ -199,9 +200,8 @@ def export_onnx(checkpoint: str | Path, out: str | Path) -> Path:
     _store_weights_fp16(graph)
     onnx.checker.check_model(graph)
     out = Path(out)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_bytes(graph.SerializeToString())
-    tmp.replace(out)
+    with atomic_output(out) as tmp:
+        tmp.write_bytes(graph.SerializeToString())
     return out
 
 

@@ -6,7 +6,6 @@ import csv
 import json
 import logging
 import time
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,8 +15,17 @@ from raster.inference.assign import NO_LABEL, assign_labels
 from raster.inference.charsets import allowed_labels, restrict
 from raster.inference.evidence import Evidence, combine_evidence
 from raster.inference.font_glyphs import FontGlyphs, read_font_glyphs
-from raster.inference.predict import Predictor, RawOutputs, split_label, top_k
+from raster.inference.predict import Predictor, RawOutputs, top_k
+from raster.inference.scripts import (
+    SCRIPT_CHOICES,
+    ScriptCoverage,
+    coverage,
+    glyph_scripts,
+    restrict_by_script,
+    script_names,
+)
 from raster.inference.timing import cpu_seconds
+from raster.labels import label_codepoints, label_form, printable, split_label
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +65,7 @@ class Identification:
             :func:`~raster.inference.evidence.combine_evidence`).
         shape_probs: float64 (N, L) the shape posterior alone.
         cpu_seconds: CPU time per stage (all threads; see :mod:`~raster.inference.timing`).
+        scripts: the scripts the font covers and the glyphs left unlabelled for theirs.
     """
 
     glyphs: FontGlyphs
@@ -70,6 +79,7 @@ class Identification:
     evidence: Evidence | None = None
     shape_probs: np.ndarray | None = None
     cpu_seconds: dict = field(default_factory=dict)
+    scripts: ScriptCoverage | None = None
 
     @property
     def changed(self) -> int:
@@ -77,21 +87,10 @@ class Identification:
         return sum(r["changed_by_assign"] for r in self.rows)
 
 
-def _char(cp: int | None) -> str:
-    if cp is None:
-        return ""
-    ch = chr(cp)
-    return ch if unicodedata.category(ch)[0] not in "CZ" else f"U+{cp:04X}"
-
-
 def _label_text(label: str) -> tuple[str, int | None]:
     """Printable characters and single codepoint of a label outside the label space."""
-    head = label.split("_", 1)[0]
-    parts = head.split("+")
-    if all(p.isdigit() for p in parts):
-        cps = [int(p) for p in parts]
-        return "".join(_char(cp) for cp in cps), (cps[0] if len(cps) == 1 else None)
-    return "", None
+    cps = label_codepoints(label)
+    return "".join(printable(cp) for cp in cps), (cps[0] if len(cps) == 1 else None)
 
 
 def prediction_rows(
@@ -122,9 +121,9 @@ def prediction_rows(
         if out_label is not None and assigned is None:
             label, conf = out_label, evidence.confidence_out[i]
             char, cp = _label_text(label)
-            form = label.rsplit("_", 1)[1] if "_" in label else ""
+            form = label_form(label)
         else:
-            char = _char(cp)
+            char = "" if cp is None else printable(cp)
         rows.append(
             {
                 "gid": int(glyphs.gids[i]),
@@ -157,6 +156,7 @@ def identify_font(
     charset: str = "all",
     names: str = "use",
     gsub: str = "use",
+    scripts: str = "cmap",
 ) -> Identification:
     """Read every outlined glyph of ``path`` (cmap ignored), render and predict it.
 
@@ -171,6 +171,9 @@ def identify_font(
         charset: only labels of this language's characters (see :mod:`~raster.inference.charsets`).
         names: ``use`` the glyph names as a prior (or ``ignore`` them).
         gsub: ``use`` the GSUB's form links, ligatures and decompositions (or ``ignore`` it).
+        scripts: ``cmap``: a glyph the font's cmap maps to a script the model never learned
+            stays unlabelled, one mapped to a learned script takes only labels of that script
+            or of none (:mod:`~raster.inference.scripts`); ``ignore``: the shape alone decides.
 
     Raises:
         FontLoadError / NoOutlinesError: unreadable font or nothing to identify.
@@ -188,6 +191,12 @@ def identify_font(
     mark("render")
     raw, probs = predictor.predict_images(images, method, batch_size, mark=mark)
     shape = restrict(probs, allowed_labels(predictor.labels, charset))
+    if scripts not in SCRIPT_CHOICES:
+        raise ValueError(f"scripts must be one of {SCRIPT_CHOICES}, got {scripts!r}")
+    per_glyph = glyph_scripts(glyphs.face.ttfont, glyphs.gids) if scripts == "cmap" else None
+    unlearned = np.zeros(len(glyphs), bool)
+    if per_glyph is not None:
+        shape, unlearned = restrict_by_script(shape, predictor.labels, per_glyph)
     for flag, value in (("names", names), ("gsub", gsub)):
         if value not in EVIDENCE_CHOICES:
             raise ValueError(f"{flag} must be one of {EVIDENCE_CHOICES}, got {value!r}")
@@ -199,13 +208,21 @@ def identify_font(
     assigned = assign_labels(probs, no_label_prob) if assign else None
     mark("assign")
     rows = prediction_rows(glyphs, probs, predictor.labels, assigned, top, evidence)
+    cover = coverage(predictor.labels, per_glyph, [r["label"] for r in rows], unlearned)
+    for i in np.flatnonzero(unlearned):
+        never = script_names(sorted(per_glyph[i]))
+        rows[i].update(
+            char="", codepoint=None, form="", label="", confidence=0.0, runners_up=[],
+            evidence="script", note=f"{never}: a script the model never learned",
+        )  # fmt: skip
     mark("rows")
     keys = list(t)
     seconds = {b: round(t[b] - t[a], 3) for a, b in zip(keys, keys[1:], strict=False)}
     cpu = {b: round(c[b] - c[a], 3) for a, b in zip(keys, keys[1:], strict=False)}
     return Identification(
-        glyphs, raw, probs, predictor.labels, method, assigned, rows, seconds, evidence, shape, cpu
-    )
+        glyphs, raw, probs, predictor.labels, method, assigned, rows, seconds, evidence, shape, cpu,
+        cover,
+    )  # fmt: skip
 
 
 def run_summary(
@@ -228,6 +245,7 @@ def run_summary(
         "names": names,
         "gsub": gsub,
         "name_reliability": ident.evidence.name_reliability if ident.evidence else None,
+        "scripts": ident.scripts.as_dict() if ident.scripts else None,
     }
 
 

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from raster.data.selection import MAX_CODEPOINT, label_codepoint
 from raster.errors import CheckpointError
 from raster.inference.calibration import DEFAULT_KNN_EPS, DEFAULT_KNN_TAU, knn_vote, softmax_t
 from raster.inference.priors import apply_prior, label_prior
 from raster.inference.reference import DEFAULT_KNN_K, ReferenceIndex
+from raster.labels import label_codepoints, split_label  # noqa: F401  (re-exported)
 
 METHODS = ("classifier", "knn", "both")
 # Rows per probabilities() call in predict_images: each call makes several float64 (rows, L)
@@ -32,21 +32,6 @@ PROBABILITY_ROWS = 1024
 # cross-validation folds' decision ablation (docs/results.md): 1 had the best mean on the
 # stripped Arabic letters over 5 folds (61.8 % vs 61.2 % without).
 DEFAULT_PRIOR = 1.0
-
-
-def split_label(label: str) -> tuple[int | None, str]:
-    """``"1593_init"`` -> ``(1593, "init")``; a label without a codepoint -> ``(None, label)``."""
-    cp = label_codepoint(label)
-    return cp, (label.split("_", 1)[1] if cp is not None and "_" in label else "")
-
-
-def label_codepoints(label: str) -> tuple[int, ...]:
-    """The characters a label stands for: ``"1593_init"`` -> ``(1593,)``, a ligature label
-    ``"1604+1575_fina"`` -> ``(1604, 1575)``, anything else -> ``()``."""
-    parts = label.split("_", 1)[0].split("+")
-    if not all(p.isascii() and p.isdigit() and int(p) <= MAX_CODEPOINT for p in parts):
-        return ()  # not a codepoint label, or a number outside Unicode
-    return tuple(int(p) for p in parts)
 
 
 @dataclass

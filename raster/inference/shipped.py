@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from raster.errors import CheckpointError
-from raster.paths import file_sha256
+from raster.paths import atomic_output, file_sha256
 
 log = logging.getLogger(__name__)
 
@@ -341,21 +341,19 @@ def pack_index(index_dir: str | Path, out: str | Path) -> dict:
         np.asarray([str(m["f_id"]) for m in ref.meta]), return_inverse=True
     )
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp.npz")
-    np.savez_compressed(
-        tmp,
-        embeddings_q=q,
-        scale=scale,
-        label_codes=ref.label_codes.astype(np.int32),
-        label_names=np.asarray(ref.label_names),
-        glyph_ids=np.asarray([int(m["glyph_id"]) for m in ref.meta], np.int64),
-        font_keys=font_keys,
-        font_codes=font_codes.astype(np.int32),
-        ivf_centroids=inverted.centroids,
-        ivf_lists=inverted.lists,
-    )
-    tmp.replace(out)
+    with atomic_output(out, suffix=".npz") as tmp:  # savez adds .npz to a name without it
+        np.savez_compressed(
+            tmp,
+            embeddings_q=q,
+            scale=scale,
+            label_codes=ref.label_codes.astype(np.int32),
+            label_names=np.asarray(ref.label_names),
+            glyph_ids=np.asarray([int(m["glyph_id"]) for m in ref.meta], np.int64),
+            font_keys=font_keys,
+            font_codes=font_codes.astype(np.int32),
+            ivf_centroids=inverted.centroids,
+            ivf_lists=inverted.lists,
+        )
     info = dict(ref.info)
     keep = ("fingerprint", "embed_dim", "n", "n_val", "labels", "ligatures", "calibration")
     return {

@@ -37,6 +37,13 @@ def cpu_seconds() -> float:
     return t.user + t.system
 
 
+def format_seconds(seconds: dict[str, float]) -> str:
+    """``{"read": 0.01, "forward": 0.5}`` as a person reads it: ``0.51 s (read 0.01 s, forward
+    0.50 s)``."""
+    parts = ", ".join(f"{k} {v:.2f} s" for k, v in seconds.items())
+    return f"{sum(seconds.values()):.2f} s ({parts})" if parts else "0.00 s"
+
+
 class Phases:
     """Ordered ``{phase: wall seconds}`` and ``{phase: CPU seconds}``; :meth:`phase` times a
     ``with`` block. On a shared machine the wall time also counts other jobs' turns on the

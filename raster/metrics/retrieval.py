@@ -2,7 +2,7 @@
 
 Pure functions of kNN results (pytorch-metric-learning's AccuracyCalculator conventions: the
 query itself is never its own neighbour, queries whose label has no other member in the
-reference set are excluded, accumulation in float64), plus the anchor-facts effect size.
+reference set are excluded, accumulation in float64), plus the user's effect size.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def retrieval_metrics(
     Definitions, per query with ``R >= 1`` possible matches (same-label references other
     than itself), neighbours ranked 1..k, ``hit_i`` = neighbour i has the query's label:
 
-    - ``top_k_retrieval``: 1 if any of the k neighbours is a hit (anchor-facts "top-10
+    - ``top_k_retrieval``: 1 if any of the k neighbours is a hit (the user's "top-10
       retrieval" for k = 10).
     - ``mrr``: 1 / rank of the first hit within k, 0 when there is none.
     - ``precision_at_1``: ``hit_1``.
@@ -149,7 +149,7 @@ def pair_cosine_stats(embeddings, labels, max_pairs: int = 10_000, seed: int = 0
     are used (exact); otherwise ``max_pairs`` are drawn uniformly with replacement (seeded,
     so the value is reproducible). Embeddings are L2-normalized here (cosine).
 
-    Effect size (anchor-facts): ``(mean_same - mean_diff) / sigma``, where sigma is the
+    Effect size (the user's definition): ``(mean_same - mean_diff) / sigma``, where sigma is the
     standard deviation of both samples pooled into one: the population std of the
     concatenation of two equal-size samples,
     ``sigma = sqrt((var_same + var_diff) / 2 + (mean_same - mean_diff)**2 / 4)`` (ddof 0).
@@ -266,7 +266,7 @@ def evaluate_embeddings(
     Args:
         embeddings: (N, D) floats; L2-normalized here.
         labels: (N,) labels (ints or strings).
-        k: neighbours for top-k retrieval and MRR (anchor-facts: 10).
+        k: neighbours for top-k retrieval and MRR (the user's: 10).
         groups: (N,) group ids to exclude from a query's neighbours, or None.
         chunk: queries per kNN block (memory O(chunk * N)).
         r_metrics: also search ``max(k, max R)`` neighbours so that R-precision and MAP@R

@@ -6,7 +6,9 @@ disagrees with what the glyph shows. ``repair IN.pdf OUT.pdf`` writes OUT.pdf: I
 byte plus an incremental update giving each font without a map, or with one its glyphs clearly
 contradict (``--keep-declared`` keeps those), a ToUnicode map built from the identified glyphs.
 ``repair IN.pdf|FOLDER ... --out-dir DIR`` repairs many files with the model loaded once, one
-line per file (``--jobs`` files at a time).
+line per file (``--jobs`` files at a time). ``text IN.pdf ...`` writes each file's text in
+reading order (txt, jsonl: a record per page with its verdict, md) from the same decisions as
+``repair``, without writing a PDF.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from raster.pdf.glyph_text import load_identifier
 from raster.pdf.language import decoding_language
 from raster.pdf.repair import FontReport, analyse_fonts, repair_pdf
 from raster.pdf.reports import disagreement_table, font_table, repair_lines, write_json_report
+from raster.pdf.text import FORMATS, VERDICTS, TextOptions, read_text
 
 log = logging.getLogger("raster.pdf")
 
@@ -59,20 +62,20 @@ def _model_args(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument(
         "--glyph-weight",
-        type=float,
+        type=cli.non_negative_float,
         default=1.0,
         help="in that decoding, the weight of a glyph's own log-probability against the words'",
     )
     g = p.add_argument_group("decisions")
     g.add_argument(
         "--min-confidence",
-        type=float,
+        type=cli.probability,
         default=0.3,
         help="codes whose glyph label is less likely stay unmapped (and are not compared)",
     )
     g.add_argument(
         "--suspect-share",
-        type=float,
+        type=cli.probability,
         default=0.5,
         help="a map is suspect when it agrees with fewer codes than this share of what a "
         "correct map would (the compared guesses' summed confidence)",
@@ -80,27 +83,7 @@ def _model_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json-out", type=Path, default=None, help="per-font report (JSON)")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = cli.new_parser("raster.pdf", __doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    p = cli.add_subcommand(
-        sub, "check", "list fonts; compare declared ToUnicode text with the glyphs"
-    )
-    p.add_argument("pdf", type=Path)
-    _model_args(p)
-    p = cli.add_subcommand(sub, "repair", "write a copy with ToUnicode maps from the glyphs")
-    p.add_argument(
-        "paths", type=Path, nargs="+", help="IN.pdf OUT.pdf, or with --out-dir: PDFs and folders"
-    )
-    p.add_argument("--out-dir", type=Path, default=None, help="repair every input into DIR")
-    p.add_argument(
-        "--jobs", type=int, default=None, help="files repaired at once (with --out-dir; 1)"
-    )
-    p.add_argument(
-        "--force",
-        action="store_true",
-        help="overwrite an existing output that is not an earlier repair of its input",
-    )
+def _keep_declared_arg(p: argparse.ArgumentParser) -> None:
     keep = p.add_mutually_exclusive_group()
     keep.add_argument(
         "--keep-declared",
@@ -110,6 +93,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     # the older spelling of what is now the default: accepted, hidden
     keep.add_argument("--replace-suspect", action="store_true", help=argparse.SUPPRESS)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = cli.new_parser("raster.pdf", __doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = cli.add_subcommand(
+        sub, "check", "list fonts; compare declared ToUnicode text with the glyphs"
+    )
+    p.add_argument("pdf", type=Path, help="the PDF to check")
+    _model_args(p)
+    p = cli.add_subcommand(sub, "repair", "write a copy with ToUnicode maps from the glyphs")
+    p.add_argument(
+        "paths", type=Path, nargs="+", help="IN.pdf OUT.pdf, or with --out-dir: PDFs and folders"
+    )
+    p.add_argument("--out-dir", type=Path, default=None, help="repair every input into DIR")
+    p.add_argument(
+        "--jobs",
+        type=cli.positive_int,
+        default=None,
+        help="files repaired at once (with --out-dir; 1)",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="overwrite an existing output that is not an earlier repair of its input",
+    )
+    _keep_declared_arg(p)
     p.add_argument(
         "--clusters",
         action=argparse.BooleanOptionalAction,
@@ -132,7 +142,85 @@ def build_parser() -> argparse.ArgumentParser:
         help="also write the review page of IN.pdf (see python -m raster.review)",
     )
     _model_args(p)
+    p = cli.add_subcommand(sub, "text", "the text in reading order, fonts read as repair would")
+    p.add_argument("paths", type=Path, nargs="+", help="PDFs and folders")
+    p.add_argument("--format", choices=FORMATS, default="txt", help="txt, jsonl (a record per "
+                   "page: lines, boxes, confidences, verdict) or md")  # fmt: skip
+    p.add_argument(
+        "--out-dir", type=Path, default=None, help="write DIR/<name>.<format>; default: stdout"
+    )
+    _keep_declared_arg(p)
+    p.add_argument(
+        "--clusters",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="letters drawn as a skeleton + a dots glyph as one text (as repair's flag)",
+    )
+    p.add_argument(
+        "--answers",
+        type=Path,
+        default=None,
+        metavar="ANSWERS.json",
+        help="the review page's answers override the model for their codes (one IN.pdf)",
+    )
+    _model_args(p)
     return parser
+
+
+def text_options(args) -> TextOptions:
+    """The decisions' settings of ``repair`` and ``text`` from their flags."""
+    return TextOptions(
+        min_confidence=args.min_confidence,
+        keep_declared=args.keep_declared,
+        suspect_share=args.suspect_share,
+        context=args.context,
+        language=_language(args),
+        glyph_weight=args.glyph_weight,
+        clusters=args.clusters,
+    )
+
+
+def _text(args) -> int:
+    from raster.pdf.batch import collect_inputs
+    from raster.reviewing.answers import load_answers
+
+    inputs = collect_inputs(args.paths)
+    answers = None
+    if args.answers is not None:
+        if len(inputs) != 1:
+            log.error("--answers takes one IN.pdf, not %d inputs", len(inputs))
+            return cli.EXIT_INPUT
+        answers = load_answers(args.answers, "pdf", inputs[0]).texts_by_font()
+    outputs = {}
+    if args.out_dir is not None:
+        outputs = {p: args.out_dir / f"{p.stem}.{args.format}" for p in inputs}
+        named = {f"--out-dir ({p})": q for p, q in outputs.items()}
+        args.out_dir.mkdir(parents=True, exist_ok=True)
+        check_outputs(named, [*inputs, args.checkpoint, args.index], {"--out-dir": args.out_dir})
+    identifier = _identifier(args)
+    failed = 0
+    for src in inputs:
+        notes: list[str] = []
+        try:
+            doc = read_text(src, identifier, text_options(args), answers=answers, notes=notes)
+        except PdfInputError as exc:
+            print(f"{src}: FAILED: {str(exc).removeprefix(f'{src}: ')}", file=sys.stderr)
+            failed += 1
+            continue
+        out = doc.render(args.format)
+        if src in outputs:
+            outputs[src].write_text(out, encoding="utf-8")
+        else:
+            sys.stdout.write(out)
+        verdicts = [p.verdict for p in doc.pages]
+        counts = ", ".join(f"{v} {verdicts.count(v)}" for v in VERDICTS if verdicts.count(v))
+        fonts = ", ".join(doc.repaired) or "none"
+        where = f" -> {outputs[src]}" if src in outputs else ""
+        print(f"{src}{where}: pages {counts or 'none'}; fonts read from their glyphs: {fonts}",
+              file=sys.stderr)  # fmt: skip
+        for note in notes:
+            print(f"{src}: {note}", file=sys.stderr)
+    return cli.EXIT_PARTIAL if failed else cli.EXIT_OK
 
 
 def _identifier(args):
@@ -160,7 +248,7 @@ def _repair_many(args, identifier) -> int:
         pairs,
         identifier,
         jobs=args.jobs or 1,
-        on_done=lambda r: print(r.line(), flush=True),
+        on_done=lambda r: print(r.line(), flush=True, file=sys.stderr if r.error else sys.stdout),
         min_confidence=args.min_confidence,
         keep_declared=args.keep_declared,
         suspect_share=args.suspect_share,
@@ -277,6 +365,8 @@ def main(argv: list[str] | None = None) -> int:
             return cli.EXIT_INPUT
         if args.out_dir is None:
             args.pdf, args.out = args.paths
+    if args.command == "text":
+        return _text(args)
     notes: list[str] = []
     try:
         result = _run(args, notes)

@@ -26,7 +26,7 @@ import pikepdf
 from raster.data.schema import FORMS
 from raster.inference.evidence import composition as comp
 from raster.inference.evidence.composition import Dots
-from raster.inference.predict import label_codepoints
+from raster.labels import label_codepoints, label_form
 from raster.pdf.context import Candidates
 from raster.pdf.document import PdfFont, _split_codes, _strings
 from raster.pdf.layout import Line, Shown
@@ -68,7 +68,7 @@ def compose_letter(cands: Candidates, dots: Dots) -> str | None:
     mass: dict[tuple[int, str], float] = defaultdict(float)
     for label, p in cands:
         cps = label_codepoints(label)
-        form = label.rsplit("_", 1)[-1]
+        form = label_form(label)
         if len(cps) != 1 or form not in FORMS:
             continue
         if (skeleton := comp.skeleton_of(cps[0], form)) is not None:

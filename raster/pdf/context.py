@@ -15,7 +15,7 @@ from __future__ import annotations
 import unicodedata
 from collections import Counter
 
-from raster.inference.predict import label_codepoints
+from raster.labels import label_codepoints
 
 Candidates = list[tuple[str, float]]  # (label, probability), best first
 

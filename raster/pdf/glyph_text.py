@@ -17,11 +17,11 @@ from pathlib import Path
 
 from raster.data.fonts import FontLoadError
 from raster.inference.assign import NO_LABEL
-from raster.inference.evidence import composition as comp
 from raster.inference.evidence.composition import Dots
 from raster.inference.evidence.dot_glyphs import bare_dots, is_dot_mark_label
 from raster.inference.font_glyphs import FontGlyphs, NoOutlinesError, read_font_glyphs
-from raster.inference.predict import label_codepoints, top_k
+from raster.inference.predict import top_k
+from raster.labels import dots_label, label_text  # noqa: F401  (label_text re-exported)
 from raster.pdf.codes import code_to_gid
 from raster.pdf.context import Candidates, rerank
 from raster.pdf.document import PdfFont, PdfFontError
@@ -59,12 +59,6 @@ Identifier = Callable[[FontGlyphs], list[Candidates]]
 TOP_CANDIDATES = 10
 
 
-def label_text(label: str) -> str:
-    """Logical text of a label: its base character, the form dropped (``1593_init`` -> U+0639);
-    a ligature label ``1604+1575_lig`` gives its characters in order ('' for other labels)."""
-    return "".join(chr(cp) for cp in label_codepoints(label))
-
-
 def model_identifier(
     predictor,
     method: str | None = None,
@@ -86,6 +80,7 @@ def model_identifier(
             no_label_prob=no_label_prob,
             glyphs=glyphs,
             charset=charset,
+            scripts="ignore",  # an embedded subset's cmap maps the document's codes, not text
         )
         idx, p = top_k(ident.probs, TOP_CANDIDATES)
         out = []
@@ -182,7 +177,7 @@ def font_candidates(font: PdfFont, folder: str | Path, identifier: Identifier) -
     }
     dots_of = _dot_patterns(glyphs, ttfont, by_gid, row_of)
     for g, dots in dots_of.items():
-        by_gid[g] = [(comp.dots_label(dots), 1.0)]
+        by_gid[g] = [(dots_label(dots), 1.0)]
     by_code = {code: by_gid[gid] for code, gid in gid_of.items() if gid in by_gid}
     dots = {code: dots_of[gid] for code, gid in gid_of.items() if gid in dots_of}
     return FontCandidates(gid_of, by_code, blank, dots)

@@ -13,6 +13,11 @@ pdfminer is told to keep, per character, the font's object number, the character
 place in the page's drawing order (its ``render_char`` hook), so each glyph is tied to the font
 dictionary ``raster.pdf`` maps and to the operator that shows it (:mod:`raster.pdf.clusters`).
 
+Each line's words are put in logical order by the Unicode bidirectional algorithm's
+reordering (UAX #9, rules W/N/I/L2, no explicit embeddings) applied to the glyphs: in a
+right-to-left line the words and glyphs are reversed, while runs of digits and of Latin letters
+(with what sits between them) keep reading left to right (:func:`bidi_order`).
+
 Marked content with ``/ActualText`` (PDF 32000-1 §14.9.4) replaces the text of the glyphs it
 encloses, as readers do (poppler, PDF.js, Acrobat): the first glyph with an advance drawn inside
 it gets the ActualText, the others none. pdfminer itself ignores it (its ``begin_tag`` hook sees it).
@@ -31,8 +36,8 @@ WORD_MARGIN = 0.1  # pdfminer's LAParams.word_margin
 @dataclass(frozen=True)
 class Shown:
     """One shown glyph: its font (object number, generation), code, text as pdfminer reads it
-    (``(cid:N)`` without a map; an enclosing ``/ActualText`` instead), its box on the page (PDF
-    units), and where it is drawn (page, order)."""
+    (``(cid:N)`` without a map; an enclosing ``/ActualText`` instead, then ``actual``), its box
+    on the page (PDF units, y up), and where it is drawn (page, order)."""
 
     font: tuple[int, int] | None
     code: int
@@ -42,6 +47,9 @@ class Shown:
     height: float = 0.0
     page: int = -1  # page index, from 0
     seq: int = -1  # drawing order of the glyph on its page, from 0
+    y0: float = 0.0
+    y1: float = 0.0
+    actual: bool = False  # the text is an enclosing /ActualText's, not the font's
 
     @property
     def key(self) -> tuple:
@@ -94,7 +102,35 @@ def _words(chars: list[Shown]) -> list[list[Shown]]:
     return words
 
 
-def page_lines(path: str | Path) -> list[Line]:
+class PageLines(list):
+    """:func:`page_lines`' list of lines, with what the text reading order needs besides them.
+
+    Attributes:
+        rules: page index -> straight ruling segments drawn on it, ``(x0, y0, x1, y1)``: the
+            lines and the edges of the rectangles (table borders).
+        sizes: page index -> (width, height) of its media box.
+    """
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.rules: dict[int, list[tuple[float, float, float, float]]] = {}
+        self.sizes: dict[int, tuple[float, float]] = {}
+
+
+def _rules_of(container, out: list) -> None:
+    from pdfminer.layout import LTContainer, LTLine, LTRect
+
+    for item in container:
+        if isinstance(item, LTRect):
+            x0, y0, x1, y1 = item.bbox
+            out += [(x0, y0, x1, y0), (x0, y1, x1, y1), (x0, y0, x0, y1), (x1, y0, x1, y1)]
+        elif isinstance(item, LTLine):
+            out.append(item.bbox)
+        elif isinstance(item, LTContainer) and not hasattr(item, "get_text"):
+            _rules_of(item, out)
+
+
+def page_lines(path: str | Path) -> PageLines:
     """Every text line of every page, in reading order of the lines, as words in visual order.
 
     Raises:
@@ -134,6 +170,7 @@ def page_lines(path: str | Path) -> list[Line]:
                 holder = next((c for c in items if c.x1 > c.x0), items[0])
                 for item in items:
                     item._text = text if item is holder else ""
+                    item.raster_actual = True
 
         def render_char(self, matrix, font, fontsize, scaling, rise, cid, ncs, graphicstate):
             adv = super().render_char(matrix, font, fontsize, scaling, rise, cid, ncs, graphicstate)
@@ -149,12 +186,16 @@ def page_lines(path: str | Path) -> list[Line]:
     rsrc = Resources(caching=False)  # one font object per document: the objid stays its own
     device = Aggregator(rsrc, laparams=LAParams(word_margin=WORD_MARGIN))
     interpreter = PDFPageInterpreter(rsrc, device)
-    lines: list[Line] = []
+    lines = PageLines()
     with open(path, "rb") as fh:
         for page_no, page in enumerate(PDFPage.get_pages(fh)):
             interpreter.process_page(page)
+            result = device.get_result()
             found: list = []
-            _lines_of(device.get_result(), found)
+            _lines_of(result, found)
+            lines.rules[page_no] = []
+            _rules_of(result, lines.rules[page_no])
+            lines.sizes[page_no] = (result.width, result.height)
             for line, horizontal in _join_split_lines(found):
                 chars = [
                     Shown(
@@ -166,6 +207,9 @@ def page_lines(path: str | Path) -> list[Line]:
                         c.height,
                         page_no,
                         getattr(c, "raster_seq", -1),
+                        c.y0,
+                        c.y1,
+                        getattr(c, "raster_actual", False),
                     )
                     for c in line
                     if isinstance(c, LTChar)
@@ -200,17 +244,112 @@ def is_rtl(text: str) -> bool:
 
 
 def logical_words(lines: list[Line], text_of: Callable[[Shown], str]) -> list[list[list[Shown]]]:
-    """Lines of words in logical order: a line whose glyph texts (``text_of``) read right to left
-    has its words and their glyphs reversed (a glyph's own text, e.g. a ligature, is already
-    logical)."""
+    """Lines of words in logical order (:func:`bidi_order` over each line's glyphs, by their
+    texts ``text_of``; a glyph's own text, e.g. a ligature, is already logical), each word's
+    marks after their bases."""
     out = []
     for line in lines:
         text = "".join(text_of(ch) for word in line for ch in word)
-        if is_rtl(text):
-            out.append([_marks_after_bases(word[::-1]) for word in line[::-1]])
-        else:
-            out.append([_marks_after_bases(list(word)) for word in line])
+        words = bidi_order(line, text_of, rtl=is_rtl(text))
+        out.append([_marks_after_bases(word) for word in words])
     return out
+
+
+_SEP = object()  # between two words of a line while it is reordered
+
+
+def _bidi_class(text: str) -> str:
+    """A glyph's class for reordering: ``L``, ``R`` (R or AL), ``EN`` (a number: European or
+    Arabic-Indic digits), ``CS`` (a separator inside numbers: . , : / - and the like), ``NSM``
+    (only marks: it goes with its base) or ``ON`` (neutral: spaces, punctuation, no text)."""
+    kinds = [unicodedata.bidirectional(c) for c in text]
+    for k in kinds:
+        if k in ("L", "R", "AL"):
+            return "L" if k == "L" else "R"
+    if any(k in ("EN", "AN") for k in kinds):
+        return "EN"
+    if kinds and all(k in ("CS", "ES", "ET") for k in kinds):
+        return "CS"
+    if kinds and all(k == "NSM" for k in kinds):
+        return "NSM"
+    return "ON"
+
+
+def bidi_levels(classes: list[str], rtl: bool) -> list[int]:
+    """Embedding levels of a line of glyph classes (:func:`_bidi_class`) by UAX #9 without
+    explicit embeddings: W1 (a mark takes its base's class), W4/W5 (a separator between
+    numbers is a number), W7 (a number after a Latin letter is Latin), N1/N2 (neutrals between
+    two of one direction take it, the others the line's), I1/I2."""
+    cls = list(classes)
+    for i, c in enumerate(cls):  # W1
+        if c == "NSM":
+            cls[i] = cls[i - 1] if i else ("R" if rtl else "L")
+    for i in range(1, len(cls) - 1):  # W4/W5: 1.5, 10,000, 12:30
+        if cls[i] == "CS" and cls[i - 1] == cls[i + 1] == "EN":
+            cls[i] = "EN"
+    strong = "R" if rtl else "L"
+    for i, c in enumerate(cls):  # W7
+        if c in ("L", "R"):
+            strong = c
+        elif c == "EN" and strong == "L":
+            cls[i] = "L"
+    resolved: list[str] = []
+    i = 0
+    while i < len(cls):  # N1/N2 over each run of neutrals
+        if cls[i] not in ("ON", "CS"):
+            resolved.append(cls[i])
+            i += 1
+            continue
+        j = i
+        while j < len(cls) and cls[j] in ("ON", "CS"):
+            j += 1
+        before = "R" if i == 0 and rtl else "L" if i == 0 else cls[i - 1]
+        after = "R" if j == len(cls) and rtl else "L" if j == len(cls) else cls[j]
+        before, after = ("R" if x == "EN" else x for x in (before, after))
+        resolved += [before if before == after else ("R" if rtl else "L")] * (j - i)
+        i = j
+    if rtl:  # I2
+        return [1 if c == "R" else 2 for c in resolved]
+    return [0 if c == "L" else 1 if c == "R" else 2 for c in resolved]  # I1
+
+
+def reorder(items: list, levels: list[int]) -> list:
+    """UAX #9 rule L2: from the highest level down to the lowest odd one, reverse every run
+    at that level or higher. The same reversal takes visual order back to logical order."""
+    out = list(items)
+    if not levels:
+        return out
+    lowest_odd = min(lv for lv in levels) | 1
+    lv = list(levels)
+    for level in range(max(levels), lowest_odd - 1, -1):
+        i = 0
+        while i < len(out):
+            if lv[i] < level:
+                i += 1
+                continue
+            j = i
+            while j < len(out) and lv[j] >= level:
+                j += 1
+            out[i:j], lv[i:j] = out[i:j][::-1], lv[i:j][::-1]
+            i = j
+    return out
+
+
+def bidi_order(line: Line, text_of: Callable[[Shown], str], rtl: bool) -> list[list[Shown]]:
+    """A line's words, visual order in, logical order out (the word gaps kept as breaks)."""
+    units: list = []
+    for word in line:
+        if units:
+            units.append(_SEP)
+        units += word
+    classes = ["ON" if u is _SEP else _bidi_class(text_of(u)) for u in units]
+    words: list[list[Shown]] = [[]]
+    for u in reorder(units, bidi_levels(classes, rtl)):
+        if u is _SEP:
+            words.append([])
+        else:
+            words[-1].append(u)
+    return [w for w in words if w]
 
 
 def _marks_after_bases(word: list[Shown]) -> list[Shown]:

@@ -18,9 +18,10 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from raster.labels import label_text
 from raster.pdf.context import Candidates, rerank
 from raster.pdf.decode import decode
-from raster.pdf.glyph_text import FontCandidates, label_text
+from raster.pdf.glyph_text import FontCandidates
 from raster.pdf.language import language_model
 from raster.pdf.layout import Shown, font_key, logical_words, page_lines
 

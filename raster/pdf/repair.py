@@ -167,6 +167,7 @@ def analyse_fonts(
     glyph_weight: float = 1.0,
     notes: list[str] | None = None,
     clusters: list[Cluster] | None = None,
+    lines: list | None = None,
 ) -> list[FontReport]:
     """Identify the shown glyphs of every font of ``path``; compare with declared maps.
 
@@ -181,6 +182,8 @@ def analyse_fonts(
             images).
         clusters: when given, receives the letters drawn as a skeleton and a dots glyph
             (:mod:`~raster.pdf.clusters`); each report counts those its font draws a part of.
+        lines: the page lines when the caller has them (:func:`~raster.pdf.layout.page_lines`);
+            None: laid out here when a step needs them.
 
     Raises:
         PdfInputError: the PDF itself cannot be read, or is damaged (a content stream that
@@ -217,7 +220,8 @@ def analyse_fonts(
                 rep.error = str(exc)
                 log.warning("%s: font %s: %s", path, font.label, exc)
         needs_layout = context or language or any(fc.dots for fc in found.values())
-        lines = layout_or_none(path) if needs_layout else None
+        if lines is None and needs_layout:
+            lines = layout_or_none(path)
         final = document_candidates(
             path,
             found,
@@ -315,13 +319,56 @@ def repair_pdf(
         notes=notes,
         clusters=found if clusters else None,
     )
+    maps = decide_maps(
+        reports, min_confidence, keep_declared, suspect_share, answers, src=src, notes=notes
+    )
+    if not maps:
+        return reports, False
+    width = {r.font.objgen: r.font.code_bytes for r in reports}
+    cmaps = {og: build_tounicode(mapping, width[og]) for og, mapping in maps.items()}
+    contents, written, span_notes = cluster_spans(src, found, reports, maps)
+    if spans is not None:
+        spans.extend(written)
+    if notes is not None:
+        notes.extend(span_notes)
+    write_tounicode(src, dst, cmaps, contents)
+    return reports, True
+
+
+def decide_maps(
+    reports: list[FontReport],
+    min_confidence: float,
+    keep_declared: bool = False,
+    suspect_share: float = 0.5,
+    answers: dict[tuple[int, int], dict[int, str]] | None = None,
+    *,
+    src: str | Path = "the PDF",
+    notes: list[str] | None = None,
+) -> dict[tuple[int, int], dict[int, str]]:
+    """Which fonts get a new map, and its code -> text (``repair``'s decision, also what
+    ``raster.pdf text`` reads by); sets each report's ``action``, ``unmapped`` and
+    ``answered``. Answers for a font or a code the PDF lacks are said in ``notes`` (else
+    logged) and not used. Arguments as :func:`repair_pdf`."""
     answers = answers or {}
-    cmaps: dict[tuple[int, int], bytes] = {}
+    said = notes if notes is not None else []  # the caller prints notes; else they are logged
+    scanned = {rep.font.objgen for rep in reports}
+    for obj, gen in sorted(set(answers) - scanned):
+        said.append(f"answers name font object {obj} {gen} R, which {src} does not have; not used")
+    maps: dict[tuple[int, int], dict[int, str]] = {}
     for rep in reports:
         font = rep.font
         lies = not rep.map_missing and not keep_declared and rep.suspect(suspect_share)
         replace = rep.map_missing or lies
         told = answers.get(font.objgen, {})
+        if told and rep.guesses is not None:
+            shown = {g.code for g in rep.guesses}
+            unseen = sorted(set(told) - shown)
+            if unseen:
+                said.append(
+                    f"font {font.label}: answers for code(s) {', '.join(map(str, unseen))}, "
+                    "which the PDF never shows; not written"
+                )
+            told = {c: t for c, t in told.items() if c in shown}
         wanted = replace or bool(told)
         if rep.error or rep.guesses is None:
             rep.action = "skipped" if wanted or rep.error else "kept"
@@ -344,29 +391,40 @@ def repair_pdf(
                 mapping[code] = text
         rep.answered = len(told)
         rep.unmapped = [g.code for g in rep.guesses if g.code not in mapping]
-        cmaps[font.objgen] = build_tounicode(mapping, font.code_bytes)
+        maps[font.objgen] = mapping
         rep.action = "repaired"
         if lies:
             rep.replaced = rep.suspect_reason()
-    if not cmaps:
-        return reports, False
-    repaired = {font_key(og) for og in cmaps}
-    wanted_spans = [c for c in found if all(fk in repaired for _, fk, _ in c.glyphs)]
-    contents: dict[tuple[int, int], bytes] = {}
-    if wanted_spans:
-        with open_pdf(src) as pdf:
-            contents, written, span_notes = actual_text_contents(
-                pdf, wanted_spans, [r.font for r in reports]
-            )
-        if spans is not None:
-            spans.extend(written)
-        if notes is not None:
-            notes.extend(span_notes)
-        for rep in reports:
-            key = font_key(rep.font.objgen)
-            rep.spans = sum(any(fk == key for _, fk, _ in c.glyphs) for c in written)
-    write_tounicode(src, dst, cmaps, contents)
-    return reports, True
+    if notes is None:
+        for line in said:
+            log.warning("%s", line)
+    return maps
 
 
-__all__ = ["FontReport", "PdfInputError", "analyse_fonts", "compare_declared", "repair_pdf"]
+def cluster_spans(
+    src: str | Path, found: list[Cluster], reports: list[FontReport], maps: dict
+) -> tuple[dict[tuple[int, int], bytes], list[Cluster], list[str]]:
+    """The ``/ActualText`` spans ``repair`` writes: around the clusters whose glyphs are all
+    of repaired fonts (``maps``' keys); (new content streams, the clusters written, notes on
+    those left out). Sets each report's ``spans``."""
+    repaired = {font_key(og) for og in maps}
+    wanted = [c for c in found if all(fk in repaired for _, fk, _ in c.glyphs)]
+    if not wanted:
+        return {}, [], []
+    with open_pdf(src) as pdf:
+        contents, written, notes = actual_text_contents(pdf, wanted, [r.font for r in reports])
+    for rep in reports:
+        key = font_key(rep.font.objgen)
+        rep.spans = sum(any(fk == key for _, fk, _ in c.glyphs) for c in written)
+    return contents, written, notes
+
+
+__all__ = [
+    "FontReport",
+    "PdfInputError",
+    "analyse_fonts",
+    "cluster_spans",
+    "compare_declared",
+    "decide_maps",
+    "repair_pdf",
+]

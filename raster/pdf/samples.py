@@ -54,6 +54,62 @@ def shaped_pdf(font: Path, lines: list[str], out: Path, size: int = 24) -> Path:
     return out
 
 
+# Written for the project: the two-column and table pages of ``raster.pdf text``'s tests and
+# bench (a reader reads the right column first, the table row by row from the right).
+COLUMN_TITLE = "مقالة قصيرة في عمودين"
+COLUMNS = [
+    ["يبدأ القارئ من العمود الأيمن", "ثم ينزل فيه سطرا بعد سطر", "حتى يصل إلى آخر العمود"],
+    ["وبعد ذلك ينتقل إلى اليسار", "فيقرأ أسطره من الأعلى", "إلى أن تنتهي الصفحة"],
+]
+TABLE_CAPTION = "جدول المسافرين في الصيف"
+TABLE = [
+    ["الاسم", "المدينة", "الشهر"],
+    ["أحمد", "القاهرة", "يونيو"],
+    ["سلمى", "بغداد", "يوليو"],
+    ["يوسف", "تونس", "أغسطس"],
+]
+
+
+def _rtl_pdf(font: Path, size: int):
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.add_font("f", fname=str(font))
+    pdf.set_font("f", size=size)
+    pdf.set_text_shaping(use_shaping_engine=True, direction="rtl", script="arab", language="ara")
+    return pdf
+
+
+def two_column_pdf(font: Path, out: Path, size: int = 14) -> Path:
+    """One page: :data:`COLUMN_TITLE` across the top, then :data:`COLUMNS` side by side (the
+    first on the right), their lines on the same heights (mm units, fpdf2's default)."""
+    pdf = _rtl_pdf(font, size)
+    pdf.set_xy(10, 15)
+    pdf.cell(190, 12, COLUMN_TITLE, align="C")
+    for col, lines in enumerate(COLUMNS):
+        x = 110 if col == 0 else 10
+        for row, line in enumerate(lines):
+            pdf.set_xy(x, 35 + row * 10)
+            pdf.cell(90, 10, line, align="R")
+    pdf.output(str(out))
+    return out
+
+
+def ruled_table_pdf(font: Path, out: Path, size: int = 14) -> Path:
+    """One page: :data:`TABLE_CAPTION`, then :data:`TABLE` with a border around every cell,
+    each row's first cell on the right."""
+    pdf = _rtl_pdf(font, size)
+    pdf.set_xy(10, 15)
+    pdf.cell(190, 12, TABLE_CAPTION, align="C")
+    for row, cells in enumerate(TABLE):
+        for col, text in enumerate(cells):
+            pdf.set_xy(145 - col * 60, 35 + row * 12)
+            pdf.cell(60, 12, text, border=1, align="C")
+    pdf.output(str(out))
+    return out
+
+
 def _edit_fonts(src: Path, dst: Path, edit) -> Path:
     with pikepdf.open(src) as pdf:
         for page in pdf.pages:

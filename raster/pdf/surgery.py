@@ -14,15 +14,13 @@ failure never leaves a damaged file behind.
 
 from __future__ import annotations
 
-import os
 import re
-import stat
-import tempfile
 import zlib
 from pathlib import Path
 
 import pikepdf
 
+from raster.paths import atomic_output
 from raster.pdf.document import PdfInputError, open_pdf
 
 #: trailer keys that describe one cross-reference section rather than the document
@@ -73,19 +71,11 @@ def write_tounicode(
             changed += [page, page.Contents]
         update = incremental_update(original, pdf.trailer, changed)
         known = set(pdf.get_warnings())  # the input's own (the update must add none)
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=dst.name + ".", suffix=".part", dir=dst.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    tmp.chmod(stat.S_IMODE(src.stat().st_mode))  # mkstemp makes 0600: keep the input's mode
-    try:
+    with atomic_output(dst, mode_of=src) as tmp:  # keep the input's mode
         with open(tmp, "wb") as fh:
             fh.write(original)
             fh.write(update)
         _verify(tmp, original, cmaps, contents, known)
-        os.replace(tmp, dst)
-    finally:
-        tmp.unlink(missing_ok=True)
     return dst
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import io
 import unicodedata
 
+from raster.labels import LabelError, codepoint_problem
+
 _HEADER = """/CIDInit /ProcSet findresource begin
 12 dict begin
 begincmap
@@ -54,12 +56,21 @@ def build_tounicode(mapping: dict[int, str], code_bytes: int, name: str = "Raste
 
     Returns:
         The CMap program (ASCII bytes) for the font's ``/ToUnicode`` stream.
+
+    Raises:
+        LabelError: a text holds a surrogate, which UTF-16 cannot write (the code is named;
+            U+0000 and noncharacters, which declared maps hold, are kept).
     """
     if code_bytes not in (1, 2):
         raise ValueError(f"code_bytes must be 1 or 2, got {code_bytes}")
     digits = 2 * code_bytes
     out = [_HEADER.format(name=name, low="0" * digits, high="F" * digits)]
     items = sorted((c, unicodedata.normalize("NFC", t)) for c, t in mapping.items() if t)
+    for code, text in items:
+        lone = [ord(ch) for ch in text if 0xD800 <= ord(ch) <= 0xDFFF]  # UTF-16 cannot hold one
+        if lone:
+            why = codepoint_problem(lone[0])
+            raise LabelError(f"code {code}: text {text!r}: {why}; not written into a ToUnicode map")
     for start in range(0, len(items), _CHUNK):
         chunk = items[start : start + _CHUNK]
         out.append(f"{len(chunk)} beginbfchar\n")

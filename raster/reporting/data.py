@@ -18,7 +18,7 @@ from raster.data.selection import NO_GROUP, SelectionConfig, select_glyphs
 from raster.errors import ReportInputError  # noqa: F401  (re-exported)
 from raster.inference.checkpoint_loader import LoadedModel
 from raster.inference.embedding import forward_images
-from raster.inference.predict import split_label
+from raster.labels import split_label
 
 log = logging.getLogger(__name__)
 
@@ -53,30 +53,24 @@ def read_train_log(path: str | Path) -> list[dict]:
     return [by_epoch[e] for e in sorted(by_epoch)]
 
 
-def pca_2d(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Project rows on their first two principal components.
+def tsne_2d(x: np.ndarray, seed: int = 0) -> np.ndarray:
+    """A neighbour-preserving 2-D map of the rows (scikit-learn's t-SNE on cosine distance, the
+    embeddings' own): glyphs close in the embedding stay close, so the letter groups show as
+    clusters (a PCA plane kept 7 % of the variance per axis and no group could be seen).
 
     Args:
-        x: float (N, D) vectors.
+        x: float (N, D) vectors, N >= 2.
+        seed: t-SNE's random state (the map is the same for the same rows and seed).
 
     Returns:
-        (float64 (N, 2) coordinates, float64 (2,) share of the total variance of each axis).
-        The sign of each axis is fixed so that its largest-magnitude loading is positive.
+        float64 (N, 2) coordinates (no unit: only the neighbourhoods mean something).
     """
-    x = np.asarray(x, np.float64)
-    xc = x - x.mean(axis=0)
-    _, s, vt = np.linalg.svd(xc, full_matrices=False)
-    vt = vt[:2]
-    signs = np.sign(vt[np.arange(len(vt)), np.abs(vt).argmax(axis=1)])
-    vt = vt * signs[:, None]
-    coords = xc @ vt.T
-    var = s**2
-    total = var.sum()
-    share = var[:2] / total if total > 0 else np.zeros(len(vt))
-    if coords.shape[1] < 2:  # D == 1 or N == 1: pad the missing axis
-        coords = np.pad(coords, ((0, 0), (0, 2 - coords.shape[1])))
-        share = np.pad(share, (0, 2 - len(share)))
-    return coords, share
+    from sklearn.manifold import TSNE  # lazily: only the report's map needs it
+
+    x = np.asarray(x, np.float32)
+    perplexity = float(min(30.0, max(1.0, (len(x) - 1) / 3)))  # t-SNE needs perplexity < N
+    tsne = TSNE(2, perplexity=perplexity, init="pca", metric="cosine", random_state=seed)
+    return np.asarray(tsne.fit_transform(x), np.float64)
 
 
 def top_groups(groups: Sequence[str | None], n: int = 12) -> list[str]:
@@ -91,11 +85,10 @@ def top_groups(groups: Sequence[str | None], n: int = 12) -> list[str]:
 
 @dataclass
 class EmbeddingMap:
-    """PCA map of DB glyphs: coords float (N, 2), groups (N names), explained (2,), labels."""
+    """t-SNE map of DB glyphs: coords float (N, 2), groups (N names), labels."""
 
     coords: np.ndarray
     groups: list[str]
-    explained: np.ndarray
     labels: list[str]
 
 
@@ -107,7 +100,7 @@ def embedding_map(
     n_groups: int = 12,
     batch_size: int = 256,
 ) -> EmbeddingMap:
-    """Embed a seeded sample of ``db`` (rendered as training does) and project it with PCA."""
+    """Embed a seeded sample of ``db`` (rendered as training does) and map it with t-SNE."""
     table, _ = select_glyphs(SelectionConfig(db=Path(db), limit=limit, seed=seed))
     if len(table) < 2:
         raise ReportInputError(f"{db}: fewer than 2 glyphs to map")
@@ -116,8 +109,8 @@ def embedding_map(
     for i, (o, u) in enumerate(zip(table.outlines, table.upems, strict=True)):
         render_contours(o, u, loaded.raster, out=images[i])
     _, emb = forward_images(loaded, images, batch_size, progress=True)
-    coords, share = pca_2d(emb)
-    return EmbeddingMap(coords, top_groups(table.joining_groups, n_groups), share, table.labels)
+    coords = tsne_2d(emb, seed)
+    return EmbeddingMap(coords, top_groups(table.joining_groups, n_groups), table.labels)
 
 
 def read_identify_results(directory: str | Path) -> dict[str, dict]:
@@ -158,6 +151,29 @@ def label_caption(label: str | None) -> str:
         return label
     ch = chr(cp) if 0 < cp < 0x110000 and chr(cp).isprintable() else ""
     return " ".join(p for p in (f"{cp:04X}", form, ch) if p)
+
+
+def label_glyph_pngs(font: str | Path, labels, size: int = 48) -> dict[str, bytes]:
+    """The font's own glyph of each label as a PNG (black ink on white, ``size`` px, a
+    multiple of 16, as the review page draws glyphs): the first glyph whose true labels (the
+    font's cmap and GSUB) hold it. Labels the font has no glyph for, or a font that cannot be
+    read, are left out."""
+    from raster.errors import FontLoadError
+    from raster.inference.evaluate import truth_labels
+    from raster.inference.font_glyphs import read_font_glyphs
+
+    try:
+        glyphs = read_font_glyphs(font)
+    except (FontLoadError, OSError) as exc:
+        log.warning("%s: no glyph images in the report (%s)", font, exc)
+        return {}
+    row_of = {int(g): i for i, g in enumerate(glyphs.gids)}
+    wanted, rows = set(labels), {}
+    for gid, t in sorted(truth_labels(glyphs.face).items()):
+        for label in sorted(t.labels & wanted):
+            if gid in row_of:
+                rows.setdefault(label, row_of[gid])
+    return dict(zip(rows, glyphs.take(list(rows.values())).pngs(size), strict=True))
 
 
 @dataclass

@@ -4,12 +4,15 @@ gallery of wrong identifications; a ``raster.crossval`` folder gets its own page
 
 from __future__ import annotations
 
+import base64
 import html
 import logging
 import time
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from raster.inference.predict import split_label
 from raster.paths import check_outputs
 from raster.reporting import plots
 from raster.reporting.crossval import crossval_sections, is_crossval_run
@@ -20,6 +23,7 @@ from raster.reporting.data import (
     find_index,
     gather_gallery,
     label_caption,
+    label_glyph_pngs,
     read_identify_results,
     read_train_log,
 )
@@ -48,6 +52,9 @@ td, th { border: 1px solid #ccc; padding: .2em .6em; text-align: right; }
 th { background: #f4f4f4; } td.l, th.l { text-align: left; }
 .note { color: #8a5a00; background: #fff6e0; padding: .4em .8em; border-left: 3px solid #e0a000; }
 .meta { color: #666; font-size: .9em; }
+.glyph { display: inline-flex; flex-direction: column; align-items: center; vertical-align: middle; }
+.glyph img { width: 40px; height: 40px; border: 1px solid #ddd; }
+.glyph small { color: #666; font-size: .75em; }
 """
 
 
@@ -90,6 +97,24 @@ def _note(text: str) -> str:
 def _img(path: Path, out_dir: Path, alt: str) -> str:
     rel = path.relative_to(out_dir).as_posix()
     return f'<p><img src="{html.escape(rel)}" alt="{html.escape(alt)}"></p>'
+
+
+def _glyph(label: str, pngs: dict[str, bytes]) -> str:
+    """A label as a person sees it: the font's own glyph (an inline PNG, so no page font needs
+    to have it) over its codepoint and form; the caption as text where there is no glyph."""
+    caption = label_caption(label)
+    cp, form = split_label(label)
+    if label not in pngs:
+        if cp is not None and caption.endswith(chr(cp)) and unicodedata.category(chr(cp))[0] == "M":
+            caption = caption[:-1] + "\u25cc" + caption[-1]  # a mark drawn on ◌, not on "×"
+        # <bdi>: each caption is laid out on its own (an Arabic letter beside digits)
+        return f"<bdi>{html.escape(caption)}</bdi>"
+    code = f"{cp:04X} {form}".strip() if cp is not None else label
+    data = base64.b64encode(pngs[label]).decode("ascii")
+    return (
+        f'<span class="glyph"><img src="data:image/png;base64,{data}" alt="{html.escape(caption)}" '
+        f'title="{html.escape(caption)}"><small>{html.escape(code)}</small></span>'
+    )
 
 
 def _fmt(v) -> str:
@@ -175,15 +200,14 @@ def map_section(rep: Report, loaded, db: Path | None, opts: ReportOptions) -> No
         )
         return
     emap = embedding_map(loaded, db, opts.map_glyphs, opts.seed, opts.map_groups, opts.batch_size)
-    path = plots.plot_embedding_map(
-        emap.coords, emap.groups, rep.fig_dir / "embeddings.png", emap.explained
-    )
+    path = plots.plot_embedding_map(emap.coords, emap.groups, rep.fig_dir / "embeddings.png")
     rep.section(
         "embeddings",
         "Embedding map",
-        f'<p class="meta">{len(emap.coords)} glyphs of {html.escape(str(db))}, '
-        f"first two principal components of the embeddings.</p>"
-        + _img(path, rep.out.parent, "embedding map"),
+        f'<p class="meta">{len(emap.coords)} glyphs of {html.escape(str(db))}, their embeddings '
+        "mapped to the plane by t-SNE (cosine distance): glyphs near each other in the "
+        "embedding stay near, so a letter group the model has learned shows as a cluster; "
+        "distances between clusters mean little.</p>" + _img(path, rep.out.parent, "embedding map"),
     )
 
 
@@ -213,16 +237,15 @@ def identify_section(rep: Report, results: dict[str, dict], source: Path) -> Non
     )
     conf = []
     for name, r in results.items():
-        worst = chosen_evaluation(r)[1].get("worst_confusions") or []
+        worst = (chosen_evaluation(r)[1].get("worst_confusions") or [])[:8]
         if worst:
-            # <bdi>: each caption is laid out on its own (an Arabic letter beside digits)
-            text = ", ".join(
-                f"<bdi>{html.escape(label_caption(a))}</bdi> → "
-                f"<bdi>{html.escape(label_caption(b))}</bdi> ×{c}"
-                for a, b, c in worst[:8]
-            )
+            pngs = label_glyph_pngs(r.get("font", ""), {x for a, b, _ in worst for x in (a, b)})
+            text = ", ".join(f"{_glyph(a, pngs)} → {_glyph(b, pngs)} ×{c}" for a, b, c in worst)
             conf.append(f"<li><b>{html.escape(name)}</b>: {text}</li>")
-    conf_html = f"<p>Most frequent confusions (truth → predicted):</p><ul>{''.join(conf)}</ul>"
+    conf_html = (
+        "<p>Most frequent confusions (truth → predicted; each drawn with the font's own glyph "
+        f"of that label where it has one):</p><ul>{''.join(conf)}</ul>"
+    )
     path = plots.plot_form_accuracy(chosen, rep.fig_dir / "forms.png")
     rep.section(
         "forms",

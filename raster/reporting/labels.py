@@ -7,7 +7,7 @@ from pathlib import Path
 
 from matplotlib.font_manager import FontProperties
 
-from raster.data.selection import label_codepoint
+from raster.labels import label_codepoint, label_form
 
 
 def label_font() -> FontProperties | None:
@@ -31,6 +31,6 @@ def describe(label: str, form: str | None, family: str | None) -> tuple[str, str
         if unicodedata.category(c) == "Mn":
             char = "\u0640" + c
     head = f"{char}  U+{cp:04X}" if cp is not None else label
-    shown_form = "" if not form or label.endswith("_" + form) else f" {form}"
+    shown_form = "" if not form or label_form(label) == form else f" {form}"
     detail = f"{label}{shown_form}\n{(family or '?')[:22]}"
     return head, detail

@@ -115,18 +115,15 @@ GROUP_COLOURS = [
 BACKGROUND_GROUPS = {"other": "#c8c8c8", "no group": "#e3c9a8"}
 
 
-def plot_embedding_map(
-    coords: np.ndarray, groups: Sequence[str], out: Path, explained: Sequence[float] = ()
-) -> Path:
-    """Scatter of 2-D embedding coordinates coloured by group.
+def plot_embedding_map(coords: np.ndarray, groups: Sequence[str], out: Path) -> Path:
+    """Scatter of the 2-D embedding map (t-SNE) coloured by group.
 
     ``"other"`` and ``"no group"`` are drawn first in pale colours so the named groups stay
     visible on top of them.
 
     Args:
-        coords: float (N, 2) projected embeddings.
+        coords: float (N, 2) mapped embeddings.
         groups: N group names (joining group, ``"no group"``, ``"other"``).
-        explained: share of variance of the two axes, shown in the axis labels.
     """
     fig, ax = plt.subplots(figsize=(9, 7))
     garr = np.asarray(groups)
@@ -141,11 +138,9 @@ def plot_embedding_map(
         colour = GROUP_COLOURS[i % len(GROUP_COLOURS)]
         ax.scatter(*coords[m].T, s=9, color=colour, label=f"{g} ({m.sum()})", zorder=2)
     ax.legend(fontsize=8, markerscale=2, loc="center left", bbox_to_anchor=(1.0, 0.5))
-    ev = [*explained, None, None]
-    ax.set_xlabel("PC 1" + (f" ({ev[0]:.0%} of variance)" if ev[0] is not None else ""))
-    ax.set_ylabel("PC 2" + (f" ({ev[1]:.0%} of variance)" if ev[1] is not None else ""))
-    ax.set_title(f"embeddings of {len(coords)} glyphs by joining group (PCA)")
-    ax.grid(alpha=0.2)
+    ax.set_xticks([])  # t-SNE axes have no unit: only who is near whom means something
+    ax.set_yticks([])
+    ax.set_title(f"embeddings of {len(coords)} glyphs by joining group (t-SNE: neighbours kept)")
     return _save(fig, out)
 
 

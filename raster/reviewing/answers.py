@@ -21,14 +21,14 @@ is refused with a one-line :class:`AnswersError`.
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from raster.errors import AnswersError
-from raster.inference.predict import label_codepoints, split_label
+from raster.errors import AnswersError, LabelError
+from raster.labels import check_label, label_codepoints, label_text, split_label, text_problem
 from raster.paths import file_sha256
-from raster.pdf.glyph_text import label_text
 
 FORMAT = "glyph-raster-answers"
 VERSION = 1
@@ -91,17 +91,51 @@ def _int(v, path, where: str, name: str) -> int:
     return v
 
 
-def _entry(raw, i: int, kind: str, path) -> Answer:
-    where = f"answer {i + 1}"
+def _entry_lines(raw_text: str, count: int) -> list[int]:
+    """The line (1-based) where each of the ``count`` entries of the file's ``answers`` list
+    starts; ``[]`` when they cannot be found (the messages then give the entry's number only)."""
+    decoder, space = json.JSONDecoder(), re.compile(r"\s*")
+    for m in re.finditer(r'"answers"\s*:\s*\[', raw_text):
+        pos, starts = m.end(), []
+        try:
+            while True:
+                pos = space.match(raw_text, pos).end()
+                if raw_text[pos] == "]":
+                    break
+                starts.append(pos)
+                _, pos = decoder.raw_decode(raw_text, pos)
+                pos = space.match(raw_text, pos).end()
+                pos += raw_text[pos] == ","
+        except (ValueError, IndexError):
+            continue
+        if len(starts) == count:
+            lines, line, done = [], 1, 0
+            for s in starts:  # one pass over the text, however many entries
+                line += raw_text.count("\n", done, s)
+                lines.append(line)
+                done = s
+            return lines
+    return []
+
+
+def _entry(raw, i: int, kind: str, path, line: int | None = None) -> Answer:
+    where = (f"line {line}: " if line else "") + f"answer {i + 1}"
     if not isinstance(raw, dict):
         _fail(path, f"{where}: not an object")
     label, text = raw.get("label", ""), raw.get("text")
     if not isinstance(label, str) or (label and not label_codepoints(label)):
         _fail(path, f"{where}: label {label!r} is not '<codepoint>_<form>' or ''")
+    try:
+        check_label(label)
+    except LabelError as exc:
+        _fail(path, f"{where}: {exc}")
     if text is None:
         text = label_text(label)
     if not isinstance(text, str):
         _fail(path, f"{where}: text must be a string")
+    why = text_problem(text)
+    if why:
+        _fail(path, f"{where}: text {text!r}: {why}")
     decision = raw.get("decision", "typed")
     if decision not in DECISIONS:
         _fail(path, f"{where}: decision {decision!r} is not one of {', '.join(DECISIONS)}")
@@ -143,7 +177,8 @@ def load_answers(path: str | Path, kind: str, target: str | Path) -> Answers:
     """
     path = Path(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        raw_text = path.read_text(encoding="utf-8")
+        data = json.loads(raw_text)
     except FileNotFoundError:
         _fail(path, "no such answers file")
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -166,12 +201,13 @@ def load_answers(path: str | Path, kind: str, target: str | Path) -> Answers:
     entries = data.get("answers")
     if not isinstance(entries, list):
         _fail(path, "answers must be a list")
+    lines = _entry_lines(raw_text, len(entries)) or [None] * len(entries)
     return Answers(
         data["kind"],
         str(data.get("file", "")),
         digest,
         int(data.get("face_index", 0) or 0),
-        [_entry(raw, i, kind, path) for i, raw in enumerate(entries)],
+        [_entry(raw, i, kind, path, lines[i]) for i, raw in enumerate(entries)],
     )
 
 

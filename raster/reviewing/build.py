@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PIL import Image
+
 from raster.reviewing.items import ReviewData, font_review, pdf_review
 
 
@@ -11,6 +13,38 @@ def is_pdf(path: str | Path) -> bool:
     """True when the file starts like a PDF (``%PDF``), whatever its name."""
     with open(path, "rb") as fh:
         return fh.read(1024).lstrip().startswith(b"%PDF")
+
+
+#: how the sfnt, collection and web font files that fontTools reads begin
+FONT_SIGNATURES = (b"\x00\x01\x00\x00", b"OTTO", b"true", b"typ1", b"ttcf", b"wOFF", b"wOF2")
+
+
+def source_problem(path: str | Path) -> str | None:
+    """Why ``path`` is no font file or PDF to review (a folder, missing, an image, text), or
+    None when it starts like one (a damaged one is found out when it is read)."""
+    path = Path(path)
+    if path.is_dir():
+        return "is a folder; give a font file or a PDF"
+    if not path.exists():
+        return "no such file"
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    if head.lstrip().startswith(b"%PDF") or head[:4] in FONT_SIGNATURES:
+        return None
+    what = "an empty file" if not head else None
+    if what is None:
+        try:
+            with Image.open(path) as img:
+                what = f"a {img.format} image"
+        except (OSError, ValueError, Image.DecompressionBombError):
+            pass
+    if what is None:
+        try:
+            head.decode("utf-8")
+            what = "text"
+        except UnicodeDecodeError as exc:
+            what = "text" if exc.start > len(head) - 4 else f"data starting {head[:8]!r}"
+    return f"neither a PDF (no %PDF header) nor a font: it is {what}"
 
 
 def review_font(

@@ -8,20 +8,17 @@ occurs in (runs of codes split at blank glyphs, as the document draws them).
 
 from __future__ import annotations
 
-import io
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
-from raster.data.render import RasterConfig
 from raster.inference.font_glyphs import FontGlyphs, NoOutlinesError, read_font_glyphs
 from raster.inference.predict import top_k
+from raster.labels import label_text
 from raster.paths import file_sha256
-from raster.pdf.glyph_text import label_text
 
 IMAGE_PX = 64
 RUNNERS_UP = 5
@@ -87,13 +84,7 @@ class ReviewData:
 
 def glyph_pngs(glyphs: FontGlyphs, size: int = IMAGE_PX) -> list[bytes]:
     """PNG per glyph: black ink on white, ``size`` px, the em scale of training (``em``)."""
-    images = glyphs.render(RasterConfig(img_size=size))
-    out = []
-    for img in images:
-        buf = io.BytesIO()
-        Image.fromarray(255 - img).save(buf, format="PNG", optimize=True)
-        out.append(buf.getvalue())
-    return out
+    return glyphs.pngs(size)
 
 
 def _shown(text: str) -> str:

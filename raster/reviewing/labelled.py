@@ -17,7 +17,7 @@ from raster.data.fonts import face_hash, font_names
 from raster.data.schema import FORMS, connect, ensure_label_source, table_columns
 from raster.data.unicode_tables import char_class, joining_group
 from raster.inference.font_glyphs import FontGlyphs, read_font_glyphs
-from raster.inference.predict import label_codepoints, split_label
+from raster.labels import label_codepoints, make_label, split_label
 from raster.reviewing.answers import Answer, Answers
 
 USER = "user"
@@ -45,7 +45,7 @@ def _rows(glyphs: FontGlyphs, f_id: str, answers: list[tuple[int, Answer]]) -> l
         rows.append(
             {
                 "f_id": f_id,
-                "label": f"{cp}_{form}",
+                "label": make_label(cp, form),
                 "contours": glyphs.contours[i],
                 "joining_group": joining_group(cp),
                 "char_class": char_class(cp),

@@ -254,6 +254,20 @@ def ok(commands: list[str], data: dict, seconds: float = 10.0) -> dict:
     return {"status": "ok", "commands": commands, "data": data, "errors": {}, "seconds": seconds}
 
 
+BATCH = {
+    "runs": [
+        {"workers": 1, "files": 30, "failed": 0, "pages": 30, "seconds": 15.0,
+         "pages_per_s": 2.0, "pages_per_s_per_worker": 2.0, "worker_peak_rss_mb": 530.6,
+         "cpu_s_per_page": 0.45},
+        {"workers": 2, "files": 30, "failed": 0, "pages": 30, "seconds": 10.0,
+         "pages_per_s": 3.0, "pages_per_s_per_worker": 1.5, "worker_peak_rss_mb": 531.0,
+         "cpu_s_per_page": 0.5},
+    ],
+    "copies": 2, "fixtures": 15, "load_avg_1m_at_start": 1.0, "load_avg_1m_at_end": 2.0,
+    "cores": 2,
+}  # fmt: skip
+
+
 def full_results() -> dict:
     train = {
         "train-batch": train_run("batch", 178.9, 172.9),
@@ -271,6 +285,7 @@ def full_results() -> dict:
         "shipped": ok(["python -m bench.bench_shipped --repeats 3"], {"shipped": SHIPPED}),
         "answers": ok(["python -m bench.bench_answers"], {"answers": ANSWERS}),
         "scale": ok(["python -m bench.bench_scale"], {"scale": SCALE}),
+        "batch": ok(["python -m bench.bench_batch --copies 2"], {"batch": BATCH}),
     }
 
 
@@ -314,6 +329,7 @@ def test_render_tables_from_json():
         and "Tajawal-Regular.ttf (436 glyphs, 0.75 s, 1.72 ms per glyph)" in line
         for line in md
     )
+    assert "| 2 | 30 | 10.0 s | 3.00 | 1.50 | 0.50 | 531 MB |" in md
     headings = [line for line in md if line.startswith("## ")]
     assert headings == [f"## {heading}" for heading, _ in run_all.SECTIONS.values()]
     # The command sits right above its section's prose and table.
@@ -353,7 +369,18 @@ def test_quick_failed_and_skipped_sections():
     assert "**Failed** (train-off): `RuntimeError: boom`" in md
     assert "| `batch` (default) | 178.9 | 172.9 | **96.7 %** |" in md
     assert not any(line.startswith("| off |") for line in md)
-    assert md[md.index("## Identify latency") + 2] == "**Skipped**: no trained model."
+    # a bench that did not run leaves no empty section behind, one line under the run time
+    assert "## Identify latency" not in md
+    assert "Not measured this time: Identify latency (no trained model)." in md
+
+
+def test_the_shipped_label_count_is_the_model_cards():
+    # the model card counts the classifier's labels; the index adds lam-alef ligature labels
+    results = full_results()
+    data = results["shipped"]["data"]["shipped"]
+    results["shipped"]["data"]["shipped"] = {**data, "labels": 1071, "classifier_labels": 1063}
+    md = run_all.render(results, MACHINE)
+    assert "1,063 labels (and 8 ligature labels that only its index holds)" in md
 
 
 def test_only_renders_the_chosen_sections():

@@ -161,3 +161,27 @@ def test_fast_grid_and_window_max_equal_the_torch_ops_bit_for_bit(size):
     )
     assert torch.equal(_window_max(x, -float("inf")), F.max_pool2d(x, 3, 1, 1))
     assert torch.equal(_window_max(x, float("inf")), -F.max_pool2d(-x, 3, 1, 1))
+
+
+def test_strength_scales_every_draw_towards_no_change():
+    full = draw_params(7, 1, range(50))
+    identity = np.zeros(N_PARAMS)
+    identity[7] = 1.0  # full ink
+    np.testing.assert_array_equal(draw_params(7, 1, range(50), strength=1.0), full)
+    np.testing.assert_array_equal(
+        draw_params(7, 1, range(50), strength=0.0), np.tile(identity, (50, 1))
+    )
+    half = draw_params(7, 1, range(50), strength=0.5)
+    np.testing.assert_allclose(half, identity + 0.5 * (full - identity), rtol=0, atol=1e-15)
+    x = glyph_batch()
+    idx = torch.arange(len(x))
+    torch.testing.assert_close(augment_batch(x, 7, 1, idx, strength=0.0), x, atol=1e-5, rtol=0)
+
+
+def test_batch_mode_equals_dataset_mode_at_a_strength():
+    x = glyph_batch()
+    idx = torch.tensor([3, 17, 4, 99, 0, 12])
+    batch = augment_batch(x, 42, 2, idx, strength=0.3)
+    for j in range(len(x)):
+        one = augment_image(x[j], 42, 2, int(idx[j]), strength=0.3)
+        torch.testing.assert_close(batch[j], one, atol=1e-5, rtol=0)

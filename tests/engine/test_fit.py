@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from raster.engine.checkpoint import CheckpointSaver, load_checkpoint
+from raster.engine.fit import augment_strength
 from raster.engine.schedule import EmbeddingWeightSchedule
 
 
@@ -59,3 +60,12 @@ def test_no_patience_never_adapts():
     for _ in range(5):
         s.observe(0.0)
     assert s.factor == 1.0 and s.weight(3) == pytest.approx(0.3)
+
+
+@pytest.mark.parametrize(
+    ("progress", "warmup", "strength"),
+    [(0.0, 0.0, 1.0), (0.3, 0.0, 1.0), (0.0, 0.5, 0.0), (0.25, 0.5, 0.5), (0.5, 0.5, 1.0),
+     (0.9, 0.5, 1.0), (0.1, 1.0, 0.1)],
+)  # fmt: skip
+def test_augment_strength_ramps_linearly_over_the_warmup(progress, warmup, strength):
+    assert augment_strength(progress, warmup) == pytest.approx(strength, abs=1e-12)

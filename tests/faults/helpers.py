@@ -36,7 +36,7 @@ def assert_no_traceback(text: str) -> None:
     assert 'File "' not in text, text
 
 
-# The user's database, as anchor-facts.md describes it: only the columns their loader reads.
+# The user's database as their system made it: only the columns their loader reads.
 ANCHOR_DDL = f"""
 CREATE TABLE fonts (file_hash TEXT PRIMARY KEY, {", ".join(f"{c} INTEGER" for c in FONT_METRIC_COLUMNS)});
 CREATE TABLE glyphs (glyph_id INTEGER PRIMARY KEY, f_id TEXT, label TEXT, contours TEXT,

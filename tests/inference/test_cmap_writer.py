@@ -7,6 +7,7 @@ from raster.inference.cmap_writer import (
     cmap_entries,
     encoded_codepoint,
     verify_cmap,
+    write_checked_cmap,
     write_cmap,
 )
 
@@ -61,3 +62,40 @@ def test_presentation_forms_shape_through_harfbuzz_fallback(tiny_fonts, tmp_path
         "\u200d\u0628\u200d",
         "\u200d\u0628",
     ]
+
+
+def test_a_glyph_the_fonts_own_gsub_gives_is_a_right_mapping(tmp_path):
+    # The font's GSUB turns beh into beh.init where the presentation form FE91 is a second,
+    # identical glyph: HarfBuzz shapes base text to beh.init, not to the predicted uniFE91.
+    # The mapping is right (the font itself draws that glyph), so it is no warning.
+    from tests.fontfactory import build_boxes_font
+
+    box = (100, 0, 500, 400)
+    src = build_boxes_font(
+        tmp_path / "gsub.ttf",
+        {"beh": (50, 0, 650, 300), "beh.init": box, "uniFE91": box, "alef": (300, 0, 400, 700)},
+        "languagesystem arab dflt;\nfeature init { sub beh by beh.init; } init;\n",
+        cmap={0x628: "beh", 0xFE91: "uniFE91", 0x627: "alef"},
+    )
+    gid = TTFont(src).getReverseGlyphMap()
+    rows = [
+        {"gid": gid["beh"], "glyph_name": "beh", "codepoint": 0x628, "form": "isol", "confidence": 0.9},
+        {"gid": gid["uniFE91"], "glyph_name": "uniFE91", "codepoint": 0x628, "form": "init", "confidence": 0.9},
+        {"gid": gid["beh.init"], "glyph_name": "beh.init", "codepoint": 0x628, "form": "init", "confidence": 0.8},
+        {"gid": gid["alef"], "glyph_name": "alef", "codepoint": 0x628, "form": "fina", "confidence": 0.9},
+    ]  # fmt: skip
+    entries, checks = write_checked_cmap(src, tmp_path / "fixed.ttf", rows, 0.5)
+    init = next(c for c in checks if c.entry.form == "init")
+    assert init.got == (gid["beh.init"],) and not init.ok  # not the predicted glyph ...
+    assert init.as_the_font_does  # ... but what the font itself draws for that text
+    wrong = next(c for c in checks if c.entry.form == "fina")  # alef predicted as beh fina
+    assert not wrong.ok and not wrong.as_the_font_does
+    # a font without a cmap: the glyph HarfBuzz gives is predicted as the same letter and form
+    stripped = build_boxes_font(
+        tmp_path / "nocmap.ttf",
+        {"beh": (50, 0, 650, 300), "beh.init": box, "uniFE91": box},
+        "languagesystem arab dflt;\nfeature init { sub beh by beh.init; } init;\n",
+    )
+    _, checks = write_checked_cmap(stripped, tmp_path / "fixed2.ttf", rows[:3], 0.5)
+    init = next(c for c in checks if c.entry.form == "init")
+    assert init.font_gives is None and init.as_the_font_does

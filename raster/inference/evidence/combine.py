@@ -31,11 +31,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from raster.data.schema import FORMS
 from raster.inference.evidence import composition as comp
 from raster.inference.evidence.dot_glyphs import advances, bare_dots, is_dot_mark_label
 from raster.inference.evidence.gsub_links import GsubLinks, read_gsub_links
 from raster.inference.evidence.names import NameHint, name_reliability, parse_glyph_name
+from raster.labels import FORMS, dots_label, make_label, parse_label
 
 log = logging.getLogger(__name__)
 
@@ -86,10 +86,9 @@ class _Labels:
         self.col: dict[tuple[tuple[int, ...], str], int] = {}
         self.key: list[tuple[tuple[int, ...], str] | None] = []
         for j, lab in enumerate(labels):
-            head, _, form = lab.partition("_")
-            parts = head.split("+")
-            if form in FORMS and all(p.isdigit() for p in parts):
-                k = (tuple(int(p) for p in parts), form)
+            parsed = parse_label(lab, any_number=True)  # a column's key, not yet a character
+            if parsed.form in FORMS and parsed.codepoints:
+                k = (parsed.codepoints, parsed.form)
                 self.col.setdefault(k, j)
                 self.key.append(k)
             else:
@@ -190,7 +189,7 @@ def _apply_bare_dots(ev: Evidence, space: _Labels, glyphs) -> None:
         dots = bare_dots(glyphs.outlines[i], 0, glyphs.upem)
         if dots is None:
             continue
-        ev.labels_out[i] = comp.dots_label(dots)
+        ev.labels_out[i] = dots_label(dots)
         ev.confidence_out[i] = float(1.0 - ev.probs[i, marks].sum())
         ev.notes[i] = comp.dots_name(dots)
 
@@ -230,7 +229,7 @@ def _apply_names(ev: Evidence, space: _Labels, hints: list[NameHint | None], wei
     if rho >= 0.5:  # names this font gets right: a dots name says what the glyph is
         for i, h in enumerate(hints):
             if h is not None and h.kind == "dots":
-                ev.labels_out[i], ev.confidence_out[i] = comp.dots_label(h.dots), rho
+                ev.labels_out[i], ev.confidence_out[i] = dots_label(h.dots), rho
                 ev.notes[i] = comp.dots_name(h.dots)
                 ev.sources[i].append("name")
                 ev.decided_by[i] = "name"
@@ -335,7 +334,7 @@ def _apply_ligatures(ev: Evidence, space: _Labels, links: GsubLinks, row_of: dic
         forms = [ev.forms[row_of[g]] or k[1] for g, (k, _) in zip(parts, keys, strict=True)]
         form = _ligature_form(forms[0], forms[-1])
         conf = float(np.prod([c for _, c in keys]))
-        label = "+".join(map(str, cps)) + "_" + form
+        label = make_label(cps, form)
         before = int(np.argmax(ev.probs[r]))
         if (cps, form) in space.col:
             ev.probs[r] = _force(ev.probs[r], space.col[(cps, form)], conf)
@@ -425,7 +424,7 @@ def _apply_composition(ev, space, links, row_of, glyphs, hints, trees) -> None:
         cp, conf = cands[best], float(post[best])
         r = row_of[mark]
         if ev.labels_out[r] is None:  # the dots glyph: its pattern, whatever the letter
-            ev.labels_out[r], ev.confidence_out[r] = comp.dots_label(dots), conf
+            ev.labels_out[r], ev.confidence_out[r] = dots_label(dots), conf
             ev.notes[r] = comp.dots_name(dots)
             _mark(ev, r, "composed", int(np.argmax(ev.probs[r])))
             ev.decided_by[r] = "composed"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 
 from raster.data.unicode_tables import joining_group
+from raster.labels import dots_label, make_label, split_label  # noqa: F401  (dots_label re-exported)
 
 # A dot pattern: (number of dots, "above" | "below").
 Dots = tuple[int, str]
@@ -109,11 +110,11 @@ def compose(skeleton: int, form: str, dots: Dots) -> int | None:
 def compose_label(skeleton_label: str, dots: Dots) -> str | None:
     """``("1646_init", (1, "below"))`` -> ``"1576_init"`` (beh, initial); None if they make no
     letter. For callers that see a skeleton and a dots glyph side by side (a PDF's text run)."""
-    head, _, form = skeleton_label.partition("_")
-    if not head.isdigit() or not form:
+    skeleton, form = split_label(skeleton_label)
+    if skeleton is None or not form:
         return None
-    cp = compose(int(head), form, dots)
-    return None if cp is None else f"{cp}_{form}"
+    cp = compose(skeleton, form, dots)
+    return None if cp is None else make_label(cp, form)
 
 
 def skeleton_name(skeleton: int) -> str:
@@ -129,11 +130,6 @@ def skeleton_name(skeleton: int) -> str:
 def dots_name(dots: Dots) -> str:
     """``(2, "above")`` -> ``"two dots above"``."""
     return f"{_NUMBERS.get(dots[0], f'{dots[0]} dots')} {dots[1]}"
-
-
-def dots_label(dots: Dots) -> str:
-    """The label a dots glyph gets in identify's output: ``(2, "above")`` -> ``"dots:2above"``."""
-    return f"dots:{dots[0]}{dots[1]}"
 
 
 def dot_pattern(contours_json: str, base_center_y: float | None = None) -> Dots | None:

@@ -21,6 +21,7 @@ import numpy as np
 from raster.data.contours import Outline
 from raster.data.render import FIT_MARGIN, RasterConfig, get_rasterizer
 from raster.inference.evidence.composition import Dots
+from raster.labels import label_codepoint
 
 RENDER = RasterConfig(img_size=64, normalization="fit")
 MAX_GLYPH_EM = 0.5  # the whole pattern fits in half an em (Noto's widest, 3 below: 0.46)
@@ -96,10 +97,10 @@ def is_dot_mark_label(label: str) -> bool:
     DIAERESIS: U+0307 DOT ABOVE, U+08EB TONE TWO DOTS ABOVE): a dot-shaped glyph the shape reads
     as such a mark keeps it. A shape answer of any other mark (shadda, superscript alef: a model
     that never saw the design takes small blobs for marks) gives way to the dot pattern."""
-    head = label.split("_", 1)[0]
-    if not head.isdigit() or int(head) > 0x10FFFF:
+    cp = label_codepoint(label)
+    if cp is None:
         return False
-    ch = chr(int(head))
+    ch = chr(cp)
     name = unicodedata.name(ch, "")
     dotted = ("DOT" in name or "DIAERESIS" in name) and "DOTLESS" not in name
     return unicodedata.category(ch).startswith("M") and dotted

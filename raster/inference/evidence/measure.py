@@ -16,6 +16,7 @@ from raster.data.strip import strip_font
 from raster.inference.evaluate import arabic_letters, truth_labels
 from raster.inference.evidence.combine import NAME_WEIGHT, combine_evidence
 from raster.inference.font_glyphs import FontGlyphs, read_font_glyphs
+from raster.labels import label_codepoint, parse_label
 
 # (name, names, gsub, compose)
 STAGES = (
@@ -45,8 +46,7 @@ def hits(truth: dict, gids: np.ndarray, labels: list[str], probs: np.ndarray) ->
         if t is None:
             continue
         lab = labels[int(top[i])]
-        head = lab.split("_", 1)[0]
-        cp = int(head) if head.isdigit() else None
+        cp = label_codepoint(lab)
         for key in ("all", "letters") if int(gid) in letters else ("all",):
             out[key][0] += 1
             out[key][1] += lab in t.labels
@@ -175,14 +175,13 @@ def composed_letters(pairs: list[tuple[str, int, int]], ev, labels: list[str]) -
     for label, *rows in pairs:
         out["rows"] += 1
         got = [ev.labels_out[r] or labels[int(np.argmax(ev.probs[r]))] for r in rows]
-        dots = [g for g in got if g.startswith("dots:")]
-        rest = [g for g in got if not g.startswith("dots:")]
+        parsed = [parse_label(g) for g in got]
+        dots = [p.dots for p in parsed if p.dots]
+        rest = [g for g, p in zip(got, parsed, strict=True) if not p.dots]
         out["dots_pattern"] += len(dots) == 1
         if len(rest) != 1:
             continue
-        head = rest[0].split("_", 1)[0]
-        out["skeleton_dotless"] += head.isdigit() and int(head) in comp.SKELETONS
+        out["skeleton_dotless"] += label_codepoint(rest[0]) in comp.SKELETONS
         if len(dots) == 1:
-            n, pos = int(dots[0][5]), dots[0][6:]
-            out["read_right"] += comp.compose_label(rest[0], (n, pos)) == label
+            out["read_right"] += comp.compose_label(rest[0], dots[0]) == label
     return out

@@ -29,6 +29,7 @@ from fontTools import agl
 
 from raster.data.schema import FORMS
 from raster.data.unicode_tables import is_presentation_form
+from raster.labels import make_label
 
 # Form words as suffixes (".init", "_medi") or glued to a vendor letter name ("behini").
 FORM_WORDS = {
@@ -134,7 +135,7 @@ class NameHint:
         ``+``-joined codepoints for a ligature); none for dots."""
         if not self.codepoints:
             return ()
-        return ("+".join(str(cp) for cp in self.codepoints) + "_" + (self.form or "isol"),)
+        return (make_label(self.codepoints, self.form or "isol"),)
 
 
 @lru_cache(maxsize=1)
