@@ -31,6 +31,8 @@ def font_table(reports: list[FontReport], share: float) -> str:
             else "-"
         )
         note = r.error or ("SUSPECT map" if r.suspect(share) else "")
+        if note == "SUSPECT map" and not r.action:  # check: say what repair will do
+            note = "SUSPECT map: `repair` replaces it (--keep-declared keeps it)"
         if r.action and not r.error:
             note = (note + " " + r.action).strip()
         elif not note and r.map_missing and f.codes:

@@ -109,3 +109,11 @@ def test_too_few_compared_codes_judge_nothing():
     rep = FontReport(font=None, compared=3, expected_agreement=3.0)
     rep.disagreements = [{}] * 3
     assert not rep.suspect(0.5)
+
+
+def test_check_says_repair_replaces_a_suspect_map(maps, capsys):
+    assert main(["check", str(maps["permuted"])]) == 0
+    out = capsys.readouterr().out
+    assert "SUSPECT map: `repair` replaces it (--keep-declared keeps it)" in out
+    assert main(["check", str(maps["presentation"])]) == 0
+    assert "SUSPECT" not in capsys.readouterr().out
