@@ -73,9 +73,12 @@ def test_a_sound_map_is_never_replaced(maps, kind, tmp_path, capsys):
 def test_a_map_the_glyphs_contradict_is_replaced_by_default(maps, kind, tmp_path, capsys):
     out = tmp_path / "out.pdf"
     assert char_accuracy(extract_text(maps[kind]), SOURCE) < 0.3
-    assert main(["repair", str(maps[kind]), str(out)]) == 0
+    report = tmp_path / "report.json"
+    assert main(["repair", str(maps[kind]), str(out), "--json-out", str(report)]) == 0
     said = capsys.readouterr().out
     assert "replaced the declared map: its ToUnicode agrees with " in said
+    fonts = json.loads(report.read_text(encoding="utf-8"))["fonts"]
+    assert all(f["replaced_because"].startswith("its ToUnicode agrees with ") for f in fonts)
     assert char_accuracy(extract_text(out), SOURCE) > 0.9
     kept = tmp_path / "kept.pdf"
     assert main(["repair", str(maps[kind]), str(kept), "--keep-declared"]) == 0
