@@ -6,9 +6,9 @@ ToUnicode map), then
 
 * ``producer``: extract with the producer's own map (the ceiling of the measure),
 * ``stripped``: the map removed, before and after repair,
-* ``scrambled``: the map's texts rotated among codes, before and after
-  ``repair --replace-suspect`` (and whether ``check`` calls the map suspect, and whether it
-  wrongly calls the producer's correct map suspect),
+* ``scrambled``: the map's texts rotated among codes, before and after ``repair`` (which
+  replaces suspect maps by default), and whether ``check`` calls the map suspect, and whether
+  it wrongly calls the producer's correct map suspect,
 
 for every setting of ``--charset`` x assignment x context asked for. Accuracy: see
 :mod:`raster.pdf.text_accuracy` (pdfminer.six extracts; 1 - edit distance / length after NFKC).
@@ -225,7 +225,6 @@ def main(argv: list[str] | None = None) -> int:
                     d / "fixed2.pdf",
                     ident,
                     min_confidence=args.min_confidence,
-                    replace_suspect=True,
                     context=context == "on",
                 )
                 fixed2 = d / "fixed2.pdf"

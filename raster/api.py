@@ -394,12 +394,13 @@ def repair_pdf(
     *,
     model: Model | None = None,
     charset: str = "ar",
-    replace_suspect: bool = False,
+    replace_suspect: bool = True,
     min_confidence: float = 0.3,
     suspect_share: float = 0.5,
 ) -> RepairResult:
     """Write ``dst``: ``src`` plus ToUnicode maps, built from the glyphs, for its fonts without
-    one (and, with ``replace_suspect``, for fonts whose map disagrees with the glyphs).
+    one (and, with ``replace_suspect``, the default, for fonts whose map the glyphs clearly
+    contradict; False keeps every declared map).
 
     ``dst`` is ``src`` byte for byte plus an incremental update; nothing is written when no
     font needs a map (``RepairResult.written`` is False). Arguments as :func:`check_pdf`.
@@ -421,7 +422,7 @@ def repair_pdf(
             dst,
             ident,
             min_confidence=min_confidence,
-            replace_suspect=replace_suspect,
+            keep_declared=not replace_suspect,
             suspect_share=suspect_share,
         )
     return RepairResult(written, [_font_check(r, suspect_share) for r in reports])
@@ -432,7 +433,7 @@ def extract_text(
     *,
     model: Model | None = None,
     charset: str = "ar",
-    replace_suspect: bool = False,
+    replace_suspect: bool = True,
     min_confidence: float = 0.3,
     suspect_share: float = 0.5,
 ):
@@ -453,7 +454,7 @@ def extract_text(
 
     options = TextOptions(
         min_confidence=min_confidence,
-        replace_suspect=replace_suspect,
+        keep_declared=not replace_suspect,
         suspect_share=suspect_share,
         language=decoding_language("auto", charset),
     )

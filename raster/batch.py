@@ -50,9 +50,12 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--index", default=None, help="reference index directory")
     g.add_argument("--charset", choices=("ar", "fa", "ur", "all"), default="ar",
                    help="the documents' language (as raster.pdf's --charset)")  # fmt: skip
-    g.add_argument(
-        "--replace-suspect", action="store_true", help="as raster.pdf repair --replace-suspect"
+    keep = g.add_mutually_exclusive_group()
+    keep.add_argument(
+        "--keep-declared", action="store_true", help="as raster.pdf repair --keep-declared"
     )
+    # the older spelling of what is now the default: accepted, hidden
+    keep.add_argument("--replace-suspect", action="store_true", help=argparse.SUPPRESS)
     return parser
 
 
@@ -95,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         charset=args.charset,
         fmt=args.format,
         options=TextOptions(
-            replace_suspect=args.replace_suspect,
+            keep_declared=args.keep_declared,
             language=decoding_language("auto", args.charset),
         ),
     )

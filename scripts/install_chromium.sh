@@ -12,19 +12,5 @@ for b in /usr/bin/chromium /usr/bin/chromium-browser; do
         exit 0
     fi
 done
-if [[ $(id -u) -eq 0 ]]; then
-    sudo=()
-elif sudo -n true 2>/dev/null; then
-    sudo=(sudo -n)
-else
-    echo "error: chromium is missing and installing it needs root: sudo apt-get install -y chromium" >&2
-    exit 1
-fi
-if ! command -v apt-get >/dev/null; then
-    echo "error: chromium is missing and this is not a Debian/Ubuntu system (no apt-get)" >&2
-    exit 1
-fi
-"${sudo[@]}" apt-get update -q
-"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-    -o DPkg::Lock::Timeout=900 chromium
+bash "$(dirname "$0")/apt_install.sh" chromium chromium
 echo "installed: $(/usr/bin/chromium --version 2>/dev/null || echo chromium)"

@@ -216,7 +216,7 @@ def _work(local: Path, workdir: Path, src: str, spec: JobSpec, row: dict) -> byt
         dst,
         identifier,
         min_confidence=o.min_confidence,
-        replace_suspect=o.replace_suspect,
+        keep_declared=o.keep_declared,
         suspect_share=o.suspect_share,
         context=o.context,
         language=o.language,

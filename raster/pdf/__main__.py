@@ -3,8 +3,8 @@
 ``check IN.pdf`` lists every font the pages use (type, subset or not, embedded program, codes
 shown, ToUnicode or not) and, where a ToUnicode map exists, the codes whose declared text
 disagrees with what the glyph shows. ``repair IN.pdf OUT.pdf`` writes OUT.pdf: IN.pdf byte for
-byte plus an incremental update giving each font without a map (with ``--replace-suspect``:
-or with a suspect one) a ToUnicode map built from the identified glyphs.
+byte plus an incremental update giving each font without a map, or with one its glyphs clearly
+contradict (``--keep-declared`` keeps those), a ToUnicode map built from the identified glyphs.
 ``repair IN.pdf|FOLDER ... --out-dir DIR`` repairs many files with the model loaded once, one
 line per file (``--jobs`` files at a time). ``text IN.pdf ...`` writes each file's text in
 reading order (txt, jsonl: a record per page with its verdict, md) from the same decisions as
@@ -83,6 +83,18 @@ def _model_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json-out", type=Path, default=None, help="per-font report (JSON)")
 
 
+def _keep_declared_arg(p: argparse.ArgumentParser) -> None:
+    keep = p.add_mutually_exclusive_group()
+    keep.add_argument(
+        "--keep-declared",
+        action="store_true",
+        help="keep every declared map, even one the glyphs clearly contradict (by default "
+        "such a map is replaced, see --suspect-share)",
+    )
+    # the older spelling of what is now the default: accepted, hidden
+    keep.add_argument("--replace-suspect", action="store_true", help=argparse.SUPPRESS)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = cli.new_parser("raster.pdf", __doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -97,13 +109,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out-dir", type=Path, default=None, help="repair every input into DIR")
     p.add_argument(
-        "--jobs", type=cli.positive_int, default=1, help="files repaired at once (with --out-dir)"
+        "--jobs",
+        type=cli.positive_int,
+        default=None,
+        help="files repaired at once (with --out-dir; 1)",
     )
     p.add_argument(
-        "--replace-suspect",
+        "--force",
         action="store_true",
-        help="also replace maps that disagree with the glyphs (see --suspect-share)",
+        help="overwrite an existing output that is not an earlier repair of its input",
     )
+    _keep_declared_arg(p)
     p.add_argument(
         "--clusters",
         action=argparse.BooleanOptionalAction,
@@ -133,11 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--out-dir", type=Path, default=None, help="write DIR/<name>.<format>; default: stdout"
     )
-    p.add_argument(
-        "--replace-suspect",
-        action="store_true",
-        help="read fonts whose map disagrees with the glyphs from the glyphs (as repair's flag)",
-    )
+    _keep_declared_arg(p)
     p.add_argument(
         "--clusters",
         action=argparse.BooleanOptionalAction,
@@ -159,7 +171,7 @@ def text_options(args) -> TextOptions:
     """The decisions' settings of ``repair`` and ``text`` from their flags."""
     return TextOptions(
         min_confidence=args.min_confidence,
-        replace_suspect=args.replace_suspect,
+        keep_declared=args.keep_declared,
         suspect_share=args.suspect_share,
         context=args.context,
         language=_language(args),
@@ -231,14 +243,14 @@ def _language(args) -> str | None:
 def _repair_many(args, identifier) -> int:
     from raster.pdf.batch import collect_inputs, plan_outputs, repair_many
 
-    pairs = plan_outputs(collect_inputs(args.paths), args.out_dir)
+    pairs = plan_outputs(collect_inputs(args.paths), args.out_dir, force=args.force)
     results = repair_many(
         pairs,
         identifier,
-        jobs=args.jobs,
+        jobs=args.jobs or 1,
         on_done=lambda r: print(r.line(), flush=True, file=sys.stderr if r.error else sys.stdout),
         min_confidence=args.min_confidence,
-        replace_suspect=args.replace_suspect,
+        keep_declared=args.keep_declared,
         suspect_share=args.suspect_share,
         context=args.context,
         language=_language(args),
@@ -271,6 +283,10 @@ def _run(args, notes: list[str]) -> tuple[list[FontReport], bool] | int:
         ],
         {"--out-dir": getattr(args, "out_dir", None)},
     )
+    if args.command == "repair" and args.out_dir is None and not args.force:
+        from raster.pdf.batch import refuse_foreign_output
+
+        refuse_foreign_output(args.pdf, args.out)
     answers = None
     if getattr(args, "out_dir", None) and (args.answers or args.review):
         log.error("--answers and --review take one IN.pdf OUT.pdf, not --out-dir")
@@ -297,7 +313,7 @@ def _run(args, notes: list[str]) -> tuple[list[FontReport], bool] | int:
         args.out,
         identifier,
         min_confidence=args.min_confidence,
-        replace_suspect=args.replace_suspect,
+        keep_declared=args.keep_declared,
         suspect_share=args.suspect_share,
         context=args.context,
         answers=answers,
@@ -328,7 +344,9 @@ def _print_repair(args, reports: list[FontReport], written: bool) -> None:
     elif unreadable:
         print(f"nothing written: {unreadable} font(s) could not be read (see below)")
     else:
-        print(f"nothing to repair: every font has a map; {args.out} not written")
+        kept = sum(r.action == "kept" and r.suspect(args.suspect_share) for r in reports)
+        why = f" ({kept} suspect map(s) kept: --keep-declared)" if kept else ""
+        print(f"nothing to repair: every font has a map{why}; {args.out} not written")
 
 
 @cli.command("raster.pdf")
@@ -341,6 +359,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "repair":
         if args.out_dir is None and len(args.paths) != 2:
             log.error("repair takes IN.pdf OUT.pdf, or inputs with --out-dir DIR")
+            return cli.EXIT_INPUT
+        if args.out_dir is None and args.jobs is not None:
+            log.error("--jobs repairs many PDFs into --out-dir DIR; IN.pdf OUT.pdf is one repair")
             return cli.EXIT_INPUT
         if args.out_dir is None:
             args.pdf, args.out = args.paths

@@ -1,8 +1,9 @@
 """Repair many PDFs with one loaded model: files or folders in, one output folder, a line each.
 
 Inputs are PDF files or folders (their ``*.pdf`` files, sorted, not recursive). Each output is
-``OUT_DIR/<input name>``; an input whose output would overwrite it, or two inputs with the
-same name, are refused before any work. Files run in ``jobs`` threads (the model is shared:
+``OUT_DIR/<input name>``; an input whose output would overwrite it, two inputs with the
+same name, or an output that exists and is not an earlier repair of its input (unless
+``force``) are refused before any work. Files run in ``jobs`` threads (the model is shared:
 torch and pdf parsing release the interpreter lock for most of their work). A file that fails
 gets its one-line reason; the others are still repaired.
 """
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from raster.pdf.document import PdfInputError
 from raster.pdf.repair import FontReport, repair_pdf
+from raster.pdf.surgery import is_earlier_output
 
 
 @dataclass
@@ -67,11 +69,12 @@ def collect_inputs(paths: list[Path]) -> list[Path]:
     return out
 
 
-def plan_outputs(inputs: list[Path], out_dir: Path) -> list[tuple[Path, Path]]:
+def plan_outputs(inputs: list[Path], out_dir: Path, force: bool = False) -> list[tuple[Path, Path]]:
     """(input, output) pairs.
 
     Raises:
-        PdfInputError: two inputs share a name, or an output would overwrite an input.
+        PdfInputError: two inputs share a name, an output would overwrite an input, or (unless
+            ``force``) an output exists and is not an earlier repair of its input.
     """
     pairs, seen = [], {}
     for src in inputs:
@@ -80,9 +83,25 @@ def plan_outputs(inputs: list[Path], out_dir: Path) -> list[tuple[Path, Path]]:
             raise PdfInputError(f"{src} and {seen[dst.name]} would both be written as {dst}")
         if dst.resolve() == src.resolve():
             raise PdfInputError(f"{src}: the output would overwrite it; pick another --out-dir")
+        if not force:
+            refuse_foreign_output(src, dst)
         seen[dst.name] = src
         pairs.append((src, dst))
     return pairs
+
+
+def refuse_foreign_output(src: Path, dst: Path) -> None:
+    """Refuse an existing ``dst`` that is not an earlier repair of ``src`` (``--force``
+    overwrites it).
+
+    Raises:
+        PdfInputError: one line naming ``dst``.
+    """
+    if (dst.exists() or dst.is_symlink()) and not is_earlier_output(src, dst):
+        raise PdfInputError(
+            f"{dst}: exists and is not an earlier repair of {src}; refusing to overwrite it "
+            "(to repair several PDFs give --out-dir DIR; --force overwrites)"
+        )
 
 
 def repair_many(

@@ -7,6 +7,14 @@ map is *suspect* when it agrees with fewer codes than ``suspect_share`` times th
 correct map would show: the sum of the compared guesses' (calibrated) confidences. So a weak
 model, whose confident guesses are often wrong, does not call a correct map suspect, while a
 scrambled map, which agrees almost nowhere, is caught whatever the model's accuracy.
+
+Fonts that share a ``/BaseFont`` (Chromium splits one web font into many Type3 fonts of a few
+codes each) are judged together: their counts are pooled, since one font of five codes cannot
+tell a lying map from a misread glyph. Fewer than :data:`MIN_COMPARED` compared codes judge
+nothing. ``repair`` replaces suspect maps by default (``keep_declared`` keeps them): fitted by
+``tools/fit_suspect_share.py`` (docs/results.md), correct maps agree at 0.94 or more of the
+expected agreement and wholly permuted ones at 0.12 or less, so the default share 0.5 replaces
+every permuted map and no correct one; a map wrong on a few codes (0.82-0.96) is kept.
 """
 
 from __future__ import annotations
@@ -42,6 +50,9 @@ from raster.pdf.tounicode import build_tounicode, parse_tounicode
 
 log = logging.getLogger(__name__)
 
+#: fewer compared codes (pooled over fonts sharing a /BaseFont) than this never call a map suspect
+MIN_COMPARED = 4
+
 
 @dataclass
 class FontReport:
@@ -62,6 +73,11 @@ class FontReport:
         clusters: letters this font draws a part of as a skeleton + dots pair (their text can
             only be told with ``/ActualText``).
         spans: of those, how many ``repair`` wrote an ``/ActualText`` span for.
+        empty_map: the font has a ToUnicode stream that maps none of the codes shown (garbage
+            CMap text, or another font's map): a missing map (``declared`` is then None).
+        pooled: (compared, agreements, expected agreement) over every font with this font's
+            ``/BaseFont``, when there are several; what :meth:`suspect` judges.
+        replaced: why ``repair`` replaced a declared map (empty when it did not).
     """
 
     font: PdfFont
@@ -76,14 +92,38 @@ class FontReport:
     answered: int = 0
     clusters: int = 0
     spans: int = 0
+    empty_map: bool = False
+    pooled: tuple[int, int, float] | None = None
+    replaced: str = ""
+
+    @property
+    def map_missing(self) -> bool:
+        """No ToUnicode, or one that maps none of the codes shown."""
+        return not self.font.has_tounicode or self.empty_map
 
     @property
     def agreements(self) -> int:
         return self.compared - len(self.disagreements)
 
+    def evidence(self) -> tuple[int, int, float]:
+        """(compared, agreements, expected agreement): pooled over the fonts sharing this
+        font's ``/BaseFont`` when there are several."""
+        return self.pooled or (self.compared, self.agreements, self.expected_agreement)
+
     def suspect(self, share: float) -> bool:
-        """Fewer agreements than ``share`` x the expected agreement of a correct map."""
-        return self.compared > 0 and self.agreements < share * self.expected_agreement
+        """Fewer agreements than ``share`` x the expected agreement of a correct map (on at
+        least :data:`MIN_COMPARED` compared codes)."""
+        compared, agreements, expected = self.evidence()
+        return compared >= MIN_COMPARED and agreements < share * expected
+
+    def suspect_reason(self) -> str:
+        """Why the map is suspect, in words."""
+        compared, agreements, expected = self.evidence()
+        pooled = f" (the {self.font.base_font} fonts together)" if self.pooled else ""
+        return (
+            f"its ToUnicode agrees with {agreements} of {compared} codes the glyphs clearly "
+            f"show{pooled}, a correct map about {expected:.0f}"
+        )
 
 
 def _base_text(text: str) -> str:
@@ -170,6 +210,8 @@ def analyse_fonts(
                     )
                     log.warning("%s: font %s: %s", path, font.label, rep.error)
                     continue
+                if not any(code in rep.declared for code in font.codes or rep.declared):
+                    rep.declared, rep.empty_map = None, True
             if not font.codes:
                 continue
             try:
@@ -203,7 +245,24 @@ def analyse_fonts(
                 rep.compared, rep.expected_agreement, rep.disagreements = compare_declared(
                     rep.declared, rep.guesses, min_confidence
                 )
+    _pool_by_base_font(reports)
     return reports
+
+
+def _pool_by_base_font(reports: list[FontReport]) -> None:
+    groups: dict[str, list[FontReport]] = {}
+    for rep in reports:
+        if rep.declared is not None and rep.compared:
+            groups.setdefault(rep.font.base_font, []).append(rep)
+    for group in groups.values():
+        if len(group) > 1:
+            pooled = (
+                sum(r.compared for r in group),
+                sum(r.agreements for r in group),
+                sum(r.expected_agreement for r in group),
+            )
+            for rep in group:
+                rep.pooled = pooled
 
 
 def _clusters(lines, found: dict, final: dict, reports: list[FontReport]) -> list[Cluster]:
@@ -224,7 +283,7 @@ def repair_pdf(
     identifier: Identifier,
     *,
     min_confidence: float = 0.5,
-    replace_suspect: bool = False,
+    keep_declared: bool = False,
     suspect_share: float = 0.5,
     context: bool = True,
     language: str | None = None,
@@ -234,9 +293,10 @@ def repair_pdf(
     clusters: bool = True,
     spans: list[Cluster] | None = None,
 ) -> tuple[list[FontReport], bool]:
-    """Write ``dst``: ``src`` plus new ToUnicode maps for fonts without one (and, with
-    ``replace_suspect``, for fonts whose map is suspect); with ``clusters``, an ``/ActualText``
-    span around each letter drawn as a skeleton and a dots glyph in repaired fonts.
+    """Write ``dst``: ``src`` plus new ToUnicode maps for fonts without one (or with one that
+    maps nothing) and, unless ``keep_declared``, for fonts whose map is suspect (the report's
+    ``replaced`` says why); with ``clusters``, an ``/ActualText`` span around each letter drawn
+    as a skeleton and a dots glyph in repaired fonts.
 
     ``answers`` (font object -> code -> text, from the review page; '' = no text) override the
     model for their codes, and a font with answers gets a new map even when its own is kept:
@@ -260,7 +320,7 @@ def repair_pdf(
         clusters=found if clusters else None,
     )
     maps = decide_maps(
-        reports, min_confidence, replace_suspect, suspect_share, answers, src=src, notes=notes
+        reports, min_confidence, keep_declared, suspect_share, answers, src=src, notes=notes
     )
     if not maps:
         return reports, False
@@ -278,7 +338,7 @@ def repair_pdf(
 def decide_maps(
     reports: list[FontReport],
     min_confidence: float,
-    replace_suspect: bool = False,
+    keep_declared: bool = False,
     suspect_share: float = 0.5,
     answers: dict[tuple[int, int], dict[int, str]] | None = None,
     *,
@@ -297,7 +357,8 @@ def decide_maps(
     maps: dict[tuple[int, int], dict[int, str]] = {}
     for rep in reports:
         font = rep.font
-        replace = not font.has_tounicode or (replace_suspect and rep.suspect(suspect_share))
+        lies = not rep.map_missing and not keep_declared and rep.suspect(suspect_share)
+        replace = rep.map_missing or lies
         told = answers.get(font.objgen, {})
         if told and rep.guesses is not None:
             shown = {g.code for g in rep.guesses}
@@ -332,6 +393,8 @@ def decide_maps(
         rep.unmapped = [g.code for g in rep.guesses if g.code not in mapping]
         maps[font.objgen] = mapping
         rep.action = "repaired"
+        if lies:
+            rep.replaced = rep.suspect_reason()
     if notes is None:
         for line in said:
             log.warning("%s", line)

@@ -31,17 +31,21 @@ def font_table(reports: list[FontReport], share: float) -> str:
             else "-"
         )
         note = r.error or ("SUSPECT map" if r.suspect(share) else "")
+        if note == "SUSPECT map" and not r.action:  # check: say what repair will do
+            note = "SUSPECT map: `repair` replaces it (--keep-declared keeps it)"
         if r.action and not r.error:
             note = (note + " " + r.action).strip()
-        elif not note and not f.has_tounicode and f.codes:
+        elif not note and r.map_missing and f.codes:
             note = "text extracts as (cid:N) or guesses: `repair` maps it"
+        if r.empty_map:
+            note = f"its ToUnicode maps none of the codes shown; {note}".strip("; ")
         if r.clusters and not r.error:
             note = note + f"; {r.clusters} letters drawn as skeleton + dots (need /ActualText)"
             note = note.lstrip("; ")
         lines.append(
             f"{(','.join(sorted(f.resource_names)) + ' ' + f.base_font)[:34]:<34} {kind[:18]:<18} "
             f"{'yes' if f.subset else 'no':<6} {(f.program or 'not embedded')[:22]:<22} "
-            f"{len(f.codes):>5} {'yes' if f.has_tounicode else 'MISSING':<9} {agree:>9}  {note}"
+            f"{len(f.codes):>5} {'MISSING' if r.map_missing else 'yes':<9} {agree:>9}  {note}"
         )
     return "\n".join(lines)
 
@@ -89,10 +93,12 @@ def json_report(reports: list[FontReport], extra: dict) -> dict:
                 "subset": f.subset,
                 "program": f.program,
                 "has_tounicode": f.has_tounicode,
+                "tounicode_maps_nothing": r.empty_map,
                 "codes_shown": len(f.codes),
                 "pages": sorted(f.pages),
                 "error": r.error,
                 "action": r.action,
+                "replaced_because": r.replaced or None,
                 "compared": r.compared,
                 "expected_agreement": round(r.expected_agreement, 2),
                 "disagreements": r.disagreements,
@@ -116,7 +122,8 @@ def json_report(reports: list[FontReport], extra: dict) -> dict:
 
 
 def repair_lines(reports: list[FontReport]) -> list[str]:
-    """One line per repaired font: codes mapped, from answers, and those left unmapped."""
+    """One line per repaired font: codes mapped, from answers, those left unmapped, and why
+    a declared map was replaced."""
     return [
         f"{r.font.label}: mapped {len(r.guesses) - len(r.unmapped)} of "
         f"{len(r.guesses)} codes"
@@ -124,6 +131,7 @@ def repair_lines(reports: list[FontReport]) -> list[str]:
         + "; unmapped (below --min-confidence or unknown): "
         + (" ".join(str(c) for c in r.unmapped) or "none")
         + (f"; {r.spans} skeleton + dots letters written as /ActualText" if r.spans else "")
+        + (f"; replaced the declared map: {r.replaced}" if r.replaced else "")
         for r in reports
         if r.action == "repaired"
     ]

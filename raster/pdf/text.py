@@ -44,7 +44,7 @@ class TextOptions:
     holds them equal), so that text and repair read a document alike."""
 
     min_confidence: float = 0.3
-    replace_suspect: bool = False
+    keep_declared: bool = False
     suspect_share: float = 0.5
     context: bool = True
     language: str | None = "ar"
@@ -208,7 +208,7 @@ def read_text(
     maps = decide_maps(
         reports,
         options.min_confidence,
-        options.replace_suspect,
+        options.keep_declared,
         options.suspect_share,
         answers,
         src=path,
@@ -373,7 +373,7 @@ def _verdict(
     for rep in fonts:
         name = rep.font.label
         if rep.action == "repaired":
-            why = "it has no ToUnicode map" if not rep.font.has_tounicode else "its map is suspect"
+            why = "it has no ToUnicode map" if rep.map_missing else "its map is suspect"
             reasons.append(f"font {name}: read from its glyphs ({why})")
         elif rep.error:
             reasons.append(f"font {name}: {rep.error}")
@@ -381,7 +381,8 @@ def _verdict(
         elif rep.action == "kept" and rep.suspect(share):
             reasons.append(
                 f"font {name}: its ToUnicode map disagrees with the glyphs ({rep.agreements} "
-                f"of {rep.compared} codes agree); --replace-suspect reads it from the glyphs"
+                f"of {rep.compared} codes agree); kept by --keep-declared (without it, read "
+                "from the glyphs)"
             )
             worse = True
     if unknown:

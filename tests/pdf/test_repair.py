@@ -56,7 +56,7 @@ def test_lam_alef_ligature_maps_to_two_codepoints(tmp_path):
     assert extract_text(tmp_path / "f.pdf").strip() == "\u0644\u0627"
 
 
-def test_scrambled_map_is_flagged_and_replaced_only_when_asked(real_pdf, tmp_path):
+def test_scrambled_map_is_flagged_and_replaced_unless_kept(real_pdf, tmp_path):
     original, _, scrambled = real_pdf
     truth = truth_by_gid(original)
     (rep,) = analyse_fonts(scrambled, oracle_identifier(truth), min_confidence=0.5)
@@ -70,12 +70,13 @@ def test_scrambled_map_is_flagged_and_replaced_only_when_asked(real_pdf, tmp_pat
     assert {d["code"] for d in rep.disagreements} == moved
     (rep,) = analyse_fonts(original, oracle_identifier(truth), min_confidence=0.5)
     assert rep.disagreements == [] and not rep.suspect(0.5)
-    _, written = repair_pdf(scrambled, tmp_path / "kept.pdf", oracle_identifier(truth))
-    assert not written and not (tmp_path / "kept.pdf").exists()
-    reports, written = repair_pdf(
-        scrambled, tmp_path / "fixed.pdf", oracle_identifier(truth), replace_suspect=True
+    _, written = repair_pdf(
+        scrambled, tmp_path / "kept.pdf", oracle_identifier(truth), keep_declared=True
     )
+    assert not written and not (tmp_path / "kept.pdf").exists()
+    reports, written = repair_pdf(scrambled, tmp_path / "fixed.pdf", oracle_identifier(truth))
     assert written and reports[0].action == "repaired"
+    assert reports[0].replaced.startswith("its ToUnicode agrees with ")
     assert char_accuracy(extract_text(tmp_path / "fixed.pdf"), SOURCE) == 1.0
 
 

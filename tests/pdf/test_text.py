@@ -177,13 +177,13 @@ def test_lines_are_put_in_logical_order_by_the_bidi_rules(visual, logical):
     assert ["".join(g.text for g in w) for w in words] == logical
 
 
-def test_a_scrambled_map_is_kept_and_flagged_unless_replaced(samples):
+def test_a_scrambled_map_is_read_from_the_glyphs_unless_kept(samples):
     truth = oracle_identifier(truth_by_gid(samples["original"]))
-    doc = read_text(samples["scrambled"], truth)
+    doc = read_text(samples["scrambled"], truth, TextOptions(keep_declared=True))
     (page,) = doc.pages
     assert page.verdict == "needs_ocr" and doc.fonts[0].suspect and doc.repaired == []
-    assert any("--replace-suspect" in r for r in page.reasons)
-    fixed = read_text(samples["scrambled"], truth, TextOptions(replace_suspect=True))
+    assert any("kept by --keep-declared" in r for r in page.reasons)
+    fixed = read_text(samples["scrambled"], truth)
     assert fixed.pages[0].text.split("\n") == ARABIC_LINES[:2]
     assert fixed.pages[0].verdict == "ok" and len(fixed.repaired) == 1
 
