@@ -384,8 +384,19 @@ def check_pdf(
 
     ident = pdf_identifier(_model(model), charset)
     with _naming(path):
-        reports = analyse_fonts(path, ident, min_confidence)
+        reports = analyse_fonts(
+            path, ident, min_confidence, allow_encrypted=True, clusters=[], **_decoding(charset)
+        )
     return [_font_check(r, suspect_share) for r in reports]
+
+
+def _decoding(charset: str) -> dict:
+    """What ``python -m raster.pdf check|repair`` decide with by default besides the charset:
+    page-order context, the document decoded against the charset's language (its word list),
+    the glyph's own weight in it; a test holds the API's outputs equal to the CLI's."""
+    from raster.pdf.language import decoding_language
+
+    return {"context": True, "language": decoding_language("auto", charset), "glyph_weight": 1.0}
 
 
 def repair_pdf(
@@ -424,6 +435,8 @@ def repair_pdf(
             min_confidence=min_confidence,
             keep_declared=not replace_suspect,
             suspect_share=suspect_share,
+            clusters=True,
+            **_decoding(charset),
         )
     return RepairResult(written, [_font_check(r, suspect_share) for r in reports])
 
