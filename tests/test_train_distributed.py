@@ -44,6 +44,7 @@ COMMON = [
     "0.002",
     "--log-interval",
     "1000",
+    "--no-amp",  # fp32: the ranks' sums then match one process's to float rounding
 ]
 
 
