@@ -90,3 +90,14 @@ def read_only_folder(folder: Path):
         yield folder
     finally:
         subprocess.run(["umount", str(folder)], capture_output=True)
+
+
+def tiny_train_args(db: Path, out: Path, epochs: int, *extra: str) -> list[str]:
+    """``raster.train`` flags for a tiny, fast run on a :func:`glyphdb.make_db` database (no
+    retrieval, no BatchNorm recalibration, one thread): the training fault tests' run."""
+    return [
+        "--db", str(db), "--limit", "0", "--epochs", str(epochs), "--batch-size", "32",
+        "--img-size", "32", "--val-frac", "0.2", "--pre-rasterize", "--out-dir", str(out),
+        "--no-retrieval", "--bn-recalibrate-samples", "0", "--log-interval", "100",
+        "--seed", "3", "--threads", "1", *extra,
+    ]  # fmt: skip

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from helpers import assert_no_traceback, tree_digest
+from helpers import assert_no_traceback, tiny_train_args, tree_digest
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "data"))
 
@@ -37,13 +37,7 @@ def db(tmp_path_factory) -> Path:
     return make_db(tmp_path_factory.mktemp("db") / "g.db", n_labels=8, per_label=12, n_fonts=3)
 
 
-def _args(db: Path, out: Path, epochs: int, *extra: str) -> list[str]:
-    return [
-        "--db", str(db), "--limit", "0", "--epochs", str(epochs), "--batch-size", "32",
-        "--img-size", "32", "--val-frac", "0.2", "--pre-rasterize", "--out-dir", str(out),
-        "--no-retrieval", "--bn-recalibrate-samples", "0", "--log-interval", "100",
-        "--seed", "3", "--threads", "1", *extra,
-    ]  # fmt: skip
+_args = tiny_train_args
 
 
 def _errors(caplog) -> list[str]:
