@@ -25,7 +25,7 @@ from raster.inference.scripts import (
     script_names,
 )
 from raster.inference.timing import cpu_seconds
-from raster.labels import label_codepoints, label_form, printable, split_label
+from raster.labels import label_codepoints, label_for_people, label_form, printable, split_label
 
 log = logging.getLogger(__name__)
 
@@ -263,9 +263,20 @@ def format_table(rows: list[dict], limit: int | None = None) -> str:
         lines.append(
             f"{r['gid']:>6}  {r['glyph_name'][:24]:<24} {r['char']:<6} {cp:<9} "
             f"{r['form'] or '-':<5} {r['confidence']:>6.3f}  {r.get('evidence', 'shape'):<8}  "
-            f"{' '.join(r['runners_up'])}{note}"
+            f"{runners_for_people(r['runners_up'])}{note}"
         )
     return "\n".join(lines)
+
+
+def runners_for_people(runners: list[str]) -> str:
+    """The rows' ``label:probability`` runners-up as a person reads them:
+    ``["1576_init:0.120"]`` -> ``"ب init 0.120"``, several joined by ``", "`` (the CSV and JSON
+    keep the labels)."""
+    out = []
+    for item in runners:
+        label, _, prob = item.rpartition(":")
+        out.append(f"{label_for_people(label)} {prob}")
+    return ", ".join(out)
 
 
 def write_rows(rows: list[dict], out: str | Path, extra: dict | None = None) -> Path:
