@@ -33,8 +33,8 @@ def bf16_autocast_supported(device: torch.device) -> bool:
     """True where bf16 autocast speeds training up: CUDA, and CPUs with native bf16 math.
 
     On a CPU without AVX512-BF16 or AMX, oneDNN emulates bf16 and autocast is slower than fp32.
-    LeViT-128S at 64 px on one AVX512-BF16 core: ~1.7x the fp32 samples/s
-    (``python -m bench.bench_train_throughput --amp-compare``, docs/benchmarks.md).
+    LeViT-128S at 64 px on one AVX512-BF16 core: 1.74x the fp32 loop's samples/s
+    (``python -m bench.bench_train_throughput`` times both; docs/results.md, "bf16 training").
     """
     if device.type == "cuda":
         return True
