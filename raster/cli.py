@@ -310,6 +310,20 @@ def input_errors(where: str = ""):
         raise InputError(f"{where}: {exc}" if where else str(exc)) from exc
 
 
+def add_render_args(group, normalizations: tuple[str, ...]) -> None:
+    """``--img-size`` and ``--normalization`` of the commands that draw glyphs without a model
+    (``rasterize``, ``visualize``); ``normalizations`` are ``raster.data.render``'s."""
+    group.add_argument(
+        "--img-size", type=positive_int, default=128, help="image side, a multiple of 16"
+    )
+    group.add_argument(
+        "--normalization",
+        choices=normalizations,
+        default="em",
+        help="em: one fixed scale (1.5 em across); fit: per-glyph fit",
+    )
+
+
 def add_progress_arg(group) -> None:
     """``--progress/--no-progress``; default: a bar only when stderr is a terminal."""
     group.add_argument(

@@ -34,15 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--label-regex", default=None, help="only labels matching (re.search)")
     o = p.add_argument_group("output")
     o.add_argument("--out-dir", type=Path, required=True, help="directory for the PNGs")
-    o.add_argument(
-        "--img-size", type=cli.positive_int, default=128, help="image side, a multiple of 16"
-    )
-    o.add_argument(
-        "--normalization",
-        choices=NORMALIZATIONS,
-        default="em",
-        help="em: one fixed scale (1.5 em across); fit: per-glyph fit",
-    )
+    cli.add_render_args(o, NORMALIZATIONS)
     o.add_argument("--black-on-white", action="store_true", help="invert for viewing")
     cli.add_progress_arg(o)
     return p

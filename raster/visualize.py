@@ -33,15 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--rows", type=cli.positive_int, default=6, help="grid rows")
     o.add_argument("--cols", type=cli.positive_int, default=8, help="grid columns")
     o.add_argument("--out", type=Path, required=True, help="PNG file")
-    o.add_argument(
-        "--img-size", type=cli.positive_int, default=128, help="image side, a multiple of 16"
-    )
-    o.add_argument(
-        "--normalization",
-        choices=NORMALIZATIONS,
-        default="em",
-        help="em: one fixed scale (1.5 em across); fit: per-glyph fit",
-    )
+    cli.add_render_args(o, NORMALIZATIONS)
     return p
 
 
