@@ -393,10 +393,17 @@ def check_pdf(
 def _decoding(charset: str) -> dict:
     """What ``python -m raster.pdf check|repair`` decide with by default besides the charset:
     page-order context, the document decoded against the charset's language (its word list),
-    the glyph's own weight in it; a test holds the API's outputs equal to the CLI's."""
+    the glyph's own weight in it. The defaults are :class:`~raster.pdf.text.TextOptions`' (held
+    equal to the CLI's flags by a test); a test holds the API's outputs equal to the CLI's."""
     from raster.pdf.language import decoding_language
+    from raster.pdf.text import TextOptions
 
-    return {"context": True, "language": decoding_language("auto", charset), "glyph_weight": 1.0}
+    defaults = TextOptions()
+    return {
+        "context": defaults.context,
+        "language": decoding_language("auto", charset),
+        "glyph_weight": defaults.glyph_weight,
+    }
 
 
 def repair_pdf(
